@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {EngineBound} from "./EngineBound.sol";
+import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
+import {IMarginEngine, SideState} from "./interfaces/IMarginEngine.sol";
+import {PositionMath} from "./libraries/PositionMath.sol";
+
+/// @title Bulkhead liquidity pool
+/// @notice See {ILiquidityPool}. Shares carry 6 more decimals than the asset (virtual shares and assets), which makes
+/// the first-depositor inflation attack cost the attacker a million times what it could take.
+contract LiquidityPool is ILiquidityPool, ERC4626, EngineBound {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    /// @dev 10^(18 − asset decimals): USD WAD per asset unit.
+    uint256 internal immutable SCALE;
+
+    constructor(IERC20 asset_, string memory name_, string memory symbol_) ERC20(name_, symbol_) ERC4626(asset_) {
+        SCALE = 10 ** (18 - IERC20Metadata(address(asset_)).decimals());
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function pay(address to, uint256 amount) external onlyEngine {
+        IERC20(asset()).safeTransfer(to, amount);
+    }
+
+    /// @notice Tokens held, less the traders' net unrealised pnl at oracle prices (floored at zero). Reverts while
+    /// any market with open interest has a bad price: LPs neither enter nor leave on a price nobody can trade on.
+    function totalAssets() public view override(ERC4626, IERC4626) returns (uint256) {
+        uint256 balance = IERC20(asset()).balanceOf(address(this));
+        address engine_ = engine();
+        if (engine_ == address(0)) return balance;
+        int256 traderPnl = netTraderPnl();
+        if (traderPnl <= 0) return balance + uint256(-traderPnl);
+        return balance > uint256(traderPnl) ? balance - uint256(traderPnl) : 0;
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function netTraderPnl() public view returns (int256 net) {
+        IMarginEngine engine_ = IMarginEngine(engine());
+        if (address(engine_) == address(0)) return 0;
+        uint256 count = engine_.marketCount();
+        for (uint256 marketId; marketId < count; ++marketId) {
+            SideState memory longs = engine_.sideState(marketId, true);
+            SideState memory shorts = engine_.sideState(marketId, false);
+            if (longs.openInterest == 0 && shorts.openInterest == 0) continue;
+            uint256 price = engine_.indexPrice(marketId);
+            // Traders' gains round up and losses down, so the pool is never valued above what it holds.
+            net +=
+                _signedDiff(PositionMath.notionalUp(longs.openInterest, price), longs.entryNotional) +
+                _signedDiff(shorts.entryNotional, PositionMath.notionalDown(shorts.openInterest, price));
+        }
+        net = net >= 0 ? Math.ceilDiv(uint256(net), SCALE).toInt256() : -(uint256(-net) / SCALE).toInt256();
+    }
+
+    /// @inheritdoc ILiquidityPool
+    function freeLiquidity() public view returns (uint256) {
+        uint256 balance = IERC20(asset()).balanceOf(address(this));
+        address engine_ = engine();
+        uint256 reserved = engine_ == address(0) ? 0 : IMarginEngine(engine_).totalReserved();
+        return balance > reserved ? balance - reserved : 0;
+    }
+
+    /// @notice Capped by the liquidity not reserved for open positions.
+    function maxWithdraw(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        return Math.min(super.maxWithdraw(owner), freeLiquidity());
+    }
+
+    /// @notice Capped by the liquidity not reserved for open positions.
+    function maxRedeem(address owner) public view override(ERC4626, IERC4626) returns (uint256) {
+        return Math.min(super.maxRedeem(owner), _convertToShares(freeLiquidity(), Math.Rounding.Floor));
+    }
+
+    function _signedDiff(uint256 a, uint256 b) internal pure returns (int256) {
+        return a >= b ? (a - b).toInt256() : -(b - a).toInt256();
+    }
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return 6;
+    }
+}

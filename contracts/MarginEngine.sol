@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IInsuranceFund} from "./interfaces/IInsuranceFund.sol";
+import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
+import {IMarginEngine, Position, SideState} from "./interfaces/IMarginEngine.sol";
+import {IPositionVault} from "./interfaces/IPositionVault.sol";
+import {GlobalParams, IRiskConfig, MarketParams} from "./interfaces/IRiskConfig.sol";
+import {ChainlinkOracle} from "./libraries/ChainlinkOracle.sol";
+import {PositionMath} from "./libraries/PositionMath.sol";
+import {PositionVault} from "./PositionVault.sol";
+
+/// @title Bulkhead margin engine
+/// @notice See {IMarginEngine}.
+contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using SafeCast for uint256;
+
+    IERC20 public immutable ASSET;
+    ILiquidityPool public immutable POOL;
+    IInsuranceFund public immutable INSURANCE_FUND;
+    /// @inheritdoc IMarginEngine
+    IRiskConfig public immutable RISK_CONFIG;
+    /// @notice Implementation behind every position vault clone.
+    address public immutable VAULT_IMPLEMENTATION;
+    /// @dev 10^(18 − asset decimals): USD WAD per asset unit.
+    uint256 internal immutable SCALE;
+
+    /// @dev Borrow indices of one market, one slot. `lastAccrual` is zero until the market is first touched.
+    struct MarketState {
+        uint96 longIndex;
+        uint96 shortIndex;
+        uint40 lastAccrual;
+    }
+
+    /// @dev Everything one operation needs about a market: parameters, accrued indices and a good price.
+    struct Context {
+        MarketParams market;
+        GlobalParams global;
+        AggregatorV3Interface sequencer;
+        bool paused;
+        MarketState state;
+        uint256 price;
+        uint80 roundId;
+        uint256 updatedAt;
+    }
+
+    mapping(uint256 marketId => MarketState) internal _marketState;
+    mapping(uint256 marketId => mapping(bool isLong => SideState)) internal _sideState;
+    mapping(uint256 positionId => Position) internal _positions;
+
+    uint128 internal _totalReserved;
+    uint128 internal _totalEntryNotional;
+    uint256 internal _lastPositionId;
+
+    constructor(IERC20 asset, ILiquidityPool pool, IInsuranceFund insuranceFund, IRiskConfig riskConfig) {
+        uint8 decimals = IERC20Metadata(address(asset)).decimals();
+        if (decimals > 18) revert UnsupportedDecimals(decimals);
+        ASSET = asset;
+        POOL = pool;
+        INSURANCE_FUND = insuranceFund;
+        RISK_CONFIG = riskConfig;
+        SCALE = 10 ** (18 - decimals);
+        VAULT_IMPLEMENTATION = address(new PositionVault(asset));
+    }
+
+    // ================================================================ trading
+
+    /// @inheritdoc IMarginEngine
+    function open(
+        uint256 marketId,
+        bool isLong,
+        uint256 size,
+        uint256 collateral,
+        uint256 acceptablePrice,
+        uint256 deadline
+    ) external nonReentrant returns (uint256 positionId) {
+        _checkDeadline(deadline);
+        if (size == 0) revert ZeroSize();
+        Context memory c = _load(marketId);
+        if (c.paused) revert Paused();
+        if (collateral < c.global.minCollateral) revert CollateralBelowMinimum(collateral, c.global.minCollateral);
+        _checkPriceBound(isLong, true, c.price, acceptablePrice);
+
+        Position memory n = _opened(marketId, isLong, size, collateral, c);
+        positionId = ++_lastPositionId;
+        _positions[positionId] = n;
+
+        uint256 fee = PositionMath.ratioOfNotionalUp(size, c.price, c.market.openFeeRatio, SCALE);
+        address vault = Clones.cloneDeterministic(VAULT_IMPLEMENTATION, bytes32(positionId));
+        emit PositionOpened(positionId, msg.sender, marketId, isLong, vault, size, c.price, collateral, fee);
+
+        _pullExact(vault, collateral + c.global.keeperReserve);
+        if (fee != 0) ASSET.safeTransferFrom(msg.sender, address(POOL), fee);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function increase(
+        uint256 positionId,
+        uint256 sizeDelta,
+        uint256 collateralDelta,
+        uint256 acceptablePrice,
+        uint256 deadline
+    ) external nonReentrant {
+        _checkDeadline(deadline);
+        if (sizeDelta == 0) revert ZeroSize();
+        Position memory p = _ownedPosition(positionId);
+        Context memory c = _load(p.marketId);
+        if (c.paused) revert Paused();
+        _checkPriceBound(p.isLong, true, c.price, acceptablePrice);
+
+        Position memory n = _increased(p, c, sizeDelta, collateralDelta);
+        uint256 fees = PositionMath.borrowFee(p.size, p.entryPrice, n.borrowIndex - p.borrowIndex, SCALE) +
+            PositionMath.ratioOfNotionalUp(sizeDelta, c.price, c.market.openFeeRatio, SCALE);
+        _positions[positionId] = n;
+        emit PositionIncreased(
+            positionId,
+            sizeDelta,
+            collateralDelta,
+            c.price,
+            n.size,
+            n.entryPrice,
+            n.collateral,
+            fees
+        );
+
+        if (collateralDelta != 0) _pullExact(vaultOf(positionId), collateralDelta);
+        if (fees != 0) ASSET.safeTransferFrom(msg.sender, address(POOL), fees);
+    }
+
+    /// @dev Amounts of a decrease, asset units.
+    struct Decrease {
+        int256 pnl;
+        uint256 fees;
+        int256 settlement;
+        uint256 payout;
+        uint256 newCollateral;
+        uint256 keptMaxProfit;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function decrease(
+        uint256 positionId,
+        uint256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 deadline
+    ) external nonReentrant {
+        _checkDeadline(deadline);
+        if (sizeDelta == 0) revert ZeroSize();
+        Position memory p = _ownedPosition(positionId);
+        if (sizeDelta >= p.size) revert SizeDeltaTooLarge(sizeDelta, p.size);
+        Context memory c = _load(p.marketId);
+        _checkPriceBound(p.isLong, false, c.price, acceptablePrice);
+
+        Decrease memory d = _decreaseAmounts(positionId, p, c, sizeDelta);
+        uint256 remaining = p.size - sizeDelta;
+        uint256 oldEntryNotional = PositionMath.notionalUp(p.size, p.entryPrice);
+        uint256 newEntryNotional = PositionMath.notionalUp(remaining, p.entryPrice);
+        _removeOpenInterest(p.marketId, p.isLong, p.size, oldEntryNotional);
+        _sideAdd(p.marketId, p.isLong, remaining, newEntryNotional);
+        _totalReserved -= uint128(p.maxProfit - d.keptMaxProfit);
+        _totalEntryNotional = (_totalEntryNotional - oldEntryNotional + newEntryNotional).toUint128();
+
+        Position storage s = _positions[positionId];
+        s.collateral = uint96(d.newCollateral);
+        s.size = uint128(remaining);
+        s.borrowIndex = _index(c.state, p.isLong);
+        s.maxProfit = uint96(d.keptMaxProfit);
+        emit PositionDecreased(positionId, sizeDelta, c.price, d.pnl, d.fees, d.payout, remaining, d.newCollateral);
+
+        IPositionVault vault = IPositionVault(vaultOf(positionId));
+        if (d.settlement >= 0) {
+            if (d.settlement > 0) POOL.pay(p.owner, uint256(d.settlement));
+            if (p.collateral != d.newCollateral) vault.pay(p.owner, p.collateral - d.newCollateral);
+        } else {
+            vault.pay(address(POOL), uint256(-d.settlement));
+            if (d.payout != 0) vault.pay(p.owner, d.payout);
+        }
+    }
+
+    /// @inheritdoc IMarginEngine
+    function close(uint256 positionId, uint256 acceptablePrice, uint256 deadline) external nonReentrant {
+        _checkDeadline(deadline);
+        Position memory p = _ownedPosition(positionId);
+        Context memory c = _load(p.marketId);
+        _checkPriceBound(p.isLong, false, c.price, acceptablePrice);
+
+        int256 pnl = PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, p.maxProfit, SCALE);
+        uint256 fees = PositionMath.borrowFee(p.size, p.entryPrice, _index(c.state, p.isLong) - p.borrowIndex, SCALE) +
+            PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.closeFeeRatio, SCALE);
+        _removePosition(positionId, p);
+        _settleClose(positionId, p, c.price, pnl, fees);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function addMargin(uint256 positionId, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        Position storage s = _positions[positionId];
+        address owner = s.owner;
+        if (owner != msg.sender) {
+            if (owner == address(0)) revert UnknownPosition(positionId);
+            revert NotPositionOwner(positionId, msg.sender);
+        }
+        uint256 newCollateral = s.collateral + amount;
+        s.collateral = newCollateral.toUint96();
+        emit MarginAdded(positionId, amount, newCollateral);
+        _pullExact(vaultOf(positionId), amount);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function removeMargin(uint256 positionId, uint256 amount) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        Position memory p = _ownedPosition(positionId);
+        Context memory c = _load(p.marketId);
+        uint256 minCollateral = c.global.minCollateral;
+        if (amount > p.collateral || p.collateral - amount < minCollateral) {
+            revert CollateralBelowMinimum(p.collateral > amount ? p.collateral - amount : 0, minCollateral);
+        }
+
+        uint256 newCollateral = p.collateral - amount;
+        uint256 newMaxProfit = Math.min(
+            Math.mulDiv(newCollateral, c.market.maxProfitRatio, PositionMath.WAD),
+            p.maxProfit
+        );
+        // Unrealised profit is not margin: only losses count.
+        int256 newEquity = PositionMath.equity(
+            newCollateral,
+            PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, 0, SCALE),
+            PositionMath.borrowFee(p.size, p.entryPrice, _index(c.state, p.isLong) - p.borrowIndex, SCALE)
+        );
+        uint256 required = PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.imr, SCALE);
+        if (newEquity < required.toInt256()) revert InitialMarginBreached(newEquity, required);
+
+        Position storage s = _positions[positionId];
+        s.collateral = uint96(newCollateral);
+        s.maxProfit = uint96(newMaxProfit);
+        _totalReserved -= uint128(p.maxProfit - newMaxProfit);
+        emit MarginRemoved(positionId, amount, newCollateral);
+
+        IPositionVault(vaultOf(positionId)).pay(msg.sender, amount);
+    }
+
+    // ================================================================ liquidation
+
+    /// @inheritdoc IMarginEngine
+    function liquidate(uint256 positionId) external nonReentrant {
+        Position memory p = _positions[positionId];
+        if (p.owner == address(0)) revert UnknownPosition(positionId);
+        Context memory c = _load(p.marketId);
+        uint256 resumesAt = _liquidationResumesAt(c);
+        if (resumesAt > block.timestamp) revert LiquidationGracePeriod(resumesAt);
+        if (!_liquidate(positionId, p, c)) {
+            (, int256 equity_, uint256 maintenance, ) = _split(p, c);
+            revert NotLiquidatable(positionId, equity_, maintenance);
+        }
+    }
+
+    /// @inheritdoc IMarginEngine
+    function liquidateBatch(uint256[] calldata positionIds) external nonReentrant returns (uint256 liquidated) {
+        // A market's parameters, price and grace status are read once per batch.
+        Context[] memory contexts = new Context[](RISK_CONFIG.marketCount());
+        bool[] memory inGrace = new bool[](contexts.length);
+        for (uint256 i; i < positionIds.length; ++i) {
+            uint256 positionId = positionIds[i];
+            Position memory p = _positions[positionId];
+            if (p.owner == address(0)) continue;
+            if (contexts[p.marketId].price == 0) {
+                contexts[p.marketId] = _load(p.marketId);
+                inGrace[p.marketId] = _liquidationResumesAt(contexts[p.marketId]) > block.timestamp;
+            }
+            if (inGrace[p.marketId]) continue;
+            if (_liquidate(positionId, p, contexts[p.marketId])) ++liquidated;
+        }
+    }
+
+    // ================================================================ views
+
+    /// @inheritdoc IMarginEngine
+    function position(uint256 positionId) external view returns (Position memory) {
+        return _positions[positionId];
+    }
+
+    /// @inheritdoc IMarginEngine
+    function vaultOf(uint256 positionId) public view returns (address) {
+        return Clones.predictDeterministicAddress(VAULT_IMPLEMENTATION, bytes32(positionId));
+    }
+
+    /// @inheritdoc IMarginEngine
+    function liquidationResumesAt(uint256 marketId) external view returns (uint256) {
+        return _liquidationResumesAt(_context(marketId));
+    }
+
+    /// @inheritdoc IMarginEngine
+    function indexPrice(uint256 marketId) external view returns (uint256) {
+        return _context(marketId).price;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function borrowIndex(uint256 marketId, bool isLong) external view returns (uint256) {
+        (MarketParams memory market, , , ) = RISK_CONFIG.tradingConfig(marketId);
+        return _index(_accrued(_marketState[marketId], market), isLong);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function sideState(uint256 marketId, bool isLong) external view returns (SideState memory) {
+        return _sideState[marketId][isLong];
+    }
+
+    /// @inheritdoc IMarginEngine
+    function marketCount() external view returns (uint256) {
+        return RISK_CONFIG.marketCount();
+    }
+
+    /// @inheritdoc IMarginEngine
+    function nextPositionId() external view returns (uint256) {
+        return _lastPositionId + 1;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function totalReserved() external view returns (uint256) {
+        return _totalReserved;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function totalEntryNotional() external view returns (uint256) {
+        return _totalEntryNotional;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function accrue(uint256 marketId) external {
+        (MarketParams memory market, , , ) = RISK_CONFIG.tradingConfig(marketId);
+        _marketState[marketId] = _accrued(_marketState[marketId], market);
+    }
+
+    // ================================================================ internals: flows
+
+    /// @dev A new position, checked against initial margin, with its open interest and profit cap reserved.
+    function _opened(
+        uint256 marketId,
+        bool isLong,
+        uint256 size,
+        uint256 collateral,
+        Context memory c
+    ) internal returns (Position memory n) {
+        uint256 required = PositionMath.ratioOfNotionalUp(size, c.price, c.market.imr, SCALE);
+        if (collateral < required) revert InitialMarginBreached(collateral.toInt256(), required);
+        uint256 notional = PositionMath.notionalUp(size, c.price);
+        n = Position({
+            owner: msg.sender,
+            collateral: collateral.toUint96(),
+            size: size.toUint128(),
+            entryPrice: c.price.toUint128(),
+            borrowIndex: _index(c.state, isLong),
+            // The cap is paid to the trader: rounded down.
+            maxProfit: Math.mulDiv(collateral, c.market.maxProfitRatio, PositionMath.WAD).toUint96(),
+            marketId: marketId.toUint16(),
+            isLong: isLong
+        });
+        _addOpenInterest(marketId, isLong, size, notional, c.market);
+        _reserve(n.maxProfit, 0, notional, 0, c.global.maxUtilization);
+    }
+
+    /// @dev The position after an increase, checked against initial margin, with open interest and reservations
+    /// moved from the old position to the new one.
+    function _increased(
+        Position memory p,
+        Context memory c,
+        uint256 sizeDelta,
+        uint256 collateralDelta
+    ) internal returns (Position memory n) {
+        n = Position({
+            owner: p.owner,
+            collateral: (p.collateral + collateralDelta).toUint96(),
+            size: (p.size + sizeDelta).toUint128(),
+            entryPrice: PositionMath.averageEntryPrice(p.isLong, p.size, p.entryPrice, sizeDelta, c.price).toUint128(),
+            borrowIndex: _index(c.state, p.isLong),
+            maxProfit: Math.mulDiv(p.collateral + collateralDelta, c.market.maxProfitRatio, PositionMath.WAD).toUint96(),
+            marketId: p.marketId,
+            isLong: p.isLong
+        });
+        // Only losses count towards margin: a fresh profit from averaging cannot be used as margin.
+        int256 equity_ = PositionMath.equity(
+            n.collateral,
+            PositionMath.pnl(n.isLong, n.size, n.entryPrice, c.price, 0, SCALE),
+            0
+        );
+        uint256 required = PositionMath.ratioOfNotionalUp(n.size, c.price, c.market.imr, SCALE);
+        if (equity_ < required.toInt256()) revert InitialMarginBreached(equity_, required);
+
+        uint256 oldEntryNotional = PositionMath.notionalUp(p.size, p.entryPrice);
+        uint256 newEntryNotional = PositionMath.notionalUp(n.size, n.entryPrice);
+        _removeOpenInterest(p.marketId, p.isLong, p.size, oldEntryNotional);
+        _addOpenInterest(p.marketId, p.isLong, n.size, newEntryNotional, c.market);
+        _reserve(n.maxProfit, p.maxProfit, newEntryNotional, oldEntryNotional, c.global.maxUtilization);
+    }
+
+    /// @dev Settles the closed part: its pnl (under its share of the cap) and every owed fee; a negative payout is
+    /// taken from the collateral that stays. Checks what remains.
+    function _decreaseAmounts(
+        uint256 positionId,
+        Position memory p,
+        Context memory c,
+        uint256 sizeDelta
+    ) internal view returns (Decrease memory d) {
+        uint256 remaining = p.size - sizeDelta;
+        // The closed part's shares of the profit cap and of the collateral are rounded down.
+        d.keptMaxProfit = Math.mulDiv(p.maxProfit, remaining, p.size, Math.Rounding.Ceil);
+        d.pnl = PositionMath.pnl(p.isLong, sizeDelta, p.entryPrice, c.price, p.maxProfit - d.keptMaxProfit, SCALE);
+        d.fees =
+            PositionMath.borrowFee(p.size, p.entryPrice, _index(c.state, p.isLong) - p.borrowIndex, SCALE) +
+            PositionMath.ratioOfNotionalUp(sizeDelta, c.price, c.market.closeFeeRatio, SCALE);
+        uint256 collateralOut = Math.mulDiv(p.collateral, sizeDelta, p.size);
+        d.settlement = d.pnl - d.fees.toInt256();
+        int256 payoutSigned = collateralOut.toInt256() + d.settlement;
+        d.newCollateral = p.collateral - collateralOut;
+        if (payoutSigned < 0) {
+            if (uint256(-payoutSigned) > d.newCollateral) revert DecreaseUnderwater(positionId);
+            d.newCollateral -= uint256(-payoutSigned);
+        } else {
+            d.payout = uint256(payoutSigned);
+        }
+        if (d.newCollateral < c.global.minCollateral) {
+            revert CollateralBelowMinimum(d.newCollateral, c.global.minCollateral);
+        }
+        Position memory rest = p;
+        rest.size = uint128(remaining);
+        rest.collateral = uint96(d.newCollateral);
+        rest.maxProfit = uint96(d.keptMaxProfit);
+        rest.borrowIndex = _index(c.state, p.isLong);
+        (bool isLiquidatable, int256 remainingEquity, uint256 maintenance, ) = _split(rest, c);
+        if (isLiquidatable) revert MaintenanceMarginBreached(remainingEquity, maintenance);
+    }
+
+    /// @dev Pays out a closed position: its loss and fees to the pool (bad debt beyond the collateral covered by the
+    /// insurance fund, then absorbed by the pool), its profit from the pool, the rest of the vault to the owner.
+    function _settleClose(uint256 positionId, Position memory p, uint256 price_, int256 pnl, uint256 fees) internal {
+        int256 settlement = pnl - fees.toInt256();
+        address vault = vaultOf(positionId);
+        uint256 vaultBalance = ASSET.balanceOf(vault);
+        uint256 toPool;
+        uint256 badDebt;
+        if (settlement < 0) {
+            toPool = uint256(-settlement);
+            if (toPool > p.collateral) {
+                badDebt = toPool - p.collateral;
+                toPool = p.collateral;
+            }
+        }
+        uint256 fromPool = settlement > 0 ? uint256(settlement) : 0;
+        uint256 insuranceCover = badDebt == 0 ? 0 : Math.min(badDebt, ASSET.balanceOf(address(INSURANCE_FUND)));
+        emit PositionClosed(positionId, p.owner, price_, pnl, fees, vaultBalance - toPool + fromPool, badDebt);
+
+        if (toPool != 0) IPositionVault(vault).pay(address(POOL), toPool);
+        if (vaultBalance != toPool) IPositionVault(vault).pay(p.owner, vaultBalance - toPool);
+        if (fromPool != 0) POOL.pay(p.owner, fromPool);
+        if (insuranceCover != 0) INSURANCE_FUND.cover(address(POOL), insuranceCover);
+    }
+
+    /// @dev Liquidates if liquidatable at the context's price; returns whether it did.
+    function _liquidate(uint256 positionId, Position memory p, Context memory c) internal returns (bool) {
+        (bool isLiquidatable, , , PositionMath.LiquidationSplit memory split) = _split(p, c);
+        if (!isLiquidatable) return false;
+
+        _removePosition(positionId, p);
+        address vault = vaultOf(positionId);
+        // The keeper takes everything the vault holds beyond the collateral: the keeper reserve and any donation.
+        uint256 keeperReward = ASSET.balanceOf(vault) - p.collateral + split.keeperFee;
+        uint256 insuranceCover = split.badDebt == 0
+            ? 0
+            : Math.min(split.badDebt, ASSET.balanceOf(address(INSURANCE_FUND)));
+        emit PositionLiquidated(
+            positionId,
+            p.owner,
+            msg.sender,
+            c.price,
+            keeperReward,
+            split.penalty,
+            split.ownerRefund,
+            split.badDebt,
+            insuranceCover
+        );
+
+        if (split.fromPool != 0) POOL.pay(vault, split.fromPool);
+        if (split.toPool != 0) IPositionVault(vault).pay(address(POOL), split.toPool);
+        if (keeperReward != 0) IPositionVault(vault).pay(msg.sender, keeperReward);
+        if (split.penalty != 0) IPositionVault(vault).pay(address(INSURANCE_FUND), split.penalty);
+        if (split.ownerRefund != 0) IPositionVault(vault).pay(p.owner, split.ownerRefund);
+        if (insuranceCover != 0) INSURANCE_FUND.cover(address(POOL), insuranceCover);
+        return true;
+    }
+
+    /// @dev Health and liquidation split of a position at the context's price.
+    function _split(
+        Position memory p,
+        Context memory c
+    )
+        internal
+        view
+        returns (bool isLiquidatable, int256 equity_, uint256 maintenance, PositionMath.LiquidationSplit memory split)
+    {
+        int256 pnl = PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, p.maxProfit, SCALE);
+        uint256 fees = PositionMath.borrowFee(p.size, p.entryPrice, _index(c.state, p.isLong) - p.borrowIndex, SCALE);
+        equity_ = PositionMath.equity(p.collateral, pnl, fees);
+        maintenance = PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.mmr, SCALE);
+        isLiquidatable = PositionMath.isLiquidatable(equity_, maintenance);
+        split = PositionMath.liquidationSplit(
+            p.collateral,
+            pnl,
+            fees,
+            PositionMath.ratioOfNotionalDown(p.size, c.price, c.market.liqFeeRatio, SCALE),
+            PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.liqPenaltyRatio, SCALE)
+        );
+    }
+
+    // ================================================================ internals: state
+
+    /// @dev `_context`, with the accrued borrow indices stored.
+    function _load(uint256 marketId) internal returns (Context memory c) {
+        c = _context(marketId);
+        if (_marketState[marketId].lastAccrual != block.timestamp) _marketState[marketId] = c.state;
+    }
+
+    /// @dev Loads the market's configuration, accrues its borrow indices to now and reads a good price.
+    function _context(uint256 marketId) internal view returns (Context memory c) {
+        (c.market, c.global, c.sequencer, c.paused) = RISK_CONFIG.tradingConfig(marketId);
+        c.state = _accrued(_marketState[marketId], c.market);
+        ChainlinkOracle.sequencerUpSince(c.sequencer);
+        (c.price, c.roundId, c.updatedAt) = ChainlinkOracle.read(c.market.feed, c.market.heartbeat, c.market.feedDecimals);
+    }
+
+    /// @dev Indices grown to now at the market's rates.
+    function _accrued(MarketState memory state, MarketParams memory market) internal view returns (MarketState memory) {
+        if (state.lastAccrual != 0) {
+            uint256 elapsed = block.timestamp - state.lastAccrual;
+            state.longIndex = (state.longIndex + market.borrowRateLong * elapsed).toUint96();
+            state.shortIndex = (state.shortIndex + market.borrowRateShort * elapsed).toUint96();
+        }
+        state.lastAccrual = uint40(block.timestamp);
+        return state;
+    }
+
+    function _index(MarketState memory state, bool isLong) internal pure returns (uint96) {
+        return isLong ? state.longIndex : state.shortIndex;
+    }
+
+    /// @dev When liquidations may resume after the latest sequencer or price outage (in the past if none is recent).
+    function _liquidationResumesAt(Context memory c) internal view returns (uint256 resumesAt) {
+        uint256 grace = c.global.liquidationGracePeriod;
+        if (grace == 0) return 0;
+        resumesAt = ChainlinkOracle.sequencerUpSince(c.sequencer) + grace;
+        uint256 outageEnd = ChainlinkOracle.outageEndedAt(
+            c.market.feed,
+            c.market.heartbeat,
+            c.roundId,
+            c.updatedAt,
+            block.timestamp > grace ? block.timestamp - grace : 0
+        );
+        if (outageEnd != 0 && outageEnd + grace > resumesAt) resumesAt = outageEnd + grace;
+    }
+
+    function _checkDeadline(uint256 deadline) internal view {
+        if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
+    }
+
+    /// @dev Longs opening or increasing and shorts closing want a low price; the others a high one.
+    function _checkPriceBound(bool isLong, bool adding, uint256 price_, uint256 acceptablePrice) internal pure {
+        if (isLong == adding ? price_ > acceptablePrice : price_ < acceptablePrice) {
+            revert PriceOutsideBound(price_, acceptablePrice);
+        }
+    }
+
+    function _ownedPosition(uint256 positionId) internal view returns (Position memory p) {
+        p = _positions[positionId];
+        if (p.owner != msg.sender) {
+            if (p.owner == address(0)) revert UnknownPosition(positionId);
+            revert NotPositionOwner(positionId, msg.sender);
+        }
+    }
+
+    function _addOpenInterest(
+        uint256 marketId,
+        bool isLong,
+        uint256 size,
+        uint256 entryNotional,
+        MarketParams memory market
+    ) internal {
+        SideState memory side = _sideAdd(marketId, isLong, size, entryNotional);
+        uint256 cap = isLong ? market.maxOpenInterestLong : market.maxOpenInterestShort;
+        if (side.entryNotional > cap) revert OpenInterestCapExceeded(marketId, isLong, side.entryNotional, cap);
+    }
+
+    function _sideAdd(
+        uint256 marketId,
+        bool isLong,
+        uint256 size,
+        uint256 entryNotional
+    ) internal returns (SideState memory side) {
+        SideState storage s = _sideState[marketId][isLong];
+        side = s;
+        side.openInterest = (side.openInterest + size).toUint128();
+        side.entryNotional = (side.entryNotional + entryNotional).toUint128();
+        s.openInterest = side.openInterest;
+        s.entryNotional = side.entryNotional;
+    }
+
+    function _removeOpenInterest(uint256 marketId, bool isLong, uint256 size, uint256 entryNotional) internal {
+        SideState storage s = _sideState[marketId][isLong];
+        s.openInterest -= uint128(size);
+        // Each position's term was added rounded the same way it is subtracted, so the sum never underflows.
+        s.entryNotional -= uint128(entryNotional);
+    }
+
+    /// @dev Swaps a position's profit cap and entry notional for new ones, checking the pool can carry the totals.
+    function _reserve(
+        uint256 maxProfitAdded,
+        uint256 maxProfitReleased,
+        uint256 notionalAdded,
+        uint256 notionalReleased,
+        uint256 maxUtilization
+    ) internal {
+        uint256 reserved = _totalReserved + maxProfitAdded - maxProfitReleased;
+        uint256 totalNotional = _totalEntryNotional + notionalAdded - notionalReleased;
+        uint256 poolAssets = ASSET.balanceOf(address(POOL));
+        if (reserved > poolAssets) revert InsufficientPoolLiquidity(poolAssets, reserved);
+        // Rounded down: the bound is a limit on the caller.
+        uint256 cap = Math.mulDiv(poolAssets * SCALE, maxUtilization, PositionMath.WAD);
+        if (totalNotional > cap) revert UtilizationCapExceeded(totalNotional, cap);
+        _totalReserved = reserved.toUint128();
+        _totalEntryNotional = totalNotional.toUint128();
+    }
+
+    function _removePosition(uint256 positionId, Position memory p) internal {
+        uint256 entryNotional = PositionMath.notionalUp(p.size, p.entryPrice);
+        _removeOpenInterest(p.marketId, p.isLong, p.size, entryNotional);
+        _totalReserved -= uint128(p.maxProfit);
+        _totalEntryNotional -= uint128(entryNotional);
+        delete _positions[positionId];
+    }
+
+    /// @dev Pulls `amount` from the caller into `to`, rejecting tokens that deliver less.
+    function _pullExact(address to, uint256 amount) internal {
+        uint256 before = ASSET.balanceOf(to);
+        ASSET.safeTransferFrom(msg.sender, to, amount);
+        uint256 received = ASSET.balanceOf(to) - before;
+        if (received != amount) revert FeeOnTransferToken(amount, received);
+    }
+}

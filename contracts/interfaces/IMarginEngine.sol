@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IOracleErrors} from "./IOracleErrors.sol";
+import {IRiskConfig} from "./IRiskConfig.sol";
+
+/// @notice A position as stored (three storage slots).
+struct Position {
+    /// @dev Owner; zero for an id that is not open.
+    address owner;
+    /// @dev Collateral held by the vault, asset units (the keeper reserve is held on top).
+    uint96 collateral;
+    /// @dev Size, index tokens, WAD.
+    uint128 size;
+    /// @dev Average entry price, USD per index token, WAD.
+    uint128 entryPrice;
+    /// @dev The side's borrow index when fees were last settled.
+    uint96 borrowIndex;
+    /// @dev Profit cap, asset units.
+    uint96 maxProfit;
+    /// @dev Market id.
+    uint16 marketId;
+    /// @dev Long (true) or short (false).
+    bool isLong;
+}
+
+/// @notice Aggregates of one market side, enough to value every position of it in O(1).
+struct SideState {
+    /// @dev Sum of sizes, index tokens, WAD.
+    uint128 openInterest;
+    /// @dev Sum of size × entryPrice, USD WAD (each term rounded up).
+    uint128 entryNotional;
+}
+
+/// @title Bulkhead margin engine
+/// @notice Isolated-margin perpetual positions. Every position's collateral sits in its own vault (an EIP-1167 clone
+/// at a CREATE2 address fixed by the position id); a liquidation only ever touches that vault. The liquidity pool is
+/// the counterparty; the insurance fund absorbs bad debt before the pool does.
+/// @dev Parameters, pause and roles live in {IRiskConfig}; the engine has no privileged function.
+/// Units: asset amounts are in the settlement token's units; prices and notionals are USD WAD; ratios are WAD.
+/// Rounding always favours the pool and other positions: losses and fees round up, gains round down.
+interface IMarginEngine is IOracleErrors {
+    // ---------------------------------------------------------------- errors
+
+    /// @notice A size or size delta of zero.
+    error ZeroSize();
+    /// @notice An amount of zero where a positive one is needed.
+    error ZeroAmount();
+    /// @notice The position id is not open.
+    error UnknownPosition(uint256 positionId);
+    /// @notice The caller does not own the position.
+    error NotPositionOwner(uint256 positionId, address caller);
+    /// @notice The transaction arrived after its deadline.
+    error DeadlineExpired(uint256 deadline, uint256 timestamp);
+    /// @notice The oracle price is worse for the caller than their bound.
+    error PriceOutsideBound(uint256 price, uint256 acceptablePrice);
+    /// @notice Collateral below the minimum a position must hold.
+    error CollateralBelowMinimum(uint256 collateral, uint256 minimum);
+    /// @notice Equity below the initial margin required (leverage above the maximum).
+    error InitialMarginBreached(int256 equity, uint256 required);
+    /// @notice The position would be liquidatable after the operation.
+    error MaintenanceMarginBreached(int256 equity, uint256 required);
+    /// @notice The size delta is not below the position's size (use close).
+    error SizeDeltaTooLarge(uint256 sizeDelta, uint256 size);
+    /// @notice The market side's open-interest cap would be exceeded.
+    error OpenInterestCapExceeded(uint256 marketId, bool isLong, uint256 openInterest, uint256 cap);
+    /// @notice Total entry notional would exceed the pool-relative bound.
+    error UtilizationCapExceeded(uint256 totalNotional, uint256 cap);
+    /// @notice The pool cannot reserve the position's maximum profit.
+    error InsufficientPoolLiquidity(uint256 poolAssets, uint256 reservedAfter);
+    /// @notice The position is not liquidatable.
+    error NotLiquidatable(uint256 positionId, int256 equity, uint256 maintenanceMargin);
+    /// @notice Liquidations wait until the grace period after an oracle or sequencer outage has passed.
+    error LiquidationGracePeriod(uint256 resumesAt);
+    /// @notice The token delivered less than was sent (fee-on-transfer tokens are not supported).
+    error FeeOnTransferToken(uint256 expected, uint256 received);
+    /// @notice The closed part's payout would be negative; close the position instead.
+    error DecreaseUnderwater(uint256 positionId);
+    /// @notice Opens and increases are paused.
+    error Paused();
+    /// @notice The settlement token's decimals are not supported (must be at most 18).
+    error UnsupportedDecimals(uint8 decimals);
+
+    // ---------------------------------------------------------------- events
+
+
+    /// @param fee Opening fee paid to the pool, asset units.
+    event PositionOpened(
+        uint256 indexed positionId,
+        address indexed owner,
+        uint256 indexed marketId,
+        bool isLong,
+        address vault,
+        uint256 size,
+        uint256 price,
+        uint256 collateral,
+        uint256 fee
+    );
+    /// @param fees Opening fee plus settled borrow fee, asset units.
+    event PositionIncreased(
+        uint256 indexed positionId,
+        uint256 sizeDelta,
+        uint256 collateralDelta,
+        uint256 price,
+        uint256 newSize,
+        uint256 newEntryPrice,
+        uint256 newCollateral,
+        uint256 fees
+    );
+    /// @param pnl Realised pnl of the closed part after the profit cap, asset units.
+    /// @param fees Closing fee plus settled borrow fee, asset units.
+    /// @param payout Paid to the owner, asset units.
+    event PositionDecreased(
+        uint256 indexed positionId,
+        uint256 sizeDelta,
+        uint256 price,
+        int256 pnl,
+        uint256 fees,
+        uint256 payout,
+        uint256 newSize,
+        uint256 newCollateral
+    );
+    /// @param payout Paid to the owner, keeper reserve included, asset units.
+    /// @param badDebt Deficit beyond the collateral, covered by insurance then pool.
+    event PositionClosed(
+        uint256 indexed positionId,
+        address indexed owner,
+        uint256 price,
+        int256 pnl,
+        uint256 fees,
+        uint256 payout,
+        uint256 badDebt
+    );
+    event MarginAdded(uint256 indexed positionId, uint256 amount, uint256 newCollateral);
+    event MarginRemoved(uint256 indexed positionId, uint256 amount, uint256 newCollateral);
+    /// @param keeperReward Keeper reserve plus liquidation fee paid to the liquidator.
+    /// @param penalty Paid to the insurance fund.
+    /// @param ownerRefund Paid to the owner.
+    /// @param badDebt Deficit beyond the collateral.
+    /// @param insuranceCover The part of badDebt the insurance fund paid to the pool; the pool absorbed the rest.
+    event PositionLiquidated(
+        uint256 indexed positionId,
+        address indexed owner,
+        address indexed keeper,
+        uint256 price,
+        uint256 keeperReward,
+        uint256 penalty,
+        uint256 ownerRefund,
+        uint256 badDebt,
+        uint256 insuranceCover
+    );
+
+    // ---------------------------------------------------------------- trading
+
+    /// @notice Opens a position. Pulls `collateral + fee` plus the keeper reserve from the caller: collateral and reserve
+    /// into the position's new vault, the opening fee into the pool. Requires approval of the settlement token.
+    /// @param marketId Listed market.
+    /// @param isLong Side.
+    /// @param size Index tokens, WAD; nonzero.
+    /// @param collateral Asset units credited to the position; at least `minCollateral`.
+    /// @param acceptablePrice Highest price for a long, lowest for a short, USD WAD.
+    /// @param deadline Latest block timestamp.
+    /// @return positionId The new position's id.
+    function open(
+        uint256 marketId,
+        bool isLong,
+        uint256 size,
+        uint256 collateral,
+        uint256 acceptablePrice,
+        uint256 deadline
+    ) external returns (uint256 positionId);
+
+    /// @notice Adds size and optionally collateral. Settles the borrow fee; the caller pays it and the opening fee to
+    /// the pool. Not while paused.
+    /// @param acceptablePrice Highest price for a long, lowest for a short.
+    function increase(
+        uint256 positionId,
+        uint256 sizeDelta,
+        uint256 collateralDelta,
+        uint256 acceptablePrice,
+        uint256 deadline
+    ) external;
+
+    /// @notice Closes part of a position: the closed part's pnl is settled with the pool and the proportional
+    /// collateral, less fees, is paid to the owner. The rest must stay above maintenance and minimum collateral.
+    /// @param sizeDelta Strictly below the position's size.
+    /// @param acceptablePrice Lowest price for a long, highest for a short.
+    function decrease(uint256 positionId, uint256 sizeDelta, uint256 acceptablePrice, uint256 deadline) external;
+
+    /// @notice Closes a position, returning what is left and the keeper reserve to the owner. Works while paused and
+    /// while liquidatable; a deficit is bad debt, covered as in a liquidation.
+    /// @param acceptablePrice Lowest price for a long, highest for a short.
+    function close(uint256 positionId, uint256 acceptablePrice, uint256 deadline) external;
+
+    /// @notice Adds collateral. Always allowed: paused or not, whatever the oracle says. Does not raise the profit cap.
+    function addMargin(uint256 positionId, uint256 amount) external;
+
+    /// @notice Withdraws collateral to the owner, keeping initial margin and the minimum collateral.
+    function removeMargin(uint256 positionId, uint256 amount) external;
+
+    // ---------------------------------------------------------------- liquidation
+
+    /// @notice Liquidates a position at the oracle price. Anyone may call; the caller is paid the keeper reward.
+    function liquidate(uint256 positionId) external;
+
+    /// @notice Liquidates every listed position that is liquidatable and skips the others (closed, healthy or
+    /// unknown ids) without reverting.
+    /// @return liquidated How many positions were liquidated.
+    function liquidateBatch(uint256[] calldata positionIds) external returns (uint256 liquidated);
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The stored position; `owner` is zero if not open.
+    function position(uint256 positionId) external view returns (Position memory);
+
+    /// @notice The vault address of a position id (deterministic, whether or not deployed yet).
+    function vaultOf(uint256 positionId) external view returns (address);
+
+    /// @notice When liquidations in the market may resume after the latest sequencer or price outage; a time in the
+    /// past (or zero) when they may go ahead now. Reverts on a bad price.
+    function liquidationResumesAt(uint256 marketId) external view returns (uint256);
+
+    /// @notice The oracle price of a market, USD WAD; reverts on a bad price.
+    function indexPrice(uint256 marketId) external view returns (uint256);
+
+    /// @notice The side's borrow index as of now.
+    function borrowIndex(uint256 marketId, bool isLong) external view returns (uint256);
+
+    /// @notice The aggregates of a market side.
+    function sideState(uint256 marketId, bool isLong) external view returns (SideState memory);
+
+    /// @notice Markets listed in the risk configuration.
+    function marketCount() external view returns (uint256);
+
+    /// @notice Accrues a market's borrow indices to now. Anyone may call; the risk configuration does before a rate
+    /// changes, so past time is charged at the old rate.
+    function accrue(uint256 marketId) external;
+
+    /// @notice The risk configuration this engine reads its parameters, pause flag and sequencer feed from.
+    function RISK_CONFIG() external view returns (IRiskConfig);
+
+    /// @notice The id the next opened position will get (ids start at 1).
+    function nextPositionId() external view returns (uint256);
+
+    /// @notice Sum of every open position's profit cap, asset units; the pool keeps it reserved.
+    function totalReserved() external view returns (uint256);
+
+    /// @notice Sum of every open position's entry notional, USD WAD.
+    function totalEntryNotional() external view returns (uint256);
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+/// @title Position maths
+/// @notice Pure functions for pnl, fees, margins and the liquidation split. Every function name says which way it
+/// rounds; the direction always favours the pool and the other positions over the position's owner or the caller.
+/// @dev Units: `size` index tokens WAD, prices USD WAD, notionals USD WAD, ratios WAD, `scale` = 10^(18 − asset
+/// decimals) converts USD WAD to asset units. The TypeScript SDK mirrors this file name for name.
+library PositionMath {
+    using SafeCast for uint256;
+
+    uint256 internal constant WAD = 1e18;
+
+    /// @notice What a liquidation pays, asset units. `toPool` comes out of the vault; `fromPool` is paid by the pool.
+    struct LiquidationSplit {
+        uint256 keeperFee;
+        uint256 penalty;
+        uint256 ownerRefund;
+        uint256 badDebt;
+        uint256 toPool;
+        uint256 fromPool;
+    }
+
+    /// @notice size × price, rounded up.
+    function notionalUp(uint256 size, uint256 price) internal pure returns (uint256) {
+        return Math.mulDiv(size, price, WAD, Math.Rounding.Ceil);
+    }
+
+    /// @notice size × price, rounded down.
+    function notionalDown(uint256 size, uint256 price) internal pure returns (uint256) {
+        return Math.mulDiv(size, price, WAD);
+    }
+
+    /// @notice USD WAD to asset units, rounded down (for amounts paid to a trader).
+    function toAssetsDown(uint256 usd, uint256 scale) internal pure returns (uint256) {
+        return usd / scale;
+    }
+
+    /// @notice USD WAD to asset units, rounded up (for amounts a trader owes).
+    function toAssetsUp(uint256 usd, uint256 scale) internal pure returns (uint256) {
+        return Math.ceilDiv(usd, scale);
+    }
+
+    /// @notice Unrealised pnl, asset units: gains rounded down and capped at `maxProfit`, losses rounded up.
+    function pnl(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 price,
+        uint256 maxProfit,
+        uint256 scale
+    ) internal pure returns (int256) {
+        bool gain = isLong ? price > entryPrice : price < entryPrice;
+        uint256 diff = price > entryPrice ? price - entryPrice : entryPrice - price;
+        if (gain) {
+            uint256 profit = toAssetsDown(Math.mulDiv(size, diff, WAD), scale);
+            return (profit < maxProfit ? profit : maxProfit).toInt256();
+        }
+        return -toAssetsUp(Math.mulDiv(size, diff, WAD, Math.Rounding.Ceil), scale).toInt256();
+    }
+
+    /// @notice Borrow fee owed: entry notional × index growth, asset units, rounded up.
+    function borrowFee(
+        uint256 size,
+        uint256 entryPrice,
+        uint256 indexDelta,
+        uint256 scale
+    ) internal pure returns (uint256) {
+        if (indexDelta == 0) return 0;
+        return toAssetsUp(Math.mulDiv(notionalUp(size, entryPrice), indexDelta, WAD, Math.Rounding.Ceil), scale);
+    }
+
+    /// @notice ratio × size × price in asset units, rounded up: a margin requirement or a fee owed.
+    function ratioOfNotionalUp(
+        uint256 size,
+        uint256 price,
+        uint256 ratio,
+        uint256 scale
+    ) internal pure returns (uint256) {
+        return toAssetsUp(Math.mulDiv(notionalUp(size, price), ratio, WAD, Math.Rounding.Ceil), scale);
+    }
+
+    /// @notice ratio × size × price in asset units, rounded down: a reward paid out.
+    function ratioOfNotionalDown(
+        uint256 size,
+        uint256 price,
+        uint256 ratio,
+        uint256 scale
+    ) internal pure returns (uint256) {
+        return toAssetsDown(Math.mulDiv(notionalDown(size, price), ratio, WAD), scale);
+    }
+
+    /// @notice collateral + pnl − fees.
+    function equity(uint256 collateral, int256 pnl_, uint256 fees) internal pure returns (int256) {
+        return collateral.toInt256() + pnl_ - fees.toInt256();
+    }
+
+    /// @notice Liquidatable iff equity < maintenance margin.
+    function isLiquidatable(int256 equity_, uint256 maintenanceMargin) internal pure returns (bool) {
+        return equity_ < maintenanceMargin.toInt256();
+    }
+
+    /// @notice equity / maintenance, WAD, rounded down; zero when equity is not positive.
+    function health(int256 equity_, uint256 maintenanceMargin) internal pure returns (uint256) {
+        if (equity_ <= 0) return 0;
+        return Math.mulDiv(uint256(equity_), WAD, maintenanceMargin);
+    }
+
+    /// @notice Splits a liquidated position's collateral. The keeper reserve is paid on top, from the vault.
+    /// @param collateral Recorded collateral.
+    /// @param pnl_ Capped pnl (see `pnl`).
+    /// @param fees Owed borrow fee.
+    /// @param keeperFee liqFeeRatio × notional, rounded down.
+    /// @param penalty liqPenaltyRatio × notional, rounded up.
+    function liquidationSplit(
+        uint256 collateral,
+        int256 pnl_,
+        uint256 fees,
+        uint256 keeperFee,
+        uint256 penalty
+    ) internal pure returns (LiquidationSplit memory split) {
+        int256 settlement = pnl_ - fees.toInt256();
+        int256 equity_ = collateral.toInt256() + settlement;
+        if (equity_ < 0) {
+            // The whole collateral goes to the pool; the rest of what the position owes is bad debt.
+            split.toPool = collateral;
+            split.badDebt = uint256(-equity_);
+            return split;
+        }
+        if (settlement < 0) split.toPool = uint256(-settlement);
+        else split.fromPool = uint256(settlement);
+        uint256 left = uint256(equity_);
+        split.keeperFee = keeperFee < left ? keeperFee : left;
+        // keeperFee <= left.
+        unchecked {
+            left -= split.keeperFee;
+        }
+        split.penalty = penalty < left ? penalty : left;
+        // penalty <= left.
+        unchecked {
+            split.ownerRefund = left - split.penalty;
+        }
+    }
+
+    /// @notice Weighted entry price after adding `sizeDelta` at `price`, rounded against the trader (up for a long,
+    /// down for a short).
+    function averageEntryPrice(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 sizeDelta,
+        uint256 price
+    ) internal pure returns (uint256) {
+        uint256 newSize = size + sizeDelta;
+        if (isLong) {
+            return Math.mulDiv(notionalUp(size, entryPrice) + notionalUp(sizeDelta, price), WAD, newSize, Math.Rounding.Ceil);
+        }
+        return Math.mulDiv(notionalDown(size, entryPrice) + notionalDown(sizeDelta, price), WAD, newSize);
+    }
+
+    /// @notice The price at which equity equals the maintenance margin, ignoring the profit cap, future fees and
+    /// rounding of the margin; rounded towards earlier liquidation (up for a long, down for a short). Zero if a long
+    /// stays solvent at any positive price.
+    /// @param equityExPnl collateral − owed fees, asset units.
+    function liquidationPrice(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        int256 equityExPnl,
+        uint256 mmr,
+        uint256 scale
+    ) internal pure returns (uint256) {
+        int256 entryNotional = notionalUp(size, entryPrice).toInt256();
+        int256 buffer = equityExPnl * scale.toInt256();
+        if (isLong) {
+            // C + size·(p − e) = m·size·p  ⇒  p = (size·e − C) / (size·(1 − m)).
+            int256 numerator = entryNotional - buffer;
+            uint256 denominator = Math.mulDiv(size, WAD - mmr, WAD);
+            if (numerator <= 0 || denominator == 0) return 0;
+            return Math.mulDiv(uint256(numerator), WAD, denominator, Math.Rounding.Ceil);
+        }
+        // C + size·(e − p) = m·size·p  ⇒  p = (size·e + C) / (size·(1 + m)).
+        int256 numeratorShort = entryNotional + buffer;
+        if (numeratorShort <= 0) return 0;
+        return Math.mulDiv(uint256(numeratorShort), WAD, Math.mulDiv(size, WAD + mmr, WAD, Math.Rounding.Ceil));
+    }
+}
