@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Test} from "forge-std/Test.sol";
+
+import {BulkheadLens} from "../../../contracts/BulkheadLens.sol";
+import {InsuranceFund} from "../../../contracts/InsuranceFund.sol";
+import {Position} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {GlobalParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {LiquidityPool} from "../../../contracts/LiquidityPool.sol";
+import {MarginEngine} from "../../../contracts/MarginEngine.sol";
+import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
+import {RiskConfig} from "../../../contracts/RiskConfig.sol";
+
+/// @dev Deploys a full Bulkhead system: 6-decimal stablecoin, ETH and BTC Chainlink mocks, 1M USD of LP liquidity.
+abstract contract BaseTest is Test {
+    uint64 internal constant GOVERNANCE_ROLE = 1;
+    uint64 internal constant GUARDIAN_ROLE = 2;
+
+    uint256 internal constant USD = 1e6;
+    uint256 internal constant ETH_PRICE = 3_000e18;
+    uint256 internal constant BTC_PRICE = 60_000e18;
+    uint256 internal constant ETH = 0;
+    uint256 internal constant BTC = 1;
+    uint256 internal constant MIN_COLLATERAL = 10 * USD;
+    uint256 internal constant KEEPER_RESERVE = 5 * USD;
+    uint256 internal constant POOL_LIQUIDITY = 1_000_000 * USD;
+
+    address internal governance = makeAddr("governance");
+    address internal guardian = makeAddr("guardian");
+    address internal lp = makeAddr("lp");
+    address internal alice = makeAddr("alice");
+    address internal bob = makeAddr("bob");
+    address internal keeper = makeAddr("keeper");
+
+    AccessManager internal manager;
+    TestStablecoin internal usd;
+    MockV3Aggregator internal ethFeed;
+    MockV3Aggregator internal btcFeed;
+    RiskConfig internal config;
+    LiquidityPool internal pool;
+    InsuranceFund internal insurance;
+    MarginEngine internal engine;
+    BulkheadLens internal lens;
+
+    function setUp() public virtual {
+        vm.warp(1_700_000_000);
+        manager = new AccessManager(address(this));
+        usd = new TestStablecoin();
+        ethFeed = new MockV3Aggregator(8, int256(ETH_PRICE / 1e10));
+        btcFeed = new MockV3Aggregator(8, int256(BTC_PRICE / 1e10));
+        config = new RiskConfig(address(manager), IERC20Metadata(address(usd)), defaultGlobalParams());
+        pool = new LiquidityPool(usd, "Bulkhead LP tUSD", "bhLP");
+        insurance = new InsuranceFund(usd);
+        engine = new MarginEngine(usd, pool, insurance, config);
+        lens = new BulkheadLens(engine, usd);
+        pool.bindEngine(address(engine));
+        insurance.bindEngine(address(engine));
+        config.bindEngine(address(engine));
+        _setRoles();
+
+        vm.startPrank(governance);
+        config.listMarket(defaultMarketParams(address(ethFeed)));
+        config.listMarket(defaultMarketParams(address(btcFeed)));
+        vm.stopPrank();
+
+        deposit(lp, POOL_LIQUIDITY);
+        vm.label(address(engine), "engine");
+        vm.label(address(pool), "pool");
+        vm.label(address(insurance), "insurance");
+        vm.label(address(usd), "tUSD");
+    }
+
+    function _setRoles() internal {
+        bytes4[] memory gov = new bytes4[](4);
+        gov[0] = RiskConfig.listMarket.selector;
+        gov[1] = RiskConfig.setMarketParams.selector;
+        gov[2] = RiskConfig.setGlobalParams.selector;
+        gov[3] = RiskConfig.setSequencerFeed.selector;
+        manager.setTargetFunctionRole(address(config), gov, GOVERNANCE_ROLE);
+        bytes4[] memory guard = new bytes4[](2);
+        guard[0] = RiskConfig.pause.selector;
+        guard[1] = RiskConfig.unpause.selector;
+        manager.setTargetFunctionRole(address(config), guard, GUARDIAN_ROLE);
+        manager.grantRole(GOVERNANCE_ROLE, governance, 0);
+        manager.grantRole(GUARDIAN_ROLE, guardian, 0);
+    }
+
+    function defaultGlobalParams() internal pure returns (GlobalParams memory) {
+        return
+            GlobalParams({
+                minCollateral: uint80(MIN_COLLATERAL),
+                keeperReserve: uint80(KEEPER_RESERVE),
+                maxUtilization: 5e18,
+                liquidationGracePeriod: 600
+            });
+    }
+
+    function defaultMarketParams(address feed) internal pure returns (MarketParams memory) {
+        return
+            MarketParams({
+                feed: MockV3Aggregator(feed),
+                heartbeat: 3600,
+                feedDecimals: 8,
+                imr: 0.1e18,
+                mmr: 0.05e18,
+                liqFeeRatio: 0.01e18,
+                liqPenaltyRatio: 0.01e18,
+                openFeeRatio: 0.001e18,
+                closeFeeRatio: 0.001e18,
+                maxProfitRatio: 9e18,
+                borrowRateLong: uint64(uint256(0.1e18) / 365 days),
+                borrowRateShort: uint64(uint256(0.1e18) / 365 days),
+                maxOpenInterestLong: 50_000_000e18,
+                maxOpenInterestShort: 50_000_000e18
+            });
+    }
+
+    // ------------------------------------------------------------ actions
+
+    function deposit(address who, uint256 assets) internal returns (uint256 shares) {
+        usd.mint(who, assets);
+        vm.startPrank(who);
+        usd.approve(address(pool), assets);
+        shares = pool.deposit(assets, who);
+        vm.stopPrank();
+    }
+
+    /// @dev Mints and approves what an open needs (collateral, reserve, a generous fee) and opens at the oracle price.
+    function openPosition(
+        address who,
+        uint256 marketId,
+        bool isLong,
+        uint256 size,
+        uint256 collateral
+    ) internal returns (uint256 positionId) {
+        fund(who, collateral + KEEPER_RESERVE + collateral);
+        vm.prank(who);
+        positionId = engine.open(marketId, isLong, size, collateral, isLong ? type(uint256).max : 0, block.timestamp);
+    }
+
+    function fund(address who, uint256 amount) internal {
+        usd.mint(who, amount);
+        vm.prank(who);
+        usd.approve(address(engine), type(uint256).max);
+    }
+
+    /// @dev Sets a market's price (USD WAD), as a new Chainlink round at the current time.
+    function setPrice(uint256 marketId, uint256 price) internal {
+        (marketId == ETH ? ethFeed : btcFeed).updateAnswer(int256(price / 1e10));
+    }
+
+    function positionOf(uint256 positionId) internal view returns (Position memory) {
+        return engine.position(positionId);
+    }
+
+    function vaultBalance(uint256 positionId) internal view returns (uint256) {
+        return usd.balanceOf(engine.vaultOf(positionId));
+    }
+
+    /// @dev Asset held by every part of the system: vaults of the given ids, pool, insurance fund.
+    function systemBalance(uint256[] memory positionIds) internal view returns (uint256 total) {
+        total = usd.balanceOf(address(pool)) + usd.balanceOf(address(insurance));
+        for (uint256 i; i < positionIds.length; ++i) total += vaultBalance(positionIds[i]);
+    }
+}
