@@ -49,6 +49,7 @@ export default defineConfig({
     npmFilesToBuild: [
       "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol",
       "@openzeppelin/contracts/governance/TimelockController.sol",
+      "@openzeppelin/contracts/access/manager/AccessManager.sol",
     ],
   },
   paths: {

@@ -75,8 +75,7 @@ contract BulkheadLens is IBulkheadLens {
         PositionMath.LiquidationSplit memory split;
         (preview.equity, preview.maintenanceMargin, split) = _valuation(p, m);
         preview.liquidatable =
-            PositionMath.isLiquidatable(preview.equity, preview.maintenanceMargin) &&
-            m.resumesAt <= block.timestamp;
+            PositionMath.isLiquidatable(preview.equity, preview.maintenanceMargin) && m.resumesAt <= block.timestamp;
         preview.price = m.price;
         // The keeper takes everything the vault holds beyond the collateral (the keeper reserve and any donation).
         preview.keeperReward = ASSET.balanceOf(ENGINE.vaultOf(positionId)) - p.collateral + split.keeperFee;

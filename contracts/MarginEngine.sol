@@ -119,8 +119,9 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         _checkPriceBound(p.isLong, true, c.price, acceptablePrice);
 
         Position memory n = _increased(p, c, sizeDelta, collateralDelta);
-        uint256 fees = PositionMath.borrowFee(p.size, p.entryPrice, n.borrowIndex - p.borrowIndex, SCALE) +
-            PositionMath.ratioOfNotionalUp(sizeDelta, c.price, c.market.openFeeRatio, SCALE);
+        uint256 fees =
+            PositionMath.borrowFee(p.size, p.entryPrice, n.borrowIndex - p.borrowIndex, SCALE) +
+                PositionMath.ratioOfNotionalUp(sizeDelta, c.price, c.market.openFeeRatio, SCALE);
         _positions[positionId] = n;
         emit PositionIncreased(
             positionId,
@@ -195,8 +196,9 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         _checkPriceBound(p.isLong, false, c.price, acceptablePrice);
 
         int256 pnl = PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, p.maxProfit, SCALE);
-        uint256 fees = PositionMath.borrowFee(p.size, p.entryPrice, _index(c.state, p.isLong) - p.borrowIndex, SCALE) +
-            PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.closeFeeRatio, SCALE);
+        uint256 fees =
+            PositionMath.borrowFee(p.size, p.entryPrice, _index(c.state, p.isLong) - p.borrowIndex, SCALE) +
+                PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.closeFeeRatio, SCALE);
         _removePosition(positionId, p);
         _settleClose(positionId, p, c.price, pnl, fees);
     }
@@ -383,7 +385,9 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
             size: (p.size + sizeDelta).toUint128(),
             entryPrice: PositionMath.averageEntryPrice(p.isLong, p.size, p.entryPrice, sizeDelta, c.price).toUint128(),
             borrowIndex: _index(c.state, p.isLong),
-            maxProfit: Math.mulDiv(p.collateral + collateralDelta, c.market.maxProfitRatio, PositionMath.WAD).toUint96(),
+            maxProfit: Math
+                .mulDiv(p.collateral + collateralDelta, c.market.maxProfitRatio, PositionMath.WAD)
+                .toUint96(),
             marketId: p.marketId,
             isLong: p.isLong
         });
@@ -474,9 +478,8 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         address vault = vaultOf(positionId);
         // The keeper takes everything the vault holds beyond the collateral: the keeper reserve and any donation.
         uint256 keeperReward = ASSET.balanceOf(vault) - p.collateral + split.keeperFee;
-        uint256 insuranceCover = split.badDebt == 0
-            ? 0
-            : Math.min(split.badDebt, ASSET.balanceOf(address(INSURANCE_FUND)));
+        uint256 insuranceCover =
+            split.badDebt == 0 ? 0 : Math.min(split.badDebt, ASSET.balanceOf(address(INSURANCE_FUND)));
         emit PositionLiquidated(
             positionId,
             p.owner,
@@ -534,7 +537,11 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         (c.market, c.global, c.sequencer, c.paused) = RISK_CONFIG.tradingConfig(marketId);
         c.state = _accrued(_marketState[marketId], c.market);
         ChainlinkOracle.sequencerUpSince(c.sequencer);
-        (c.price, c.roundId, c.updatedAt) = ChainlinkOracle.read(c.market.feed, c.market.heartbeat, c.market.feedDecimals);
+        (c.price, c.roundId, c.updatedAt) = ChainlinkOracle.read(
+            c.market.feed,
+            c.market.heartbeat,
+            c.market.feedDecimals
+        );
     }
 
     /// @dev Indices grown to now at the market's rates.

@@ -83,7 +83,6 @@ interface IMarginEngine is IOracleErrors {
 
     // ---------------------------------------------------------------- events
 
-
     /// @param fee Opening fee paid to the pool, asset units.
     event PositionOpened(
         uint256 indexed positionId,
@@ -152,8 +151,8 @@ interface IMarginEngine is IOracleErrors {
 
     // ---------------------------------------------------------------- trading
 
-    /// @notice Opens a position. Pulls `collateral + fee` plus the keeper reserve from the caller: collateral and reserve
-    /// into the position's new vault, the opening fee into the pool. Requires approval of the settlement token.
+    /// @notice Opens a position. Pulls collateral, keeper reserve and opening fee from the caller: collateral and
+    /// reserve into the position's new vault, the fee into the pool. Requires approval of the settlement token.
     /// @param marketId Listed market.
     /// @param isLong Side.
     /// @param size Index tokens, WAD; nonzero.

@@ -156,7 +156,13 @@ library PositionMath {
     ) internal pure returns (uint256) {
         uint256 newSize = size + sizeDelta;
         if (isLong) {
-            return Math.mulDiv(notionalUp(size, entryPrice) + notionalUp(sizeDelta, price), WAD, newSize, Math.Rounding.Ceil);
+            return
+                Math.mulDiv(
+                    notionalUp(size, entryPrice) + notionalUp(sizeDelta, price),
+                    WAD,
+                    newSize,
+                    Math.Rounding.Ceil
+                );
         }
         return Math.mulDiv(notionalDown(size, entryPrice) + notionalDown(sizeDelta, price), WAD, newSize);
     }
