@@ -435,11 +435,17 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         if (d.newCollateral < c.global.minCollateral) {
             revert CollateralBelowMinimum(d.newCollateral, c.global.minCollateral);
         }
-        Position memory rest = p;
-        rest.size = uint128(remaining);
-        rest.collateral = uint96(d.newCollateral);
-        rest.maxProfit = uint96(d.keptMaxProfit);
-        rest.borrowIndex = _index(c.state, p.isLong);
+        // A fresh struct: `p` is the caller's memory and must stay as it was.
+        Position memory rest = Position({
+            owner: p.owner,
+            collateral: uint96(d.newCollateral),
+            size: uint128(remaining),
+            entryPrice: p.entryPrice,
+            borrowIndex: _index(c.state, p.isLong),
+            maxProfit: uint96(d.keptMaxProfit),
+            marketId: p.marketId,
+            isLong: p.isLong
+        });
         (bool isLiquidatable, int256 remainingEquity, uint256 maintenance, ) = _split(rest, c);
         if (isLiquidatable) revert MaintenanceMarginBreached(remainingEquity, maintenance);
     }
