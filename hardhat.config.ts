@@ -1,4 +1,6 @@
+import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 
 import hardhatEthers from "@nomicfoundation/hardhat-ethers";
 import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matchers";
@@ -8,7 +10,7 @@ import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
 import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
 import hardhatVerify from "@nomicfoundation/hardhat-verify";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 
 const require = createRequire(import.meta.url);
 
@@ -27,6 +29,33 @@ if (profile === undefined) {
   );
 }
 
+/** The one compiler: solc 0.8.28 from the npm `solc` package, so compilation needs no download. */
+function compiler() {
+  return {
+    version: "0.8.28",
+    path: require.resolve("solc/soljson.js"),
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: "cancun",
+    },
+  };
+}
+
+/** Maps every `*.t.sol` under `dir` to a compiler config object shared by groups of `size` files. */
+function testCompilerGroups(dir: string, size: number): Record<string, ReturnType<typeof compiler>> {
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".t.sol"))
+    .map((file) => path.posix.join(dir, file.split(path.sep).join("/")))
+    .sort();
+  const overrides: Record<string, ReturnType<typeof compiler>> = {};
+  let group = compiler();
+  files.forEach((file, i) => {
+    if (i % size === 0) group = compiler();
+    overrides[file] = group;
+  });
+  return overrides;
+}
+
 export default defineConfig({
   plugins: [
     hardhatEthers,
@@ -39,18 +68,39 @@ export default defineConfig({
     hardhatVerify,
   ],
   solidity: {
-    // Compiled offline with the npm `solc` build of the same version.
-    version: "0.8.28",
-    path: require.resolve("solc/soljson.js"),
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: "cancun",
-    },
+    compilers: [compiler()],
+    // Solidity tests compile in groups: solc's wasm build runs out of memory when every test file and the whole
+    // system go into one job. Hardhat merges files that share a compiler config object, so each group gets its own.
+    overrides: testCompilerGroups("test/solidity", 2),
     npmFilesToBuild: [
       "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol",
       "@openzeppelin/contracts/governance/TimelockController.sol",
       "@openzeppelin/contracts/access/manager/AccessManager.sol",
+      // ABIs the deploy modules bind to existing contracts with on a testnet (settlement token, Chainlink feeds).
+      "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol",
+      "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol",
     ],
+  },
+  networks: {
+    // `default` is the embedded in-process chain (Hardhat's built-in); nothing deployed there outlives the command.
+    localhost: {
+      type: "http",
+      // Any node on 127.0.0.1:8545 (`npx hardhat node`, anvil, geth --dev). The variable only lets the deploy tests
+      // point at the nodes they start on free ports.
+      url: process.env.BULKHEAD_LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545",
+    },
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      chainId: 11155111,
+      // From the environment or `npx hardhat keystore set …`; never written in the source.
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("SEPOLIA_PRIVATE_KEY")],
+    },
+  },
+  // `npm run verify`: Etherscan needs a key (env or keystore); Blockscout and Sourcify need none.
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
   },
   paths: {
     tests: { solidity: "test/solidity", mocha: "test/ts" },

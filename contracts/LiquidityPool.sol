@@ -81,6 +81,14 @@ contract LiquidityPool is ILiquidityPool, ERC4626, EngineBound {
         return Math.min(super.maxRedeem(owner), _convertToShares(freeLiquidity(), Math.Rounding.Floor));
     }
 
+    /// @dev Rejects tokens that deliver less than asked: shares are minted only for assets actually received.
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        uint256 before = IERC20(asset()).balanceOf(address(this));
+        super._deposit(caller, receiver, assets, shares);
+        uint256 received = IERC20(asset()).balanceOf(address(this)) - before;
+        if (received != assets) revert IMarginEngine.FeeOnTransferToken(assets, received);
+    }
+
     function _signedDiff(uint256 a, uint256 b) internal pure returns (int256) {
         return a >= b ? (a - b).toInt256() : -(b - a).toInt256();
     }

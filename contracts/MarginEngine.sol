@@ -135,7 +135,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         );
 
         if (collateralDelta != 0) _pullExact(vaultOf(positionId), collateralDelta);
-        if (fees != 0) ASSET.safeTransferFrom(msg.sender, address(POOL), fees);
+        if (fees != 0) _pullExact(address(POOL), fees);
     }
 
     /// @dev Amounts of a decrease, asset units.
@@ -313,12 +313,12 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarginEngine
-    function sideState(uint256 marketId, bool isLong) external view returns (SideState memory) {
+    function sideState(uint256 marketId, bool isLong) external view nonReentrantView returns (SideState memory) {
         return _sideState[marketId][isLong];
     }
 
     /// @inheritdoc IMarginEngine
-    function marketCount() external view returns (uint256) {
+    function marketCount() external view nonReentrantView returns (uint256) {
         return RISK_CONFIG.marketCount();
     }
 
@@ -328,7 +328,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarginEngine
-    function totalReserved() external view returns (uint256) {
+    function totalReserved() external view nonReentrantView returns (uint256) {
         return _totalReserved;
     }
 
@@ -469,10 +469,11 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         uint256 insuranceCover = badDebt == 0 ? 0 : Math.min(badDebt, ASSET.balanceOf(address(INSURANCE_FUND)));
         emit PositionClosed(positionId, p.owner, price_, pnl, fees, vaultBalance - toPool + fromPool, badDebt);
 
+        // Flows between the protocol's own contracts first, so no outside account is paid while they are unsettled.
         if (toPool != 0) IPositionVault(vault).pay(address(POOL), toPool);
-        if (vaultBalance != toPool) IPositionVault(vault).pay(p.owner, vaultBalance - toPool);
-        if (fromPool != 0) POOL.pay(p.owner, fromPool);
         if (insuranceCover != 0) INSURANCE_FUND.cover(address(POOL), insuranceCover);
+        if (fromPool != 0) POOL.pay(p.owner, fromPool);
+        if (vaultBalance != toPool) IPositionVault(vault).pay(p.owner, vaultBalance - toPool);
     }
 
     /// @dev Liquidates if liquidatable at the context's price; returns whether it did.
@@ -498,12 +499,13 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
             insuranceCover
         );
 
+        // Flows between the protocol's own contracts first, so no outside account is paid while they are unsettled.
         if (split.fromPool != 0) POOL.pay(vault, split.fromPool);
         if (split.toPool != 0) IPositionVault(vault).pay(address(POOL), split.toPool);
-        if (keeperReward != 0) IPositionVault(vault).pay(msg.sender, keeperReward);
-        if (split.penalty != 0) IPositionVault(vault).pay(address(INSURANCE_FUND), split.penalty);
-        if (split.ownerRefund != 0) IPositionVault(vault).pay(p.owner, split.ownerRefund);
         if (insuranceCover != 0) INSURANCE_FUND.cover(address(POOL), insuranceCover);
+        if (split.penalty != 0) IPositionVault(vault).pay(address(INSURANCE_FUND), split.penalty);
+        if (keeperReward != 0) IPositionVault(vault).pay(msg.sender, keeperReward);
+        if (split.ownerRefund != 0) IPositionVault(vault).pay(p.owner, split.ownerRefund);
         return true;
     }
 

@@ -11,7 +11,7 @@ import {IOracleErrors} from "../interfaces/IOracleErrors.sol";
 /// round history, so the grace period after one needs no keeper to have been watching.
 library ChainlinkOracle {
     /// @dev At most this many past rounds are inspected when looking for a recent outage.
-    uint256 internal constant MAX_ROUNDS_INSPECTED = 4;
+    uint256 internal constant MAX_ROUNDS_INSPECTED = 8;
 
     /// @notice The feed's latest answer as a WAD price.
     /// @return price USD WAD; positive.

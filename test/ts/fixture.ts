@@ -304,9 +304,7 @@ export async function openPosition(
   await fund(s, who, collateral + KEEPER_RESERVE + collateral);
   const id = await s.engine.nextPositionId();
   await mined(
-    s.engine
-      .connect(who)
-      .open(marketId, isLong, size, collateral, isLong ? MaxUint256 : 0n, await deadline(s)),
+    s.engine.connect(who).open(marketId, isLong, size, collateral, isLong ? MaxUint256 : 0n, await deadline(s)),
   );
   return id;
 }

@@ -1,0 +1,34 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+
+import type { AnyModule, FundingPlan, ModuleWith } from "./plan.js";
+
+/**
+ * Local chains only: mints the test token to the node's first accounts and seeds the pool, so that a trader can open
+ * a position right after `npm run deploy -- --network localhost`.
+ */
+export function localFundingModule(
+  asset: ModuleWith<"asset">,
+  pool: ModuleWith<"pool">,
+  engine: AnyModule,
+  plan: FundingPlan,
+) {
+  return buildModule("LocalFunding", (m) => {
+    const { asset: token } = m.useModule(asset);
+    const { pool: liquidityPool } = m.useModule(pool);
+    m.useModule(engine);
+    for (let i = 0; i < plan.accounts; i++) {
+      m.call(token, "mint", [m.getAccount(i), plan.amount], { id: `Fund_Account${i}` });
+    }
+    if (plan.poolSeed > 0n) {
+      const deployer = m.getAccount(0);
+      const mint = m.call(token, "mint", [deployer, plan.poolSeed], { id: "MintPoolSeed" });
+      const approve = m.call(token, "approve", [liquidityPool, plan.poolSeed], { id: "ApprovePoolSeed" });
+      // After the engine is bound, so the pool values its shares as it always will.
+      m.call(liquidityPool, "deposit", [plan.poolSeed, deployer], {
+        id: "DepositPoolSeed",
+        after: [mint, approve, engine],
+      });
+    }
+    return { pool: liquidityPool };
+  });
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IMarginEngine, Position} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {AttackBase} from "./utils/AttackBase.sol";
+
+/// @dev Dust: positions too small to be worth liquidating cannot be opened or left behind by a decrease or a margin
+/// withdrawal, and tiny sizes, where every amount rounds, cannot be used to extract value.
+contract DustAttackTest is AttackBase {
+    function test_openBelowMinimumCollateral_reverts() public {
+        fund(alice, 100 * USD);
+        Snapshot memory before = _snapshot();
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, MIN_COLLATERAL - 1, MIN_COLLATERAL)
+        );
+        engine.open(ETH, true, 1, MIN_COLLATERAL - 1, type(uint256).max, block.timestamp);
+        _assertUnchanged(before, _snapshot());
+    }
+
+    function testFuzz_openBelowMinimumCollateral_reverts(uint256 collateral, uint256 size, bool isLong) public {
+        collateral = bound(collateral, 0, MIN_COLLATERAL - 1);
+        size = bound(size, 1, 1e15);
+        fund(alice, 100 * USD);
+        Snapshot memory before = _snapshot();
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, collateral, MIN_COLLATERAL)
+        );
+        engine.open(ETH, isLong, size, collateral, isLong ? type(uint256).max : 0, block.timestamp);
+        _assertUnchanged(before, _snapshot());
+    }
+
+    /// @dev 0.01 ETH with 12 USD: closing 90 % of it would pay out 10.8 USD and leave 1.2 USD.
+    function test_decreaseLeavingDust_reverts() public {
+        uint256 id = openPosition(alice, ETH, true, 0.01e18, 12 * USD);
+        Snapshot memory before = _snapshot();
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, 1_200_000, MIN_COLLATERAL)
+        );
+        engine.decrease(id, 0.009e18, 0, block.timestamp);
+        _assertUnchanged(before, _snapshot());
+    }
+
+    /// @dev Every decrease at an unchanged price either leaves at least the minimum collateral, with the exact size and
+    /// collateral the maths gives, or reverts with CollateralBelowMinimum naming what would have been left.
+    function testFuzz_decrease_neverLeavesDust(uint256 sizeDelta) public {
+        uint256 id = openPosition(alice, ETH, true, 1e18, 310 * USD);
+        sizeDelta = bound(sizeDelta, 1, 1e18 - 1);
+        // Collateral released rounds down; the 0.1 % close fee rounds up.
+        uint256 released = (310 * USD * sizeDelta) / 1e18;
+        uint256 fee = _ceilDiv(_ceilDiv(sizeDelta * 3_000, 1_000), 1e12);
+        uint256 left = released >= fee ? 310 * USD - released : 310 * USD - fee;
+
+        if (left < MIN_COLLATERAL) {
+            Snapshot memory before = _snapshot();
+            vm.prank(alice);
+            vm.expectRevert(
+                abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, left, MIN_COLLATERAL)
+            );
+            engine.decrease(id, sizeDelta, 0, block.timestamp);
+            _assertUnchanged(before, _snapshot());
+        } else {
+            vm.prank(alice);
+            engine.decrease(id, sizeDelta, 0, block.timestamp);
+            Position memory p = engine.position(id);
+            assertEq(p.size, 1e18 - sizeDelta, "size left");
+            assertEq(p.collateral, left, "collateral left");
+            assertEq(vaultBalance(id), left + KEEPER_RESERVE, "vault holds the collateral and reserve");
+        }
+    }
+
+    /// @dev 0.01 ETH (30 USD notional) with 310 USD: initial margin is no constraint, the minimum collateral is.
+    function test_removeMarginLeavingDust_reverts() public {
+        uint256 id = openPosition(alice, ETH, true, 0.01e18, 310 * USD);
+        Snapshot memory before = _snapshot();
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, MIN_COLLATERAL - 1, MIN_COLLATERAL)
+        );
+        engine.removeMargin(id, 300 * USD + 1);
+        _assertUnchanged(before, _snapshot());
+    }
+
+    /// @dev Round trips of tiny sizes, the price swinging back and forth between them: each opening and closing fee
+    /// rounds up to at least one unit, gains round down and losses up, so the trader ends with strictly less; with
+    /// fees set to zero, never with more.
+    function testFuzz_tinyRoundTrips_neverExtractValue(
+        uint256 size,
+        uint256 moveBps,
+        bool isLong,
+        bool zeroFees
+    ) public {
+        size = bound(size, 1, 1e13);
+        moveBps = bound(moveBps, 0, 1_000);
+        if (zeroFees) {
+            MarketParams memory params = defaultMarketParams(address(ethFeed));
+            params.openFeeRatio = 0;
+            params.closeFeeRatio = 0;
+            vm.prank(governance);
+            config.setMarketParams(ETH, params);
+        }
+        uint256[2] memory prices = [ETH_PRICE, (ETH_PRICE * (10_000 + moveBps)) / 10_000];
+        fund(alice, 1_000 * USD);
+        uint256 start = usd.balanceOf(alice);
+        uint256 poolStart = usd.balanceOf(address(pool));
+
+        vm.startPrank(alice);
+        for (uint256 i; i < 10; ++i) {
+            uint256 id = engine.open(
+                ETH,
+                isLong,
+                size,
+                MIN_COLLATERAL,
+                isLong ? type(uint256).max : 0,
+                block.timestamp
+            );
+            setPrice(ETH, prices[(i + 1) % 2]);
+            engine.close(id, isLong ? 0 : type(uint256).max, block.timestamp);
+        }
+        vm.stopPrank();
+
+        uint256 end = usd.balanceOf(alice);
+        if (zeroFees) assertLe(end, start, "round trips paid the trader");
+        else assertLt(end, start, "round trips did not cost the trader");
+        assertEq(usd.balanceOf(address(pool)) - poolStart, start - end, "conservation");
+    }
+
+    /// @dev Closing a position one wei at a time pays no more than closing it at once.
+    function test_manyTinyDecreases_payNoMoreThanOneClose() public {
+        uint256 id = openPosition(alice, ETH, true, 1e18, 600 * USD);
+        setPrice(ETH, 3_100e18);
+        uint256 before = usd.balanceOf(alice);
+        uint256 snapshotId = vm.snapshotState();
+        vm.prank(alice);
+        engine.close(id, 0, block.timestamp);
+        uint256 oneClose = usd.balanceOf(alice) - before;
+        vm.revertToState(snapshotId);
+
+        vm.startPrank(alice);
+        for (uint256 i; i < 20; ++i) engine.decrease(id, 1, 0, block.timestamp);
+        engine.close(id, 0, block.timestamp);
+        vm.stopPrank();
+        assertLe(usd.balanceOf(alice) - before, oneClose, "tiny decreases paid more than one close");
+        assertEq(vaultBalance(id), 0, "vault not emptied");
+    }
+
+    function _ceilDiv(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a == 0 ? 0 : (a - 1) / b + 1;
+    }
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+
+import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
+import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {AttackBase} from "./utils/AttackBase.sol";
+
+/// @dev Oracle trouble as an attack surface: nothing may be priced on a stale, zero or negative answer or while the L2
+/// sequencer is down, yet adding margin always works; once the price or the sequencer is back, liquidations wait out
+/// the grace period so owners can top up first.
+contract OracleAttackTest is AttackBase {
+    uint256 internal constant HEARTBEAT = 3600;
+    uint256 internal constant GRACE = 600;
+
+    /// @dev Healthy: long 1 ETH, 600 USD.
+    uint256 internal aliceId;
+    /// @dev Liquidatable at 2,800: long 1 ETH, 310 USD.
+    uint256 internal bobId;
+    MockV3Aggregator internal sequencer;
+    uint256 internal t0;
+
+    function setUp() public override {
+        super.setUp();
+        t0 = block.timestamp;
+        aliceId = openPosition(alice, ETH, true, 1e18, 600 * USD);
+        bobId = openPosition(bob, ETH, true, 1e18, 310 * USD);
+        fund(alice, 10_000 * USD);
+        fund(bob, 10_000 * USD);
+    }
+
+    // ------------------------------------------------------------ bad prices
+
+    function test_stalePrice_blocksPricedOperations_addMarginWorks() public {
+        vm.warp(t0 + HEARTBEAT + 1);
+        _assertPricedOperationsRevert(
+            abi.encodeWithSelector(IOracleErrors.StalePrice.selector, address(ethFeed), t0, HEARTBEAT)
+        );
+        _assertAddMarginWorks();
+    }
+
+    function test_zeroPrice_blocksPricedOperations_addMarginWorks() public {
+        ethFeed.updateAnswer(0);
+        _assertPricedOperationsRevert(
+            abi.encodeWithSelector(IOracleErrors.NonPositivePrice.selector, address(ethFeed), int256(0))
+        );
+        _assertAddMarginWorks();
+    }
+
+    function test_negativePrice_blocksPricedOperations_addMarginWorks() public {
+        ethFeed.updateAnswer(-1);
+        _assertPricedOperationsRevert(
+            abi.encodeWithSelector(IOracleErrors.NonPositivePrice.selector, address(ethFeed), int256(-1))
+        );
+        _assertAddMarginWorks();
+    }
+
+    /// @dev A bad ETH price stops nothing in the BTC market.
+    function test_staleEthFeed_btcMarketUnaffected() public {
+        vm.warp(t0 + HEARTBEAT / 2);
+        btcFeed.updateAnswer(int256(BTC_PRICE / 1e10));
+        vm.warp(t0 + HEARTBEAT + 1);
+        uint256 id = openPosition(alice, BTC, false, 0.1e18, 1_000 * USD);
+        vm.prank(alice);
+        engine.close(id, type(uint256).max, block.timestamp);
+        assertEq(vaultBalance(id), 0, "BTC position not closed");
+    }
+
+    // ------------------------------------------------------------ grace period after a price outage
+
+    function test_priceBackAfterStaleness_liquidationWaitsGrace_ownerTopsUp() public {
+        uint256 t1 = t0 + 2 hours;
+        vm.warp(t1);
+        setPrice(ETH, 2_800e18);
+        assertEq(engine.liquidationResumesAt(ETH), t1 + GRACE, "resumesAt");
+        _assertLiquidationWaits(t1 + GRACE);
+
+        // The owner uses the grace period: 200 USD more makes the position healthy.
+        vm.prank(bob);
+        engine.addMargin(bobId, 200 * USD);
+        vm.warp(t1 + GRACE);
+        assertFalse(lens.previewLiquidation(bobId).liquidatable, "still liquidatable after top-up");
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
+        engine.liquidate(bobId);
+    }
+
+    function test_priceBackAfterStaleness_liquidationResumesAfterGrace() public {
+        uint256 t1 = t0 + 2 hours;
+        vm.warp(t1);
+        setPrice(ETH, 2_800e18);
+        vm.warp(t1 + GRACE - 1);
+        _assertLiquidationWaits(t1 + GRACE);
+        vm.warp(t1 + GRACE);
+        vm.prank(keeper);
+        engine.liquidate(bobId);
+        assertEq(engine.position(bobId).owner, address(0), "not liquidated after the grace period");
+    }
+
+    function test_priceBackAfterZeroAnswer_liquidationWaitsGrace() public {
+        vm.warp(t0 + 60);
+        ethFeed.updateAnswer(0);
+        uint256 t1 = t0 + 120;
+        vm.warp(t1);
+        setPrice(ETH, 2_800e18);
+        _assertLiquidationWaits(t1 + GRACE);
+        vm.warp(t1 + GRACE);
+        vm.prank(keeper);
+        engine.liquidate(bobId);
+        assertEq(engine.position(bobId).owner, address(0), "not liquidated after the grace period");
+    }
+
+    /// @dev After an outage, a volatile market gets several price rounds within minutes. The grace period is owed to
+    /// owners whatever the number of rounds since the price came back.
+    function test_priceBackAfterStaleness_graceHoldsAfterManyFastRounds() public {
+        uint256 t1 = t0 + 2 hours;
+        vm.warp(t1);
+        setPrice(ETH, 2_800e18);
+        for (uint256 i = 1; i <= 4; ++i) {
+            vm.warp(t1 + 15 * i);
+            setPrice(ETH, 2_800e18 - i * 1e18);
+        }
+        _assertLiquidationWaits(t1 + GRACE);
+    }
+
+    // ------------------------------------------------------------ L2 sequencer
+
+    function test_sequencerDown_blocksPricedOperations_addMarginWorks() public {
+        _installSequencer();
+        sequencer.updateRoundData(2, 1, block.timestamp, block.timestamp);
+        _assertPricedOperationsRevert(abi.encodeWithSelector(IOracleErrors.SequencerDown.selector, address(sequencer)));
+        _assertAddMarginWorks();
+    }
+
+    function test_sequencerBackUp_liquidationWaitsGrace_ownerTopsUp() public {
+        _installSequencer();
+        vm.warp(t0 + 10 minutes);
+        sequencer.updateRoundData(2, 1, block.timestamp, block.timestamp);
+        setPrice(ETH, 2_800e18);
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(IOracleErrors.SequencerDown.selector, address(sequencer)));
+        engine.liquidate(bobId);
+        // Down: the owner can still top up.
+        vm.prank(bob);
+        engine.addMargin(bobId, 10 * USD);
+
+        uint256 t1 = t0 + 30 minutes;
+        vm.warp(t1);
+        sequencer.updateRoundData(3, 0, t1, t1);
+        _assertLiquidationWaits(t1 + GRACE);
+        vm.prank(bob);
+        engine.addMargin(bobId, 190 * USD);
+        vm.warp(t1 + GRACE);
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
+        engine.liquidate(bobId);
+    }
+
+    function test_sequencerBackUp_liquidationResumesAfterGrace() public {
+        _installSequencer();
+        vm.warp(t0 + 10 minutes);
+        sequencer.updateRoundData(2, 1, block.timestamp, block.timestamp);
+        uint256 t1 = t0 + 30 minutes;
+        vm.warp(t1);
+        sequencer.updateRoundData(3, 0, t1, t1);
+        setPrice(ETH, 2_800e18);
+        vm.warp(t1 + GRACE - 1);
+        _assertLiquidationWaits(t1 + GRACE);
+        // Owners may close during the grace period.
+        vm.prank(alice);
+        engine.close(aliceId, 0, block.timestamp);
+        vm.warp(t1 + GRACE);
+        vm.prank(keeper);
+        assertEq(engine.liquidateBatch(_ids(bobId)), 1, "not liquidated after the grace period");
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    /// @dev A sequencer-uptime feed that has reported "up" for a day.
+    function _installSequencer() internal {
+        sequencer = new MockV3Aggregator(0, 0);
+        sequencer.updateRoundData(1, 0, block.timestamp, block.timestamp - 1 days);
+        vm.prank(governance);
+        config.setSequencerFeed(sequencer);
+    }
+
+    /// @dev Every operation that needs a price reverts with `err`, changing nothing.
+    function _assertPricedOperationsRevert(bytes memory err) internal {
+        uint256 deadline = block.timestamp;
+        bytes[] memory calls = new bytes[](5);
+        calls[0] = abi.encodeCall(IMarginEngine.open, (ETH, true, 1e18, 600 * USD, type(uint256).max, deadline));
+        calls[1] = abi.encodeCall(IMarginEngine.increase, (aliceId, 0.1e18, 0, type(uint256).max, deadline));
+        calls[2] = abi.encodeCall(IMarginEngine.decrease, (aliceId, 0.5e18, 0, deadline));
+        calls[3] = abi.encodeCall(IMarginEngine.close, (aliceId, 0, deadline));
+        calls[4] = abi.encodeCall(IMarginEngine.removeMargin, (aliceId, 10 * USD));
+        for (uint256 i; i < calls.length; ++i) _assertReverts(alice, calls[i], err);
+        _assertReverts(keeper, abi.encodeCall(IMarginEngine.liquidate, (bobId)), err);
+        _assertReverts(keeper, abi.encodeCall(IMarginEngine.liquidateBatch, (_ids(bobId))), err);
+    }
+
+    function _assertReverts(address caller, bytes memory data, bytes memory err) internal {
+        Snapshot memory before = _snapshot();
+        vm.prank(caller);
+        (bool ok, bytes memory result) = address(engine).call(data);
+        assertFalse(ok, "priced operation went through");
+        assertEq(result, err, "wrong error");
+        _assertUnchanged(before, _snapshot());
+    }
+
+    function _assertAddMarginWorks() internal {
+        vm.prank(alice);
+        engine.addMargin(aliceId, 100 * USD);
+        assertEq(engine.position(aliceId).collateral, 700 * USD, "collateral");
+        assertEq(vaultBalance(aliceId), 700 * USD + KEEPER_RESERVE, "vault");
+    }
+
+    /// @dev Liquidation reverts with the resume time; a batch skips the position; nothing changes.
+    function _assertLiquidationWaits(uint256 resumesAt) internal {
+        assertTrue(lens.previewLiquidation(bobId).equity < int256(140e6), "setup: under maintenance");
+        assertFalse(lens.previewLiquidation(bobId).liquidatable, "lens says liquidatable during grace");
+        Snapshot memory before = _snapshot();
+        vm.prank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.LiquidationGracePeriod.selector, resumesAt));
+        engine.liquidate(bobId);
+        vm.prank(keeper);
+        assertEq(engine.liquidateBatch(_ids(bobId)), 0, "batch liquidated during grace");
+        _assertUnchanged(before, _snapshot());
+    }
+
+    function _equityOf(uint256 id) internal view returns (int256) {
+        return lens.equity(id);
+    }
+}

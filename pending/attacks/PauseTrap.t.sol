@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+
+import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {AttackBase} from "./utils/AttackBase.sol";
+
+/// @dev A guardian pause (or a compromised guardian) must not trap anyone: it stops opens and increases only. Owners
+/// can still close, decrease and move margin, keepers can still liquidate, LPs can still take out free liquidity, and
+/// each of those does exactly what it does unpaused.
+contract PauseTrapAttackTest is AttackBase {
+    /// @dev Healthy: long 1 ETH, 600 USD.
+    uint256 internal aliceId;
+    /// @dev Liquidatable at 2,800: long 1 ETH, 310 USD.
+    uint256 internal bobId;
+    /// @dev Healthy: short 0.1 BTC, 1,000 USD.
+    uint256 internal malloryId;
+
+    function setUp() public override {
+        super.setUp();
+        aliceId = openPosition(alice, ETH, true, 1e18, 600 * USD);
+        bobId = openPosition(bob, ETH, true, 1e18, 310 * USD);
+        malloryId = openPosition(mallory, BTC, false, 0.1e18, 1_000 * USD);
+        fund(alice, 1_000 * USD);
+        vm.warp(block.timestamp + 60);
+        setPrice(ETH, 2_800e18);
+    }
+
+    function test_paused_opensAndIncreasesRevertPaused() public {
+        _pause();
+        Snapshot memory before = _snapshot();
+        vm.startPrank(alice);
+        vm.expectRevert(IMarginEngine.Paused.selector);
+        engine.open(ETH, true, 1e18, 600 * USD, type(uint256).max, block.timestamp);
+        vm.expectRevert(IMarginEngine.Paused.selector);
+        engine.increase(aliceId, 0.1e18, 0, type(uint256).max, block.timestamp);
+        vm.stopPrank();
+        _assertUnchanged(before, _snapshot());
+    }
+
+    function test_paused_ownerClosesAsUnpaused() public {
+        _assertSameWhilePaused(alice, abi.encodeCall(IMarginEngine.close, (aliceId, 0, block.timestamp)));
+        assertEq(vaultBalance(aliceId), 0, "vault not emptied");
+    }
+
+    function test_paused_ownerDecreasesAsUnpaused() public {
+        _assertSameWhilePaused(alice, abi.encodeCall(IMarginEngine.decrease, (aliceId, 0.2e18, 0, block.timestamp)));
+    }
+
+    function test_paused_ownerAddsMarginAsUnpaused() public {
+        _assertSameWhilePaused(alice, abi.encodeCall(IMarginEngine.addMargin, (aliceId, 100 * USD)));
+        assertEq(engine.position(aliceId).collateral, 700 * USD, "collateral");
+    }
+
+    function test_paused_ownerRemovesMarginAsUnpaused() public {
+        _assertSameWhilePaused(mallory, abi.encodeCall(IMarginEngine.removeMargin, (malloryId, 100 * USD)));
+        assertEq(engine.position(malloryId).collateral, 900 * USD, "collateral");
+    }
+
+    function test_paused_keeperLiquidatesAsUnpaused() public {
+        _assertSameWhilePaused(keeper, abi.encodeCall(IMarginEngine.liquidate, (bobId)));
+        assertEq(engine.position(bobId).owner, address(0), "not liquidated");
+        _assertSameWhilePaused(keeper, abi.encodeCall(IMarginEngine.liquidateBatch, (_ids(bobId, aliceId))));
+    }
+
+    function test_paused_lpWithdrawsFreeLiquidity() public {
+        _pause();
+        uint256 free = pool.freeLiquidity();
+        assertEq(free, usd.balanceOf(address(pool)) - engine.totalReserved(), "free liquidity");
+        // The maximum goes through shares and back, each rounding down: one unit may be lost.
+        uint256 max = pool.maxWithdraw(lp);
+        assertLe(max, free, "max withdraw above free liquidity");
+        assertGe(max + 1, free, "max withdraw");
+        vm.prank(lp);
+        pool.withdraw(max, lp, lp);
+        assertEq(usd.balanceOf(lp), max, "LP not paid");
+        // The reserved rest backs the open positions' profit.
+        uint256 left = pool.maxWithdraw(lp);
+        assertLe(left, 1, "reserved liquidity withdrawable");
+        vm.prank(lp);
+        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, lp, left + 1, left));
+        pool.withdraw(left + 1, lp, lp);
+    }
+
+    /// @dev Paused throughout: every position leaves (closed or liquidated), every vault is emptied, and then the LP
+    /// redeems every share.
+    function test_paused_nobodyTrapped() public {
+        _pause();
+        vm.prank(keeper);
+        engine.liquidate(bobId);
+        vm.prank(alice);
+        engine.close(aliceId, 0, block.timestamp);
+        vm.prank(mallory);
+        engine.close(malloryId, type(uint256).max, block.timestamp);
+        assertEq(vaultBalance(aliceId) + vaultBalance(bobId) + vaultBalance(malloryId), 0, "a vault kept funds");
+        assertEq(engine.totalReserved(), 0, "reservation left");
+
+        uint256 shares = pool.balanceOf(lp);
+        assertEq(pool.maxRedeem(lp), shares, "LP cannot redeem every share");
+        vm.prank(lp);
+        uint256 assets = pool.redeem(shares, lp, lp);
+        assertEq(pool.totalSupply(), 0, "shares left");
+        // Only the rounding left for the virtual shares stays behind.
+        assertLe(usd.balanceOf(address(pool)), 1, "pool kept the LP's funds");
+        assertEq(assets, usd.balanceOf(lp), "LP paid");
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    function _pause() internal {
+        vm.prank(guardian);
+        config.pause();
+    }
+
+    /// @dev `data` from `caller` succeeds while paused and leaves every balance, record and aggregate exactly as the
+    /// same call unpaused does.
+    function _assertSameWhilePaused(address caller, bytes memory data) internal {
+        if (config.paused()) {
+            vm.prank(guardian);
+            config.unpause();
+        }
+        uint256 snapshotId = vm.snapshotState();
+        vm.prank(caller);
+        (bool ok, bytes memory result) = address(engine).call(data);
+        assertTrue(ok, "failed unpaused");
+        Snapshot memory unpaused = _snapshot();
+        vm.revertToState(snapshotId);
+
+        _pause();
+        vm.prank(caller);
+        (bool okPaused, bytes memory resultPaused) = address(engine).call(data);
+        assertTrue(okPaused, "failed while paused");
+        assertEq(resultPaused, result, "return value");
+        Snapshot memory paused = _snapshot();
+        assertTrue(config.paused(), "not paused");
+        // The configuration differs by the pause flag alone.
+        paused.configuration = unpaused.configuration;
+        _assertUnchanged(unpaused, paused);
+    }
+}

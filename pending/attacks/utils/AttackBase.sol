@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+
+import {BulkheadLens} from "../../../../contracts/BulkheadLens.sol";
+import {InsuranceFund} from "../../../../contracts/InsuranceFund.sol";
+import {Position, SideState} from "../../../../contracts/interfaces/IMarginEngine.sol";
+import {LiquidityPool} from "../../../../contracts/LiquidityPool.sol";
+import {MarginEngine} from "../../../../contracts/MarginEngine.sol";
+import {RiskConfig} from "../../../../contracts/RiskConfig.sol";
+import {BaseTest} from "../../utils/BaseTest.sol";
+
+interface IMintable {
+    function mint(address to, uint256 amount) external;
+}
+
+/// @dev The base fixture plus what attack tests share: deploying a second system on another settlement token, and
+/// snapshots of every balance and record an operation could touch, to prove that a rejected call changed nothing.
+abstract contract AttackBase is BaseTest {
+    struct System {
+        IERC20 token;
+        RiskConfig config;
+        LiquidityPool pool;
+        InsuranceFund insurance;
+        MarginEngine engine;
+        BulkheadLens lens;
+    }
+
+    /// @dev Token balances of actors and system contracts, and hashes of every record and aggregate.
+    struct Snapshot {
+        address[] accounts;
+        uint256[] balances;
+        uint256 poolSupply;
+        bytes32 positions;
+        bytes32 aggregates;
+        bytes32 configuration;
+    }
+
+    address internal mallory = makeAddr("mallory");
+
+    /// @dev The system BaseTest deployed.
+    function _defaultSystem() internal view returns (System memory) {
+        return System(usd, config, pool, insurance, engine, lens);
+    }
+
+    /// @dev The same deployment as BaseTest's, on another settlement token, sharing the ETH and BTC feeds and the
+    /// access manager. No LP liquidity.
+    function _deploySystem(IERC20Metadata token) internal returns (System memory s) {
+        s.token = token;
+        s.config = new RiskConfig(address(manager), token, defaultGlobalParams());
+        s.pool = new LiquidityPool(token, "Bulkhead LP", "bhLP");
+        s.insurance = new InsuranceFund(token);
+        s.engine = new MarginEngine(token, s.pool, s.insurance, s.config);
+        s.lens = new BulkheadLens(s.engine, token);
+        s.pool.bindEngine(address(s.engine));
+        s.insurance.bindEngine(address(s.engine));
+        s.config.bindEngine(address(s.engine));
+
+        bytes4[] memory gov = new bytes4[](4);
+        gov[0] = RiskConfig.listMarket.selector;
+        gov[1] = RiskConfig.setMarketParams.selector;
+        gov[2] = RiskConfig.setGlobalParams.selector;
+        gov[3] = RiskConfig.setSequencerFeed.selector;
+        manager.setTargetFunctionRole(address(s.config), gov, GOVERNANCE_ROLE);
+        bytes4[] memory guard = new bytes4[](2);
+        guard[0] = RiskConfig.pause.selector;
+        guard[1] = RiskConfig.unpause.selector;
+        manager.setTargetFunctionRole(address(s.config), guard, GUARDIAN_ROLE);
+
+        vm.startPrank(governance);
+        s.config.listMarket(defaultMarketParams(address(ethFeed)));
+        s.config.listMarket(defaultMarketParams(address(btcFeed)));
+        vm.stopPrank();
+    }
+
+    // ------------------------------------------------------------ actions on any system
+
+    function _mint(System memory s, address to, uint256 amount) internal {
+        IMintable(address(s.token)).mint(to, amount);
+    }
+
+    function _deposit(System memory s, address who, uint256 assets) internal returns (uint256 shares) {
+        _mint(s, who, assets);
+        vm.startPrank(who);
+        s.token.approve(address(s.pool), assets);
+        shares = s.pool.deposit(assets, who);
+        vm.stopPrank();
+    }
+
+    /// @dev Funds `who` (collateral, reserve and as much again for fees) and opens at the oracle price.
+    function _open(
+        System memory s,
+        address who,
+        uint256 marketId,
+        bool isLong,
+        uint256 size,
+        uint256 collateral
+    ) internal returns (uint256 positionId) {
+        _mint(s, who, 2 * collateral + KEEPER_RESERVE);
+        vm.startPrank(who);
+        s.token.approve(address(s.engine), type(uint256).max);
+        positionId = s.engine.open(marketId, isLong, size, collateral, isLong ? type(uint256).max : 0, block.timestamp);
+        vm.stopPrank();
+    }
+
+    /// @dev Mints `amount` to `from`, who sends it to `to` unasked.
+    function _donate(System memory s, address from, address to, uint256 amount) internal {
+        _mint(s, from, amount);
+        vm.prank(from);
+        s.token.transfer(to, amount);
+    }
+
+    function _donate(address from, address to, uint256 amount) internal {
+        _donate(_defaultSystem(), from, to, amount);
+    }
+
+    function _vaultBalance(System memory s, uint256 positionId) internal view returns (uint256) {
+        return s.token.balanceOf(s.engine.vaultOf(positionId));
+    }
+
+    // ------------------------------------------------------------ snapshots
+
+    /// @dev Balances of the standard actors, `extra`, the pool, the insurance fund and the vault of every id issued so
+    /// far and of the next one; every position record; every aggregate; the whole configuration.
+    function _snapshot(System memory s, address[] memory extra) internal view returns (Snapshot memory snap) {
+        uint256 next = s.engine.nextPositionId();
+        address[7] memory actors = [alice, bob, keeper, lp, mallory, governance, guardian];
+        snap.accounts = new address[](actors.length + extra.length + 2 + next);
+        uint256 n;
+        for (uint256 i; i < actors.length; ++i) snap.accounts[n++] = actors[i];
+        for (uint256 i; i < extra.length; ++i) snap.accounts[n++] = extra[i];
+        snap.accounts[n++] = address(s.pool);
+        snap.accounts[n++] = address(s.insurance);
+        for (uint256 id = 1; id <= next; ++id) snap.accounts[n++] = s.engine.vaultOf(id);
+        snap.balances = new uint256[](n);
+        for (uint256 i; i < n; ++i) snap.balances[i] = s.token.balanceOf(snap.accounts[i]);
+        snap.poolSupply = s.pool.totalSupply();
+
+        Position[] memory positions = new Position[](next);
+        for (uint256 id = 1; id <= next; ++id) positions[id - 1] = s.engine.position(id);
+        snap.positions = keccak256(abi.encode(positions));
+
+        uint256 markets = s.engine.marketCount();
+        SideState[] memory sides = new SideState[](2 * markets);
+        for (uint256 m; m < markets; ++m) {
+            sides[2 * m] = s.engine.sideState(m, true);
+            sides[2 * m + 1] = s.engine.sideState(m, false);
+        }
+        snap.aggregates = keccak256(abi.encode(sides, next, s.engine.totalReserved(), s.engine.totalEntryNotional()));
+
+        bytes memory markets_;
+        for (uint256 m; m < markets; ++m) markets_ = abi.encode(markets_, s.config.marketParams(m));
+        snap.configuration = keccak256(
+            abi.encode(markets_, s.config.globalParams(), s.config.sequencerFeed(), s.config.paused())
+        );
+    }
+
+    function _snapshot(System memory s) internal view returns (Snapshot memory) {
+        return _snapshot(s, new address[](0));
+    }
+
+    function _snapshot() internal view returns (Snapshot memory) {
+        return _snapshot(_defaultSystem(), new address[](0));
+    }
+
+    function _assertUnchanged(Snapshot memory before, Snapshot memory afterwards) internal pure {
+        assertEq(afterwards.accounts.length, before.accounts.length, "accounts tracked");
+        for (uint256 i; i < before.accounts.length; ++i) {
+            assertEq(afterwards.accounts[i], before.accounts[i], "account order");
+            assertEq(afterwards.balances[i], before.balances[i], "balance changed");
+        }
+        assertEq(afterwards.poolSupply, before.poolSupply, "LP share supply changed");
+        assertEq(afterwards.positions, before.positions, "a position record changed");
+        assertEq(afterwards.aggregates, before.aggregates, "an aggregate changed");
+        assertEq(afterwards.configuration, before.configuration, "the configuration changed");
+    }
+
+    /// @dev The sum of every tracked balance: conserved by any operation among the tracked accounts.
+    function _total(Snapshot memory snap) internal pure returns (uint256 total) {
+        for (uint256 i; i < snap.balances.length; ++i) total += snap.balances[i];
+    }
+
+    function _one(address a) internal pure returns (address[] memory list) {
+        list = new address[](1);
+        list[0] = a;
+    }
+
+    function _ids(uint256 a) internal pure returns (uint256[] memory list) {
+        list = new uint256[](1);
+        list[0] = a;
+    }
+
+    function _ids(uint256 a, uint256 b) internal pure returns (uint256[] memory list) {
+        list = new uint256[](2);
+        list[0] = a;
+        list[1] = b;
+    }
+}

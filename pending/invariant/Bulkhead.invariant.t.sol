@@ -1,0 +1,1684 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {CommonBase} from "forge-std/Base.sol";
+import {StdCheats} from "forge-std/StdCheats.sol";
+import {StdUtils} from "forge-std/StdUtils.sol";
+
+import {BulkheadLens} from "../../../contracts/BulkheadLens.sol";
+import {InsuranceFund} from "../../../contracts/InsuranceFund.sol";
+import {LiquidationPreview} from "../../../contracts/interfaces/IBulkheadLens.sol";
+import {IMarginEngine, Position, SideState} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {GlobalParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
+import {LiquidityPool} from "../../../contracts/LiquidityPool.sol";
+import {MarginEngine} from "../../../contracts/MarginEngine.sol";
+import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
+import {RiskConfig} from "../../../contracts/RiskConfig.sol";
+import {BaseTest} from "../utils/BaseTest.sol";
+
+// The handler lives in this file: the test runner can target only contracts whose artifacts it was given, and running
+// this file alone builds this file's artifacts only.
+
+/// @notice The deployed system a handler drives.
+struct System {
+    TestStablecoin usd;
+    MarginEngine engine;
+    LiquidityPool pool;
+    InsuranceFund insurance;
+    BulkheadLens lens;
+    RiskConfig config;
+    MockV3Aggregator ethFeed;
+    MockV3Aggregator btcFeed;
+    address guardian;
+}
+
+/// @notice Drives the real Bulkhead system with bounded, mostly valid calls: trading, margin, liquidations (single and
+/// batched), LP flows, oracle moves, time and donations. Before every call it predicts whether the call must revert
+/// and with which custom error (data included), and what every party must receive; after it, it checks both, and that
+/// no other position's record or vault moved.
+///
+/// Ghost state: asset that entered (`ghostIn`) and left (`ghostOut`) the system, the open ids, the collateral each
+/// position should hold, donations sitting in each vault, and what exact (unrounded) arithmetic would have left in
+/// the pool and paid to callers.
+///
+/// Violations are recorded, never thrown: the runner ignores handler reverts (`failOnRevert = false`), so the
+/// invariant contract asserts that no violation was recorded, under the invariant id that names it.
+contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
+    uint256 internal constant WAD = 1e18;
+    /// @dev USD WAD per asset unit (6-decimal asset).
+    uint256 internal constant SCALE = 1e12;
+    /// @dev One asset unit in the exact ghost accounting: amounts × W²·SCALE are whole for every product the engine
+    /// rounds (size·price·ratio, size·entry·index growth, size·diff·W).
+    uint256 internal constant DEN = WAD * WAD * SCALE;
+    uint256 internal constant USD = 1e6;
+    uint256 internal constant MAX_OPEN = 12;
+    /// @dev Oracle rounds are pushed well within the 1-hour heartbeat, so no outage (and no grace period) ever shows.
+    uint256 internal constant REFRESH_AFTER = 30 minutes;
+    /// @dev Handler calls a pause lasts.
+    uint256 internal constant PAUSE_CALLS = 4;
+
+    System internal s;
+    address[3] internal traders;
+    address[2] internal lps;
+    address internal keeper = makeAddr("handler.keeper");
+    address internal donor = makeAddr("handler.donor");
+    uint256 internal keeperReserve;
+    uint256 internal minCollateral;
+    uint256[2] internal initialPrice;
+
+    // ---------------------------------------------------------------- ghost state
+
+    /// @notice Asset that entered the system (vaults, pool, insurance fund) from outside, and that left it.
+    uint256 public ghostIn;
+    uint256 public ghostOut;
+    /// @notice Highest position id opened so far.
+    uint256 public lastId;
+    uint256[] internal _openIds;
+    mapping(uint256 positionId => uint256 indexPlusOne) internal _openIndex;
+    /// @notice Collateral each open position must record and its vault must hold (on top of reserve and donations).
+    mapping(uint256 positionId => uint256) public expectedCollateral;
+    /// @notice Asset donated straight to a position's vault and still sitting there.
+    mapping(uint256 positionId => uint256) public donationOf;
+    /// @notice The pool balance exact arithmetic would have left, × DEN.
+    int256 public exactPoolNum;
+    /// @notice What callers (closing owners, decreasing owners, keepers, margin removers) were paid, and an upper bound
+    /// of what exact arithmetic would have paid them (× DEN).
+    uint256 public callerPaid;
+    uint256 public callerPaidExactNum;
+    bool public ghostPaused;
+    uint256 internal _pausedCalls;
+
+    /// @dev First violation seen per invariant id ("INV-1" … "INV-6", "REVERT" for a call that did not behave as
+    /// predicted).
+    mapping(bytes32 invariantId => string) internal _violation;
+    /// @notice How often each action succeeded ("open.ok"), reverted as predicted ("open.reverted") or was skipped, to
+    /// check what a campaign covers.
+    mapping(bytes32 action => uint256) public callCount;
+
+    constructor(System memory system, address[3] memory traders_, address[2] memory lps_) {
+        s = system;
+        traders = traders_;
+        lps = lps_;
+        GlobalParams memory g = s.config.globalParams();
+        keeperReserve = g.keeperReserve;
+        minCollateral = g.minCollateral;
+        initialPrice[0] = s.engine.indexPrice(0);
+        initialPrice[1] = s.engine.indexPrice(1);
+        for (uint256 i; i < 3; ++i) _approveAll(traders[i]);
+        for (uint256 i; i < 2; ++i) _approveAll(lps[i]);
+        ghostIn = _bal(address(s.pool)) + _bal(address(s.insurance));
+        exactPoolNum = int256(_bal(address(s.pool)) * DEN);
+    }
+
+    // ================================================================ views for the invariants
+
+    function violation(string memory invariantId) external view returns (string memory) {
+        return _violation[keccak256(bytes(invariantId))];
+    }
+
+    function openIds() external view returns (uint256[] memory) {
+        return _openIds;
+    }
+
+    function isOpen(uint256 positionId) public view returns (bool) {
+        return _openIndex[positionId] != 0;
+    }
+
+    // ================================================================ trading
+
+    struct OpenCase {
+        address trader;
+        uint256 marketId;
+        bool isLong;
+        uint256 collateral;
+        uint256 size;
+        uint256 price;
+        uint256 fee;
+        uint256 maxProfit;
+        uint256 notional;
+        uint256 index;
+        bytes expected;
+    }
+
+    function open(uint256 actorSeed, uint256 marketSeed, bool isLong, uint256 collateralSeed, uint256 leverageSeed)
+        external
+    {
+        _tick();
+        if (_openIds.length >= MAX_OPEN) return _count("open.skipped");
+        OpenCase memory o;
+        o.trader = traders[actorSeed % 3];
+        o.marketId = marketSeed % 2;
+        o.isLong = isLong;
+        if (collateralSeed % 16 == 0) o.collateral = _bound(collateralSeed, 1, minCollateral - 1);
+        else if (collateralSeed % 8 == 1) o.collateral = _bound(collateralSeed, minCollateral, 120_000 * USD);
+        else o.collateral = _bound(collateralSeed, minCollateral, 5_000 * USD);
+        o.price = s.engine.indexPrice(o.marketId);
+        // 0.5× to 11× leverage: the top of the range breaches the 10× initial margin.
+        uint256 leverageBps = _bound(leverageSeed, 5_000, 110_000);
+        o.size = (o.collateral * SCALE * leverageBps * WAD) / 10_000 / o.price;
+        if (o.size == 0) o.size = 1;
+        MarketParams memory m = s.config.marketParams(o.marketId);
+        o.fee = PositionMath.ratioOfNotionalUp(o.size, o.price, m.openFeeRatio, SCALE);
+        o.maxProfit = (o.collateral * m.maxProfitRatio) / WAD;
+        o.notional = PositionMath.notionalUp(o.size, o.price);
+        o.index = s.engine.borrowIndex(o.marketId, o.isLong);
+        o.expected = _predictOpen(o, m);
+
+        uint256 paid = o.collateral + keeperReserve + o.fee;
+        s.usd.mint(o.trader, paid);
+        Snapshot memory snap = _snapshot(0);
+        Balances memory b = _balances(o.trader, 0);
+        uint256 id = s.engine.nextPositionId();
+
+        vm.prank(o.trader);
+        try
+            s.engine.open(o.marketId, o.isLong, o.size, o.collateral, o.isLong ? type(uint256).max : 0, block.timestamp)
+        returns (uint256 returnedId) {
+            if (!_succeeded("open", o.expected)) return;
+            _check(returnedId == id && id == lastId + 1, "REVERT", "open: unexpected position id");
+            lastId = id;
+            _addOpen(id, o.collateral);
+            _checkRecord(
+                id,
+                Position({
+                    owner: o.trader,
+                    collateral: uint96(o.collateral),
+                    size: uint128(o.size),
+                    entryPrice: uint128(o.price),
+                    borrowIndex: uint96(o.index),
+                    maxProfit: uint96(o.maxProfit),
+                    marketId: uint16(o.marketId),
+                    isLong: o.isLong
+                }),
+                "open"
+            );
+            Balances memory a = _balances(o.trader, 0);
+            _check(b.actor - a.actor == paid, "INV-2", "open: trader paid != collateral + reserve + fee");
+            _check(a.pool - b.pool == o.fee, "INV-2", "open: pool did not receive exactly the fee");
+            _checkVault(id, "open");
+            ghostIn += paid;
+            // INV-6: the fee charged is at least the exact fee.
+            uint256 feeExact = o.size * o.price * m.openFeeRatio;
+            _check(o.fee * DEN >= feeExact, "INV-6", "open: fee below the exact fee");
+            exactPoolNum += int256(feeExact);
+            _checkOthers(snap, "open");
+        } catch (bytes memory err) {
+            _reverted("open", o.expected, err);
+        }
+    }
+
+    function _predictOpen(OpenCase memory o, MarketParams memory m) internal view returns (bytes memory) {
+        if (ghostPaused) return abi.encodeWithSelector(IMarginEngine.Paused.selector);
+        if (o.collateral < minCollateral) {
+            return abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, o.collateral, minCollateral);
+        }
+        uint256 required = PositionMath.ratioOfNotionalUp(o.size, o.price, m.imr, SCALE);
+        if (o.collateral < required) {
+            return abi.encodeWithSelector(IMarginEngine.InitialMarginBreached.selector, int256(o.collateral), required);
+        }
+        uint256 sideNotional = s.engine.sideState(o.marketId, o.isLong).entryNotional + o.notional;
+        uint256 cap = o.isLong ? m.maxOpenInterestLong : m.maxOpenInterestShort;
+        if (sideNotional > cap) {
+            return
+                abi.encodeWithSelector(
+                    IMarginEngine.OpenInterestCapExceeded.selector,
+                    o.marketId,
+                    o.isLong,
+                    sideNotional,
+                    cap
+                );
+        }
+        return _predictReserve(o.maxProfit, 0, o.notional, 0);
+    }
+
+    /// @dev The engine's `_reserve` check: reserved profit within the pool's balance, entry notional within the
+    /// utilisation bound.
+    function _predictReserve(
+        uint256 maxProfitAdded,
+        uint256 maxProfitReleased,
+        uint256 notionalAdded,
+        uint256 notionalReleased
+    ) internal view returns (bytes memory) {
+        uint256 reserved = s.engine.totalReserved() + maxProfitAdded - maxProfitReleased;
+        uint256 poolAssets = _bal(address(s.pool));
+        if (reserved > poolAssets) {
+            return abi.encodeWithSelector(IMarginEngine.InsufficientPoolLiquidity.selector, poolAssets, reserved);
+        }
+        uint256 totalNotional = s.engine.totalEntryNotional() + notionalAdded - notionalReleased;
+        uint256 cap = (poolAssets * SCALE * s.config.globalParams().maxUtilization) / WAD;
+        if (totalNotional > cap) {
+            return abi.encodeWithSelector(IMarginEngine.UtilizationCapExceeded.selector, totalNotional, cap);
+        }
+        return "";
+    }
+
+    struct IncreaseCase {
+        uint256 id;
+        address caller;
+        Position p;
+        Position n;
+        uint256 sizeDelta;
+        uint256 collateralDelta;
+        uint256 price;
+        uint256 indexDelta;
+        uint256 fees;
+        bytes expected;
+    }
+
+    function increase(uint256 idSeed, uint256 sizeSeed, uint256 collateralSeed, uint256 callerSeed) external {
+        _tick();
+        if (_openIds.length == 0) return _count("increase.skipped");
+        IncreaseCase memory c;
+        c.id = _openIds[idSeed % _openIds.length];
+        c.p = s.engine.position(c.id);
+        c.caller = _callerFor(c.p.owner, callerSeed);
+        c.sizeDelta = (uint256(c.p.size) * _bound(sizeSeed, 100, 30_000)) / 10_000 + 1;
+        c.collateralDelta = collateralSeed % 3 == 0 ? 0 : _bound(collateralSeed, 1, 5_000 * USD);
+        c.price = s.engine.indexPrice(c.p.marketId);
+        uint256 index = s.engine.borrowIndex(c.p.marketId, c.p.isLong);
+        c.indexDelta = index - c.p.borrowIndex;
+        MarketParams memory m = s.config.marketParams(c.p.marketId);
+        c.fees =
+            PositionMath.borrowFee(c.p.size, c.p.entryPrice, c.indexDelta, SCALE) +
+            PositionMath.ratioOfNotionalUp(c.sizeDelta, c.price, m.openFeeRatio, SCALE);
+        c.n = Position({
+            owner: c.p.owner,
+            collateral: uint96(c.p.collateral + c.collateralDelta),
+            size: uint128(c.p.size + c.sizeDelta),
+            entryPrice: uint128(
+                PositionMath.averageEntryPrice(c.p.isLong, c.p.size, c.p.entryPrice, c.sizeDelta, c.price)
+            ),
+            borrowIndex: uint96(index),
+            maxProfit: uint96(((c.p.collateral + c.collateralDelta) * m.maxProfitRatio) / WAD),
+            marketId: c.p.marketId,
+            isLong: c.p.isLong
+        });
+        c.expected = _predictIncrease(c, m);
+
+        s.usd.mint(c.caller, c.collateralDelta + c.fees);
+        Snapshot memory snap = _snapshot(c.id);
+        Balances memory b = _balances(c.caller, c.id);
+        vm.prank(c.caller);
+        try s.engine.increase(c.id, c.sizeDelta, c.collateralDelta, c.p.isLong ? type(uint256).max : 0, block.timestamp) {
+            if (!_succeeded("increase", c.expected)) return;
+            Balances memory a = _balances(c.caller, c.id);
+            _checkRecord(c.id, c.n, "increase");
+            expectedCollateral[c.id] = c.n.collateral;
+            _checkVault(c.id, "increase");
+            _check(b.actor - a.actor == c.collateralDelta + c.fees, "INV-2", "increase: owner paid != delta + fees");
+            _check(a.pool - b.pool == c.fees, "INV-2", "increase: pool did not receive exactly the fees");
+            _check(a.vault - b.vault == c.collateralDelta, "INV-1", "increase: vault did not receive the delta");
+            ghostIn += c.collateralDelta + c.fees;
+            uint256 feesExact = uint256(c.p.size) * c.p.entryPrice * c.indexDelta + c.sizeDelta * c.price * m.openFeeRatio;
+            _check(c.fees * DEN >= feesExact, "INV-6", "increase: fees below the exact fees");
+            exactPoolNum += int256(feesExact);
+            _checkOthers(snap, "increase");
+        } catch (bytes memory err) {
+            _reverted("increase", c.expected, err);
+        }
+    }
+
+    function _predictIncrease(IncreaseCase memory c, MarketParams memory m) internal view returns (bytes memory) {
+        if (c.caller != c.p.owner) {
+            return abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, c.id, c.caller);
+        }
+        if (ghostPaused) return abi.encodeWithSelector(IMarginEngine.Paused.selector);
+        // Only losses count towards margin.
+        int256 equity = PositionMath.equity(
+            c.n.collateral,
+            PositionMath.pnl(c.n.isLong, c.n.size, c.n.entryPrice, c.price, 0, SCALE),
+            0
+        );
+        uint256 required = PositionMath.ratioOfNotionalUp(c.n.size, c.price, m.imr, SCALE);
+        if (equity < int256(required)) {
+            return abi.encodeWithSelector(IMarginEngine.InitialMarginBreached.selector, equity, required);
+        }
+        uint256 oldNotional = PositionMath.notionalUp(c.p.size, c.p.entryPrice);
+        uint256 newNotional = PositionMath.notionalUp(c.n.size, c.n.entryPrice);
+        uint256 sideNotional = s.engine.sideState(c.p.marketId, c.p.isLong).entryNotional - oldNotional + newNotional;
+        uint256 cap = c.p.isLong ? m.maxOpenInterestLong : m.maxOpenInterestShort;
+        if (sideNotional > cap) {
+            return
+                abi.encodeWithSelector(
+                    IMarginEngine.OpenInterestCapExceeded.selector,
+                    uint256(c.p.marketId),
+                    c.p.isLong,
+                    sideNotional,
+                    cap
+                );
+        }
+        return _predictReserve(c.n.maxProfit, c.p.maxProfit, newNotional, oldNotional);
+    }
+
+    struct DecreaseCase {
+        uint256 id;
+        address caller;
+        Position p;
+        uint256 sizeDelta;
+        uint256 price;
+        uint256 index;
+        uint256 keptMaxProfit;
+        int256 pnl;
+        uint256 fees;
+        int256 settlement;
+        uint256 payout;
+        uint256 newCollateral;
+        bytes expected;
+    }
+
+    function decrease(uint256 idSeed, uint256 sizeSeed, uint256 callerSeed) external {
+        _tick();
+        if (_openIds.length == 0) return _count("decrease.skipped");
+        DecreaseCase memory c;
+        c.id = _openIds[idSeed % _openIds.length];
+        c.p = s.engine.position(c.id);
+        c.caller = _callerFor(c.p.owner, callerSeed);
+        c.sizeDelta = c.p.size == 1 ? 1 : _bound(sizeSeed, 1, c.p.size - 1);
+        c.price = s.engine.indexPrice(c.p.marketId);
+        c.index = s.engine.borrowIndex(c.p.marketId, c.p.isLong);
+        MarketParams memory m = s.config.marketParams(c.p.marketId);
+        c.expected = _predictDecrease(c, m);
+
+        Snapshot memory snap = _snapshot(c.id);
+        Balances memory b = _balances(c.caller, c.id);
+        vm.prank(c.caller);
+        try s.engine.decrease(c.id, c.sizeDelta, c.p.isLong ? 0 : type(uint256).max, block.timestamp) {
+            if (!_succeeded("decrease", c.expected)) return;
+            Balances memory a = _balances(c.caller, c.id);
+            Position memory n = c.p;
+            n.collateral = uint96(c.newCollateral);
+            n.size = uint128(c.p.size - c.sizeDelta);
+            n.borrowIndex = uint96(c.index);
+            n.maxProfit = uint96(c.keptMaxProfit);
+            _checkRecord(c.id, n, "decrease");
+            expectedCollateral[c.id] = c.newCollateral;
+            _checkVault(c.id, "decrease");
+            _check(a.actor - b.actor == c.payout, "INV-2", "decrease: owner payout");
+            _check(
+                int256(a.pool) - int256(b.pool) == -c.settlement,
+                "INV-2",
+                "decrease: pool flow != -settlement"
+            );
+            ghostOut += c.payout;
+            _checkDecreaseExact(c, m, int256(a.pool) - int256(b.pool));
+            _checkOthers(snap, "decrease");
+        } catch (bytes memory err) {
+            _reverted("decrease", c.expected, err);
+        }
+    }
+
+    function _predictDecrease(DecreaseCase memory c, MarketParams memory m) internal view returns (bytes memory) {
+        if (c.caller != c.p.owner) {
+            return abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, c.id, c.caller);
+        }
+        if (c.sizeDelta >= c.p.size) {
+            return abi.encodeWithSelector(IMarginEngine.SizeDeltaTooLarge.selector, c.sizeDelta, uint256(c.p.size));
+        }
+        uint256 remaining = c.p.size - c.sizeDelta;
+        c.keptMaxProfit = _divUp(uint256(c.p.maxProfit) * remaining, c.p.size);
+        c.pnl = PositionMath.pnl(
+            c.p.isLong,
+            c.sizeDelta,
+            c.p.entryPrice,
+            c.price,
+            c.p.maxProfit - c.keptMaxProfit,
+            SCALE
+        );
+        c.fees =
+            PositionMath.borrowFee(c.p.size, c.p.entryPrice, c.index - c.p.borrowIndex, SCALE) +
+            PositionMath.ratioOfNotionalUp(c.sizeDelta, c.price, m.closeFeeRatio, SCALE);
+        uint256 collateralOut = (uint256(c.p.collateral) * c.sizeDelta) / c.p.size;
+        c.settlement = c.pnl - int256(c.fees);
+        int256 payoutSigned = int256(collateralOut) + c.settlement;
+        c.newCollateral = c.p.collateral - collateralOut;
+        if (payoutSigned < 0) {
+            if (uint256(-payoutSigned) > c.newCollateral) {
+                return abi.encodeWithSelector(IMarginEngine.DecreaseUnderwater.selector, c.id);
+            }
+            c.newCollateral -= uint256(-payoutSigned);
+        } else {
+            c.payout = uint256(payoutSigned);
+        }
+        if (c.newCollateral < minCollateral) {
+            return abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, c.newCollateral, minCollateral);
+        }
+        int256 equity = int256(c.newCollateral) +
+            PositionMath.pnl(c.p.isLong, remaining, c.p.entryPrice, c.price, c.keptMaxProfit, SCALE);
+        uint256 maintenance = PositionMath.ratioOfNotionalUp(remaining, c.price, m.mmr, SCALE);
+        if (equity < int256(maintenance)) {
+            return abi.encodeWithSelector(IMarginEngine.MaintenanceMarginBreached.selector, equity, maintenance);
+        }
+        return "";
+    }
+
+    /// @dev INV-6 for a decrease: the pool's flow is at least, and the owner's payout at most, what exact arithmetic
+    /// gives. The closed part's exact profit cap (maxProfit·sizeDelta/size) is bounded above by its ceiling, which
+    /// only loosens the check.
+    function _checkDecreaseExact(DecreaseCase memory c, MarketParams memory m, int256 poolFlow) internal {
+        uint256 capUpper = _divUp(uint256(c.p.maxProfit) * c.sizeDelta, c.p.size);
+        int256 settlementExact = _exactPnl(c.p.isLong, c.sizeDelta, c.p.entryPrice, c.price, capUpper) -
+            int256(
+                uint256(c.p.size) * c.p.entryPrice * (c.index - c.p.borrowIndex) + c.sizeDelta * c.price * m.closeFeeRatio
+            );
+        _check(poolFlow * int256(DEN) >= -settlementExact, "INV-6", "decrease: pool got less than exact");
+        exactPoolNum -= settlementExact;
+        int256 payoutExact = int256(_divUp(uint256(c.p.collateral) * c.sizeDelta, c.p.size) * DEN) + settlementExact;
+        uint256 payoutExactPos = payoutExact > 0 ? uint256(payoutExact) : 0;
+        _check(c.payout * DEN <= payoutExactPos, "INV-6", "decrease: owner paid more than exact");
+        callerPaid += c.payout;
+        callerPaidExactNum += payoutExactPos;
+    }
+
+    struct CloseCase {
+        uint256 id;
+        address caller;
+        Position p;
+        uint256 price;
+        uint256 indexDelta;
+        int256 settlement;
+        uint256 vaultBalance;
+        uint256 toPool;
+        uint256 fromPool;
+        uint256 cover;
+        uint256 payout;
+        bytes expected;
+    }
+
+    function close(uint256 idSeed, uint256 callerSeed) external {
+        _tick();
+        if (_openIds.length == 0) return _count("close.skipped");
+        CloseCase memory c;
+        c.id = _openIds[idSeed % _openIds.length];
+        c.p = s.engine.position(c.id);
+        c.caller = _callerFor(c.p.owner, callerSeed);
+        c.price = s.engine.indexPrice(c.p.marketId);
+        c.indexDelta = s.engine.borrowIndex(c.p.marketId, c.p.isLong) - c.p.borrowIndex;
+        MarketParams memory m = s.config.marketParams(c.p.marketId);
+        _predictClose(c, m);
+
+        Snapshot memory snap = _snapshot(c.id);
+        Balances memory b = _balances(c.caller, c.id);
+        vm.prank(c.caller);
+        try s.engine.close(c.id, c.p.isLong ? 0 : type(uint256).max, block.timestamp) {
+            if (!_succeeded("close", c.expected)) return;
+            Balances memory a = _balances(c.caller, c.id);
+            _checkGone(c.id, "close");
+            _check(a.actor - b.actor == c.payout, "INV-2", "close: owner payout");
+            _check(
+                a.pool + c.fromPool == b.pool + c.toPool + c.cover,
+                "INV-2",
+                "close: pool flow != toPool - fromPool + cover"
+            );
+            _check(b.insurance - a.insurance == c.cover, "INV-2", "close: insurance cover");
+            ghostOut += c.payout;
+            _closeExact(c, m, int256(a.pool) - int256(b.pool), b.insurance);
+            _removeOpen(c.id);
+            _checkOthers(snap, "close");
+        } catch (bytes memory err) {
+            _reverted("close", c.expected, err);
+        }
+    }
+
+    function _predictClose(CloseCase memory c, MarketParams memory m) internal view {
+        if (c.caller != c.p.owner) {
+            c.expected = abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, c.id, c.caller);
+            return;
+        }
+        int256 pnl = PositionMath.pnl(c.p.isLong, c.p.size, c.p.entryPrice, c.price, c.p.maxProfit, SCALE);
+        uint256 fees = PositionMath.borrowFee(c.p.size, c.p.entryPrice, c.indexDelta, SCALE) +
+            PositionMath.ratioOfNotionalUp(c.p.size, c.price, m.closeFeeRatio, SCALE);
+        c.settlement = pnl - int256(fees);
+        c.vaultBalance = _bal(s.engine.vaultOf(c.id));
+        uint256 badDebt;
+        if (c.settlement < 0) {
+            c.toPool = uint256(-c.settlement);
+            if (c.toPool > c.p.collateral) {
+                badDebt = c.toPool - c.p.collateral;
+                c.toPool = c.p.collateral;
+            }
+        } else {
+            c.fromPool = uint256(c.settlement);
+        }
+        c.cover = _min(badDebt, _bal(address(s.insurance)));
+        c.payout = c.vaultBalance - c.toPool + c.fromPool;
+    }
+
+    /// @dev INV-6 for a close: pool flow at least, owner payout at most, the exact figures.
+    function _closeExact(CloseCase memory c, MarketParams memory m, int256 poolFlow, uint256 insuranceBefore) internal {
+        int256 settlementExact = _exactPnl(c.p.isLong, c.p.size, c.p.entryPrice, c.price, c.p.maxProfit) -
+            int256(
+                uint256(c.p.size) * c.p.entryPrice * c.indexDelta + uint256(c.p.size) * c.price * m.closeFeeRatio
+            );
+        int256 toPoolExact;
+        int256 coverExact;
+        int256 fromPoolExact;
+        if (settlementExact < 0) {
+            toPoolExact = _minInt(-settlementExact, int256(uint256(c.p.collateral) * DEN));
+            coverExact = _minInt(-settlementExact - toPoolExact, int256(insuranceBefore * DEN));
+        } else {
+            fromPoolExact = settlementExact;
+        }
+        int256 poolFlowExact = toPoolExact + coverExact - fromPoolExact;
+        _check(poolFlow * int256(DEN) >= poolFlowExact, "INV-6", "close: pool got less than exact");
+        exactPoolNum += poolFlowExact;
+        uint256 payoutExact = uint256(int256(c.vaultBalance * DEN) - toPoolExact + fromPoolExact);
+        _check(c.payout * DEN <= payoutExact, "INV-6", "close: owner paid more than exact");
+        callerPaid += c.payout;
+        callerPaidExactNum += payoutExact;
+    }
+
+    // ================================================================ margin
+
+    function addMargin(uint256 idSeed, uint256 amountSeed, uint256 callerSeed) external {
+        _tick();
+        if (_openIds.length == 0) return _count("addMargin.skipped");
+        uint256 id = _openIds[idSeed % _openIds.length];
+        Position memory p = s.engine.position(id);
+        address caller = _callerFor(p.owner, callerSeed);
+        uint256 amount = _bound(amountSeed, 1, 10_000 * USD);
+        bytes memory expected = caller == p.owner
+            ? bytes("")
+            : abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, caller);
+
+        s.usd.mint(caller, amount);
+        Snapshot memory snap = _snapshot(id);
+        Balances memory b = _balances(caller, id);
+        vm.prank(caller);
+        try s.engine.addMargin(id, amount) {
+            if (!_succeeded("addMargin", expected)) return;
+            Balances memory a = _balances(caller, id);
+            p.collateral += uint96(amount);
+            _checkRecord(id, p, "addMargin");
+            expectedCollateral[id] = p.collateral;
+            _checkVault(id, "addMargin");
+            _check(b.actor - a.actor == amount && a.vault - b.vault == amount, "INV-2", "addMargin: flows");
+            _check(a.pool == b.pool && a.insurance == b.insurance, "INV-2", "addMargin: pool or fund moved");
+            ghostIn += amount;
+            _checkOthers(snap, "addMargin");
+        } catch (bytes memory err) {
+            _reverted("addMargin", expected, err);
+        }
+    }
+
+    function removeMargin(uint256 idSeed, uint256 amountSeed, uint256 callerSeed) external {
+        _tick();
+        if (_openIds.length == 0) return _count("removeMargin.skipped");
+        uint256 id = _openIds[idSeed % _openIds.length];
+        Position memory p = s.engine.position(id);
+        address caller = _callerFor(p.owner, callerSeed);
+        // Mostly within the collateral; sometimes all of it or more.
+        uint256 amount = amountSeed % 8 == 0
+            ? _bound(amountSeed, p.collateral, uint256(p.collateral) * 2)
+            : _bound(amountSeed, 1, p.collateral);
+        (bytes memory expected, Position memory n) = _predictRemoveMargin(id, p, caller, amount);
+
+        Snapshot memory snap = _snapshot(id);
+        Balances memory b = _balances(caller, id);
+        vm.prank(caller);
+        try s.engine.removeMargin(id, amount) {
+            if (!_succeeded("removeMargin", expected)) return;
+            Balances memory a = _balances(caller, id);
+            _checkRecord(id, n, "removeMargin");
+            expectedCollateral[id] = n.collateral;
+            _checkVault(id, "removeMargin");
+            _check(a.actor - b.actor == amount && b.vault - a.vault == amount, "INV-2", "removeMargin: flows");
+            _check(a.pool == b.pool && a.insurance == b.insurance, "INV-2", "removeMargin: pool or fund moved");
+            ghostOut += amount;
+            callerPaid += amount;
+            callerPaidExactNum += amount * DEN;
+            _checkOthers(snap, "removeMargin");
+        } catch (bytes memory err) {
+            _reverted("removeMargin", expected, err);
+        }
+    }
+
+    function _predictRemoveMargin(
+        uint256 id,
+        Position memory p,
+        address caller,
+        uint256 amount
+    ) internal view returns (bytes memory, Position memory n) {
+        if (caller != p.owner) return (abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, caller), n);
+        if (amount > p.collateral || p.collateral - amount < minCollateral) {
+            return (
+                abi.encodeWithSelector(
+                    IMarginEngine.CollateralBelowMinimum.selector,
+                    p.collateral > amount ? p.collateral - amount : 0,
+                    minCollateral
+                ),
+                n
+            );
+        }
+        MarketParams memory m = s.config.marketParams(p.marketId);
+        n = p;
+        n.collateral = uint96(p.collateral - amount);
+        n.maxProfit = uint96(_min((uint256(n.collateral) * m.maxProfitRatio) / WAD, p.maxProfit));
+        // Unrealised profit is not margin: only losses count, net of the owed borrow fee.
+        (int256 equity, uint256 required) = _marginAfterRemoval(n, m.imr);
+        if (equity < int256(required)) {
+            return (abi.encodeWithSelector(IMarginEngine.InitialMarginBreached.selector, equity, required), n);
+        }
+        return ("", n);
+    }
+
+    function _marginAfterRemoval(Position memory n, uint256 imr) internal view returns (int256 equity, uint256 required) {
+        uint256 price = s.engine.indexPrice(n.marketId);
+        uint256 fees = PositionMath.borrowFee(
+            n.size,
+            n.entryPrice,
+            s.engine.borrowIndex(n.marketId, n.isLong) - n.borrowIndex,
+            SCALE
+        );
+        equity = PositionMath.equity(n.collateral, PositionMath.pnl(n.isLong, n.size, n.entryPrice, price, 0, SCALE), fees);
+        required = PositionMath.ratioOfNotionalUp(n.size, price, imr, SCALE);
+    }
+
+    // ================================================================ liquidation
+
+    /// @notice Everything a liquidation of a position would do at the current price, by the engine's maths.
+    struct Valuation {
+        uint256 price;
+        uint256 indexDelta;
+        int256 pnl;
+        uint256 fees;
+        int256 equity;
+        uint256 maintenance;
+        bool liquidatable;
+        uint256 keeperFee;
+        uint256 penalty;
+        PositionMath.LiquidationSplit split;
+        uint256 vaultBalance;
+        uint256 keeperReward;
+    }
+
+    function value(uint256 id) public view returns (Valuation memory) {
+        return _valueAt(id, s.engine.indexPrice(s.engine.position(id).marketId));
+    }
+
+    /// @dev `value` at a given price.
+    function _valueAt(uint256 id, uint256 price) internal view returns (Valuation memory v) {
+        Position memory p = s.engine.position(id);
+        MarketParams memory m = s.config.marketParams(p.marketId);
+        v.price = price;
+        v.indexDelta = s.engine.borrowIndex(p.marketId, p.isLong) - p.borrowIndex;
+        v.pnl = PositionMath.pnl(p.isLong, p.size, p.entryPrice, v.price, p.maxProfit, SCALE);
+        v.fees = PositionMath.borrowFee(p.size, p.entryPrice, v.indexDelta, SCALE);
+        v.equity = PositionMath.equity(p.collateral, v.pnl, v.fees);
+        v.maintenance = PositionMath.ratioOfNotionalUp(p.size, v.price, m.mmr, SCALE);
+        v.liquidatable = v.equity < int256(v.maintenance);
+        v.keeperFee = PositionMath.ratioOfNotionalDown(p.size, v.price, m.liqFeeRatio, SCALE);
+        v.penalty = PositionMath.ratioOfNotionalUp(p.size, v.price, m.liqPenaltyRatio, SCALE);
+        v.split = PositionMath.liquidationSplit(p.collateral, v.pnl, v.fees, v.keeperFee, v.penalty);
+        v.vaultBalance = _bal(s.engine.vaultOf(id));
+        v.keeperReward = v.vaultBalance - p.collateral + v.split.keeperFee;
+    }
+
+    function liquidate(uint256 idSeed) external {
+        _tick();
+        // Half the calls go for a liquidatable position if there is one; the rest pick any id, open or not.
+        uint256 id = idSeed % 2 == 0 ? _findLiquidatable(idSeed) : 0;
+        if (id == 0) {
+            id = idSeed % 4 != 1 && _openIds.length != 0
+                ? _openIds[idSeed % _openIds.length]
+                : _bound(idSeed, 1, lastId + 1);
+        }
+        Position memory p = s.engine.position(id);
+        bytes memory expected;
+        Valuation memory v;
+        if (p.owner == address(0)) {
+            expected = abi.encodeWithSelector(IMarginEngine.UnknownPosition.selector, id);
+        } else {
+            v = value(id);
+            _checkLensAgrees(id, v);
+            if (!v.liquidatable) {
+                expected = abi.encodeWithSelector(
+                    IMarginEngine.NotLiquidatable.selector,
+                    id,
+                    v.equity,
+                    v.maintenance
+                );
+            }
+        }
+
+        Snapshot memory snap = _snapshot(id);
+        Balances memory b = _balances(keeper, id);
+        uint256 ownerBefore = _bal(p.owner);
+        vm.prank(keeper);
+        try s.engine.liquidate(id) {
+            if (!_succeeded("liquidate", expected)) return;
+            Balances memory a = _balances(keeper, id);
+            _checkGone(id, "liquidate");
+            _checkLiquidationFlows(v, b, a, _bal(p.owner) - ownerBefore, "liquidate");
+            _liquidationExact(p, v, int256(a.pool) - int256(b.pool), a.actor - b.actor, _bal(p.owner) - ownerBefore, b.insurance);
+            ghostOut += v.keeperReward + v.split.ownerRefund;
+            _removeOpen(id);
+            _checkOthers(snap, "liquidate");
+        } catch (bytes memory err) {
+            _reverted("liquidate", expected, err);
+        }
+    }
+
+    /// @dev The first liquidatable open position, searching from a seeded offset; zero if none.
+    function _findLiquidatable(uint256 seed) internal view returns (uint256) {
+        uint256 n = _openIds.length;
+        for (uint256 i; i < n; ++i) {
+            uint256 id = _openIds[(seed + i) % n];
+            if (value(id).liquidatable) return id;
+        }
+        return 0;
+    }
+
+    function _checkLiquidationFlows(
+        Valuation memory v,
+        Balances memory b,
+        Balances memory a,
+        uint256 ownerGot,
+        string memory op
+    ) internal {
+        uint256 cover = _min(v.split.badDebt, b.insurance);
+        _check(a.actor - b.actor == v.keeperReward, "INV-4", string.concat(op, ": keeper reward"));
+        _check(ownerGot == v.split.ownerRefund, "INV-4", string.concat(op, ": owner refund"));
+        _check(a.insurance + cover == b.insurance + v.split.penalty, "INV-4", string.concat(op, ": insurance flow"));
+        _check(
+            a.pool + v.split.fromPool == b.pool + v.split.toPool + cover,
+            "INV-4",
+            string.concat(op, ": pool flow")
+        );
+    }
+
+    /// @dev INV-6 for a liquidation: the keeper (the caller) gets at most, and the pool at least, the exact figures.
+    /// The owner keeps the residual; it can exceed the exact residual by the keeper fee's downward rounding (< 2
+    /// units), which comes out of the keeper's share, never the pool's.
+    function _liquidationExact(
+        Position memory p,
+        Valuation memory v,
+        int256 poolFlow,
+        uint256 keeperGot,
+        uint256 ownerGot,
+        uint256 insuranceBefore
+    ) internal {
+        MarketParams memory m = s.config.marketParams(p.marketId);
+        int256 settlementExact = _exactPnl(p.isLong, p.size, p.entryPrice, v.price, p.maxProfit) -
+            int256(uint256(p.size) * p.entryPrice * v.indexDelta);
+        int256 equityExact = int256(uint256(p.collateral) * DEN) + settlementExact;
+        int256 poolFlowExact;
+        int256 keeperExact = int256((v.vaultBalance - p.collateral) * DEN);
+        int256 ownerExact;
+        if (equityExact < 0) {
+            poolFlowExact = int256(uint256(p.collateral) * DEN) + _minInt(-equityExact, int256(insuranceBefore * DEN));
+        } else {
+            poolFlowExact = -settlementExact;
+            int256 keeperFeeExact = _minInt(int256(uint256(p.size) * v.price * m.liqFeeRatio), equityExact);
+            keeperExact += keeperFeeExact;
+            int256 penaltyExact = int256(uint256(p.size) * v.price * m.liqPenaltyRatio);
+            ownerExact = equityExact - keeperFeeExact - penaltyExact;
+            if (ownerExact < 0) ownerExact = 0;
+        }
+        _check(poolFlow * int256(DEN) >= poolFlowExact, "INV-6", "liquidate: pool got less than exact");
+        _check(int256(keeperGot * DEN) <= keeperExact, "INV-6", "liquidate: keeper paid more than exact");
+        _check(int256(ownerGot * DEN) <= ownerExact + int256(2 * DEN), "INV-6", "liquidate: owner refund above exact");
+        exactPoolNum += poolFlowExact;
+        callerPaid += keeperGot;
+        callerPaidExactNum += uint256(keeperExact);
+    }
+
+    struct BatchCase {
+        uint256[] ids;
+        bool[] willLiquidate;
+        Valuation[] values;
+        Position[] positions;
+        uint256 expectedCount;
+        uint256 keeperReward;
+        uint256 penalty;
+        uint256 cover;
+        int256 poolFlow;
+        uint256[3] ownerRefunds;
+        uint256[3] ownersBefore;
+        uint256[] insuranceBefore;
+    }
+
+    /// @notice Liquidates a batch mixing liquidatable, healthy, closed, unknown and repeated ids.
+    function liquidateBatch(uint256 seed, uint256 lengthSeed) external {
+        _tick();
+        BatchCase memory c;
+        uint256 length = _bound(lengthSeed, 1, 6);
+        c.ids = new uint256[](length);
+        c.willLiquidate = new bool[](length);
+        c.values = new Valuation[](length);
+        c.positions = new Position[](length);
+        c.insuranceBefore = new uint256[](length);
+        for (uint256 i; i < length; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            c.ids[i] = r % 3 != 0 && _openIds.length != 0 ? _openIds[r % _openIds.length] : _bound(r, 1, lastId + 2);
+        }
+        _predictBatch(c);
+
+        Snapshot memory snap = _snapshot(0);
+        Balances memory b = _balances(keeper, 0);
+        for (uint256 t; t < 3; ++t) c.ownersBefore[t] = _bal(traders[t]);
+        vm.prank(keeper);
+        try s.engine.liquidateBatch(c.ids) returns (uint256 liquidated) {
+            _count("liquidateBatch.ok");
+            callCount[keccak256("liquidateBatch.liquidated")] += c.expectedCount;
+            _check(liquidated == c.expectedCount, "INV-4", "liquidateBatch: count != liquidatable ids");
+            Balances memory a = _balances(keeper, 0);
+            _check(a.actor - b.actor == c.keeperReward, "INV-4", "liquidateBatch: keeper reward");
+            _check(a.insurance + c.cover == b.insurance + c.penalty, "INV-4", "liquidateBatch: insurance flow");
+            _check(int256(a.pool) - int256(b.pool) == c.poolFlow, "INV-4", "liquidateBatch: pool flow");
+            for (uint256 t; t < 3; ++t) {
+                _check(
+                    _bal(traders[t]) - c.ownersBefore[t] == c.ownerRefunds[t],
+                    "INV-4",
+                    "liquidateBatch: owner refund"
+                );
+            }
+            for (uint256 i; i < length; ++i) {
+                if (!c.willLiquidate[i]) continue;
+                _checkGone(c.ids[i], "liquidateBatch");
+                _removeOpen(c.ids[i]);
+                // The batch's total flows matched the per-position predictions above; check each against exact.
+                Valuation memory v = c.values[i];
+                uint256 cover = _min(v.split.badDebt, c.insuranceBefore[i]);
+                _liquidationExact(
+                    c.positions[i],
+                    v,
+                    int256(v.split.toPool + cover) - int256(v.split.fromPool),
+                    v.keeperReward,
+                    v.split.ownerRefund,
+                    c.insuranceBefore[i]
+                );
+            }
+            ghostOut += c.keeperReward;
+            for (uint256 t; t < 3; ++t) ghostOut += c.ownerRefunds[t];
+            _checkOthers(snap, "liquidateBatch");
+        } catch (bytes memory err) {
+            _reverted("liquidateBatch", "", err);
+        }
+    }
+
+    /// @dev Walks the batch in order, as the engine does: an id liquidated earlier in the batch is gone by the time it
+    /// repeats; the insurance fund's balance evolves liquidation by liquidation.
+    function _predictBatch(BatchCase memory c) internal view {
+        uint256 insurance = _bal(address(s.insurance));
+        for (uint256 i; i < c.ids.length; ++i) {
+            Position memory p = s.engine.position(c.ids[i]);
+            if (p.owner == address(0)) continue;
+            bool seen;
+            for (uint256 j; j < i; ++j) if (c.ids[j] == c.ids[i] && c.willLiquidate[j]) seen = true;
+            if (seen) continue;
+            Valuation memory v = value(c.ids[i]);
+            if (!v.liquidatable) continue;
+            c.willLiquidate[i] = true;
+            c.values[i] = v;
+            c.positions[i] = p;
+            c.insuranceBefore[i] = insurance;
+            ++c.expectedCount;
+            uint256 cover = _min(v.split.badDebt, insurance);
+            insurance = insurance + v.split.penalty - cover;
+            c.keeperReward += v.keeperReward;
+            c.penalty += v.split.penalty;
+            c.cover += cover;
+            c.poolFlow += int256(v.split.toPool + cover) - int256(v.split.fromPool);
+            c.ownerRefunds[_traderIndex(p.owner)] += v.split.ownerRefund;
+        }
+    }
+
+    /// @dev INV-4: the lens and the engine's maths agree on every figure a keeper reads.
+    function _checkLensAgrees(uint256 id, Valuation memory v) internal {
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = id;
+        bool lensSays = s.lens.liquidatable(ids)[0];
+        LiquidationPreview memory preview = s.lens.previewLiquidation(id);
+        _check(lensSays == v.liquidatable && preview.liquidatable == v.liquidatable, "INV-4", "lens: liquidatable");
+        _check(
+            preview.equity == v.equity &&
+                preview.maintenanceMargin == v.maintenance &&
+                preview.keeperReward == v.keeperReward &&
+                preview.penalty == v.split.penalty &&
+                preview.ownerRefund == v.split.ownerRefund &&
+                preview.badDebt == v.split.badDebt &&
+                preview.price == v.price,
+            "INV-4",
+            "lens: preview differs from the engine's split"
+        );
+        _check(s.lens.equity(id) == v.equity, "INV-4", "lens: equity");
+        _check(
+            s.lens.health(id) == PositionMath.health(v.equity, v.maintenance),
+            "INV-4",
+            "lens: health"
+        );
+    }
+
+    // ================================================================ liquidity providers
+
+    function lpDeposit(uint256 lpSeed, uint256 assetsSeed) external {
+        _tick();
+        address who = lps[lpSeed % 2];
+        uint256 assets = _bound(assetsSeed, 1, 400_000 * USD);
+        uint256 totalAssets = s.pool.totalAssets() + 1;
+        uint256 supply = s.pool.totalSupply() + 1e6;
+        uint256 expectedShares = s.pool.previewDeposit(assets);
+        s.usd.mint(who, assets);
+        Snapshot memory snap = _snapshot(0);
+        uint256 sharesBefore = s.pool.balanceOf(who);
+        vm.prank(who);
+        try s.pool.deposit(assets, who) returns (uint256 shares) {
+            _count("lpDeposit.ok");
+            _check(shares == expectedShares, "REVERT", "lpDeposit: shares != previewDeposit");
+            _check(s.pool.balanceOf(who) - sharesBefore == shares, "INV-2", "lpDeposit: shares minted");
+            // INV-6: shares·(totalAssets + 1) ≤ assets·(supply + virtual shares).
+            _check(shares * totalAssets <= assets * supply, "INV-6", "lpDeposit: more shares than exact");
+            ghostIn += assets;
+            exactPoolNum += int256(assets * DEN);
+            _checkOthers(snap, "lpDeposit");
+        } catch (bytes memory err) {
+            _reverted("lpDeposit", "", err);
+        }
+    }
+
+    /// @dev What an LP may take out: its shares' worth, but never liquidity reserved for open positions. Computed here
+    /// from the balance and `totalReserved`, not read from the pool's own max functions.
+    function _freeLiquidity() internal view returns (uint256) {
+        uint256 balance = _bal(address(s.pool));
+        uint256 reserved = s.engine.totalReserved();
+        return balance > reserved ? balance - reserved : 0;
+    }
+
+    function lpWithdraw(uint256 lpSeed, uint256 assetsSeed) external {
+        _tick();
+        address who = lps[lpSeed % 2];
+        // Never more than is free; at most one unit less (the pool converts through shares, rounding down twice).
+        uint256 bound = _min(s.pool.previewRedeem(s.pool.balanceOf(who)), _freeLiquidity());
+        uint256 max = s.pool.maxWithdraw(who);
+        _check(max <= bound && max + 1 >= bound, "INV-3", "lpWithdraw: maxWithdraw not min(LP's assets, free)");
+        // One call in four asks for a little more than is free: the reserved liquidity must stay put.
+        uint256 assets = assetsSeed % 4 == 0 || max == 0
+            ? max + _bound(assetsSeed, 1, 1_000 * USD)
+            : _bound(assetsSeed, 1, max);
+        bytes memory expected = assets > max
+            ? abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, who, assets, max)
+            : bytes("");
+        uint256 totalAssets = s.pool.totalAssets() + 1;
+        uint256 supply = s.pool.totalSupply() + 1e6;
+        Snapshot memory snap = _snapshot(0);
+        uint256 before = _bal(who);
+        vm.prank(who);
+        try s.pool.withdraw(assets, who, who) returns (uint256 shares) {
+            if (!_succeeded("lpWithdraw", expected)) return;
+            _check(_bal(who) - before == assets, "INV-2", "lpWithdraw: assets paid");
+            // INV-6: shares burned ≥ exact.
+            _check(shares * totalAssets >= assets * supply, "INV-6", "lpWithdraw: fewer shares burned than exact");
+            _check(_bal(address(s.pool)) >= s.engine.totalReserved(), "INV-3", "lpWithdraw: touched reserved");
+            ghostOut += assets;
+            exactPoolNum -= int256(assets * DEN);
+            _checkOthers(snap, "lpWithdraw");
+        } catch (bytes memory err) {
+            _reverted("lpWithdraw", expected, err);
+        }
+    }
+
+    function lpRedeem(uint256 lpSeed, uint256 sharesSeed) external {
+        _tick();
+        address who = lps[lpSeed % 2];
+        uint256 max = s.pool.maxRedeem(who);
+        _check(
+            max <= s.pool.balanceOf(who) && s.pool.previewRedeem(max) <= _freeLiquidity(),
+            "INV-3",
+            "lpRedeem: maxRedeem above the LP's shares or the free liquidity"
+        );
+        uint256 shares = sharesSeed % 4 == 0 || max == 0
+            ? max + _bound(sharesSeed, 1, 1e12)
+            : _bound(sharesSeed, 1, max);
+        bytes memory expected = shares > max
+            ? abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxRedeem.selector, who, shares, max)
+            : bytes("");
+        uint256 totalAssets = s.pool.totalAssets() + 1;
+        uint256 supply = s.pool.totalSupply() + 1e6;
+        uint256 expectedAssets = s.pool.previewRedeem(shares);
+        Snapshot memory snap = _snapshot(0);
+        uint256 before = _bal(who);
+        vm.prank(who);
+        try s.pool.redeem(shares, who, who) returns (uint256 assets) {
+            if (!_succeeded("lpRedeem", expected)) return;
+            _check(assets == expectedAssets && _bal(who) - before == assets, "INV-2", "lpRedeem: assets paid");
+            // INV-6: assets·(supply + virtual shares) ≤ shares·(totalAssets + 1).
+            _check(assets * supply <= shares * totalAssets, "INV-6", "lpRedeem: more assets than exact");
+            _check(_bal(address(s.pool)) >= s.engine.totalReserved(), "INV-3", "lpRedeem: touched reserved");
+            ghostOut += assets;
+            exactPoolNum -= int256(assets * DEN);
+            _checkOthers(snap, "lpRedeem");
+        } catch (bytes memory err) {
+            _reverted("lpRedeem", expected, err);
+        }
+    }
+
+    // ================================================================ donations
+
+    function donateToVault(uint256 idSeed, uint256 amountSeed) external {
+        _tick();
+        uint256 id = _bound(idSeed, 1, lastId + 1);
+        uint256 amount = _bound(amountSeed, 1, 1_000 * USD);
+        Snapshot memory snap = _snapshot(id);
+        address vault = s.engine.vaultOf(id);
+        s.usd.mint(donor, amount);
+        vm.prank(donor);
+        s.usd.transfer(vault, amount);
+        donationOf[id] += amount;
+        ghostIn += amount;
+        _count("donateToVault.ok");
+        // A donation is not collateral: the record does not move.
+        if (isOpen(id)) _checkVault(id, "donateToVault");
+        _checkOthers(snap, "donateToVault");
+    }
+
+    function donateToPool(uint256 amountSeed) external {
+        _tick();
+        uint256 amount = _bound(amountSeed, 1, 50_000 * USD);
+        s.usd.mint(donor, amount);
+        vm.prank(donor);
+        s.usd.transfer(address(s.pool), amount);
+        ghostIn += amount;
+        exactPoolNum += int256(amount * DEN);
+        _count("donateToPool.ok");
+    }
+
+    function donateToInsurance(uint256 amountSeed) external {
+        _tick();
+        uint256 amount = _bound(amountSeed, 1, 20_000 * USD);
+        s.usd.mint(donor, amount);
+        vm.prank(donor);
+        s.usd.transfer(address(s.insurance), amount);
+        ghostIn += amount;
+        _count("donateToInsurance.ok");
+    }
+
+    // ================================================================ oracle, time, pause
+
+    /// @notice Moves a market by −20 % to +20 %.
+    function movePrice(uint256 marketSeed, uint256 bpsSeed) external {
+        _movePrice(marketSeed % 2, int256(_bound(bpsSeed, 0, 4_000)) - 2_000);
+        _count("movePrice.ok");
+    }
+
+    /// @notice Crashes a market by 30 % to 70 %.
+    function crash(uint256 marketSeed, uint256 bpsSeed) external {
+        _movePrice(marketSeed % 2, -int256(_bound(bpsSeed, 3_000, 7_000)));
+        _count("crash.ok");
+    }
+
+    /// @notice Rallies a market by 30 % to 150 % (shorts under water, longs into their profit cap).
+    function rally(uint256 marketSeed, uint256 bpsSeed) external {
+        _movePrice(marketSeed % 2, int256(_bound(bpsSeed, 3_000, 15_000)));
+        _count("rally.ok");
+    }
+
+    /// @notice Moves a position's market 0.1 % to 3 % past the lens's liquidation price, so that liquidations with
+    /// equity left (keeper fee, penalty, owner refund all paid) happen often, and checks the lens: past its liquidation
+    /// price a position is liquidatable. (The price ignores the profit cap, which only lowers equity further.)
+    function pushToLiquidation(uint256 idSeed, uint256 bpsSeed) external {
+        if (_openIds.length == 0) return _count("pushToLiquidation.skipped");
+        _warp(_bound(bpsSeed, 1, 60));
+        uint256 id = _openIds[idSeed % _openIds.length];
+        Position memory p = s.engine.position(id);
+        uint256 liquidationPrice = s.lens.liquidationPrice(id);
+        uint256 bps = _bound(bpsSeed, 10, 300);
+        // Rounded to the feed's 8 decimals away from the boundary.
+        uint256 target = p.isLong
+            ? ((liquidationPrice * (10_000 - bps)) / 10_000 / 1e10) * 1e10
+            : _divUp((liquidationPrice * (10_000 + bps)) / 10_000, 1e10) * 1e10;
+        if (target < initialPrice[p.marketId] / 20 || target > initialPrice[p.marketId] * 20) {
+            return _count("pushToLiquidation.skipped");
+        }
+        (p.marketId == 0 ? s.ethFeed : s.btcFeed).updateAnswer(int256(target / 1e10));
+        _check(value(id).liquidatable, "INV-4", "lens: healthy past its liquidation price");
+        _count("pushToLiquidation.ok");
+    }
+
+    /// @notice Moves a position's market to the last feed price (8 decimals) at which it is still healthy by the
+    /// engine's maths: right on the maintenance boundary, where rounding decides and INV-4 matters most.
+    function pushToBoundary(uint256 idSeed) external {
+        _tick();
+        if (_openIds.length == 0) return _count("pushToBoundary.skipped");
+        uint256 id = _openIds[idSeed % _openIds.length];
+        Position memory p = s.engine.position(id);
+        // Feed ticks (1e10 wei of price) around the lens's liquidation price, within the simulated price range.
+        uint256 guess = s.lens.liquidationPrice(id) / 1e10;
+        uint256 lo = _max((guess * 95) / 100, initialPrice[p.marketId] / 20 / 1e10);
+        uint256 hi = _min((guess * 105) / 100 + 1, (initialPrice[p.marketId] * 20) / 1e10);
+        // A long is healthy above the boundary, a short below it: the bracket must straddle it.
+        if (lo >= hi || _healthyAt(id, p.isLong ? lo : hi) || !_healthyAt(id, p.isLong ? hi : lo)) {
+            return _count("pushToBoundary.skipped");
+        }
+        // Keep `healthy(good)` and `!healthy(bad)`, and close in.
+        (uint256 good, uint256 bad) = p.isLong ? (hi, lo) : (lo, hi);
+        while (good > bad ? good - bad > 1 : bad - good > 1) {
+            uint256 mid = (good + bad) / 2;
+            if (_healthyAt(id, mid)) good = mid;
+            else bad = mid;
+        }
+        (p.marketId == 0 ? s.ethFeed : s.btcFeed).updateAnswer(int256(good));
+        _check(!value(id).liquidatable, "INV-4", "pushToBoundary: boundary search");
+        _count("pushToBoundary.ok");
+    }
+
+    function _healthyAt(uint256 id, uint256 tick) internal view returns (bool) {
+        return !_valueAt(id, tick * 1e10).liquidatable;
+    }
+
+    /// @notice Lets 1 minute to 45 days pass, with the feeds kept fresh (a round half an hour before the end and one at
+    /// the end, so the gap never shows as an outage inside the grace window).
+    function passTime(uint256 secondsSeed) external {
+        uint256 dt = _bound(secondsSeed, 1 minutes, 45 days);
+        if (dt <= REFRESH_AFTER) {
+            _warp(dt);
+        } else {
+            vm.warp(block.timestamp + dt - REFRESH_AFTER);
+            _pushRound(0);
+            _pushRound(1);
+            vm.warp(block.timestamp + REFRESH_AFTER);
+            _pushRound(0);
+            _pushRound(1);
+        }
+        _count("passTime.ok");
+    }
+
+    /// @notice Pauses for a few calls (the guardian unpauses after PAUSE_CALLS handler calls), or unpauses early.
+    function togglePause() external {
+        _tick();
+        _setPaused(!ghostPaused);
+        _count("togglePause.ok");
+    }
+
+    function _setPaused(bool paused) internal {
+        vm.prank(s.guardian);
+        if (paused) s.config.pause();
+        else s.config.unpause();
+        ghostPaused = paused;
+        _pausedCalls = 0;
+    }
+
+    function _movePrice(uint256 marketId, int256 bps) internal {
+        _warp(_bound(uint256(keccak256(abi.encode(block.timestamp, bps))), 1, 120));
+        uint256 price = s.engine.indexPrice(marketId);
+        uint256 next = (price * uint256(10_000 + bps)) / 10_000;
+        uint256 lo = initialPrice[marketId] / 20;
+        uint256 hi = initialPrice[marketId] * 20;
+        next = next < lo ? lo : next > hi ? hi : next;
+        (marketId == 0 ? s.ethFeed : s.btcFeed).updateAnswer(int256(next / 1e10));
+    }
+
+    // ================================================================ internals: time and oracle
+
+    /// @dev A few seconds pass before every call, so borrow fees accrue between operations; a pause is lifted after a
+    /// few calls.
+    function _tick() internal {
+        if (ghostPaused && ++_pausedCalls > PAUSE_CALLS) _setPaused(false);
+        _warp((uint256(keccak256(abi.encode(block.timestamp, lastId, _openIds.length))) % 30) + 1);
+    }
+
+    function _warp(uint256 dt) internal {
+        vm.warp(block.timestamp + dt);
+        for (uint256 m; m < 2; ++m) {
+            MockV3Aggregator feed = m == 0 ? s.ethFeed : s.btcFeed;
+            if (block.timestamp - feed.latestTimestamp() > REFRESH_AFTER) _pushRound(m);
+        }
+    }
+
+    /// @dev A new round at the current time with the latest answer.
+    function _pushRound(uint256 marketId) internal {
+        MockV3Aggregator feed = marketId == 0 ? s.ethFeed : s.btcFeed;
+        feed.updateAnswer(feed.latestAnswer());
+    }
+
+    // ================================================================ internals: outcome checks
+
+    function _succeeded(string memory op, bytes memory expected) internal returns (bool) {
+        if (expected.length != 0) {
+            _fail("REVERT", string.concat(op, ": succeeded, expected revert ", vm.toString(expected)));
+            return false;
+        }
+        _count(string.concat(op, ".ok"));
+        return true;
+    }
+
+    function _reverted(string memory op, bytes memory expected, bytes memory err) internal {
+        if (keccak256(err) != keccak256(expected)) {
+            _fail(
+                "REVERT",
+                string.concat(op, ": reverted with ", vm.toString(err), ", expected ", vm.toString(expected))
+            );
+            return;
+        }
+        _count(string.concat(op, ".reverted"));
+        bytes4 selector;
+        if (err.length >= 4) {
+            // The first word of the revert data starts with the error's selector.
+            assembly ("memory-safe") {
+                selector := mload(add(err, 32))
+            }
+        }
+        _count(string.concat(op, ".reverted.", vm.toString(abi.encodePacked(selector))));
+    }
+
+    function _check(bool ok, string memory invariantId, string memory message) internal {
+        if (!ok) _fail(invariantId, message);
+    }
+
+    function _fail(string memory invariantId, string memory message) internal {
+        bytes32 key = keccak256(bytes(invariantId));
+        if (bytes(_violation[key]).length == 0) _violation[key] = string.concat(invariantId, " ", message);
+    }
+
+    function _count(string memory what) internal {
+        ++callCount[keccak256(bytes(what))];
+    }
+
+    // ================================================================ internals: positions
+
+    function _addOpen(uint256 id, uint256 collateral) internal {
+        _openIds.push(id);
+        _openIndex[id] = _openIds.length;
+        expectedCollateral[id] = collateral;
+    }
+
+    function _removeOpen(uint256 id) internal {
+        uint256 index = _openIndex[id] - 1;
+        uint256 last = _openIds[_openIds.length - 1];
+        _openIds[index] = last;
+        _openIndex[last] = index + 1;
+        _openIds.pop();
+        delete _openIndex[id];
+        delete expectedCollateral[id];
+        // A close or liquidation pays out everything the vault held, donations included.
+        delete donationOf[id];
+    }
+
+    function _checkRecord(uint256 id, Position memory expected, string memory op) internal {
+        _check(
+            keccak256(abi.encode(s.engine.position(id))) == keccak256(abi.encode(expected)),
+            "INV-1",
+            string.concat(op, ": position record differs from prediction")
+        );
+    }
+
+    /// @dev INV-1 for one position: its vault holds its collateral, the keeper reserve and its donations, nothing else.
+    function _checkVault(uint256 id, string memory op) internal {
+        Position memory p = s.engine.position(id);
+        _check(
+            _bal(s.engine.vaultOf(id)) == uint256(p.collateral) + keeperReserve + donationOf[id],
+            "INV-1",
+            string.concat(op, ": vault != collateral + reserve + donations")
+        );
+        _check(p.collateral == expectedCollateral[id], "INV-1", string.concat(op, ": collateral != ghost"));
+    }
+
+    /// @dev INV-4: after a liquidation (or a close) the record is deleted and the vault empty.
+    function _checkGone(uint256 id, string memory op) internal {
+        _check(s.engine.position(id).owner == address(0), "INV-4", string.concat(op, ": record not deleted"));
+        _check(_bal(s.engine.vaultOf(id)) == 0, "INV-4", string.concat(op, ": vault not empty"));
+    }
+
+    struct Snapshot {
+        uint256[] ids;
+        bytes32[] states;
+    }
+
+    /// @dev Every other open position's record and vault balance, to prove an operation left them alone.
+    function _snapshot(uint256 excluded) internal view returns (Snapshot memory snap) {
+        snap.ids = _openIds;
+        snap.states = new bytes32[](snap.ids.length);
+        for (uint256 i; i < snap.ids.length; ++i) {
+            if (snap.ids[i] == excluded) continue;
+            snap.states[i] = _state(snap.ids[i]);
+        }
+    }
+
+    /// @dev INV-1: positions not operated on (and, in a batch, not liquidated) are untouched.
+    function _checkOthers(Snapshot memory snap, string memory op) internal {
+        for (uint256 i; i < snap.ids.length; ++i) {
+            if (snap.states[i] == bytes32(0) || !isOpen(snap.ids[i])) continue;
+            _check(
+                _state(snap.ids[i]) == snap.states[i],
+                "INV-1",
+                string.concat(op, ": changed another position's record or vault")
+            );
+        }
+    }
+
+    function _state(uint256 id) internal view returns (bytes32) {
+        return keccak256(abi.encode(s.engine.position(id), _bal(s.engine.vaultOf(id))));
+    }
+
+    struct Balances {
+        uint256 actor;
+        uint256 pool;
+        uint256 insurance;
+        uint256 vault;
+    }
+
+    function _balances(address actor, uint256 id) internal view returns (Balances memory b) {
+        b.actor = _bal(actor);
+        b.pool = _bal(address(s.pool));
+        b.insurance = _bal(address(s.insurance));
+        if (id != 0) b.vault = _bal(s.engine.vaultOf(id));
+    }
+
+    // ================================================================ internals: helpers
+
+    /// @dev The owner, or (one call in sixteen) another trader, to exercise NotPositionOwner.
+    function _callerFor(address owner, uint256 seed) internal view returns (address) {
+        if (seed % 16 != 0) return owner;
+        address other = traders[(seed / 16) % 3];
+        return other == owner ? traders[((seed / 16) + 1) % 3] : other;
+    }
+
+    function _traderIndex(address who) internal view returns (uint256) {
+        for (uint256 t; t < 3; ++t) if (traders[t] == who) return t;
+        revert("not a trader");
+    }
+
+    /// @dev Exact pnl × DEN: size·(price − entry)·W for a long, the negative for a short; gains capped at `cap` units.
+    function _exactPnl(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 price,
+        uint256 cap
+    ) internal pure returns (int256 pnl) {
+        pnl = (int256(size * price) - int256(size * entryPrice)) * int256(WAD);
+        if (!isLong) pnl = -pnl;
+        if (pnl > int256(cap * DEN)) pnl = int256(cap * DEN);
+    }
+
+    function _approveAll(address who) internal {
+        vm.startPrank(who);
+        s.usd.approve(address(s.engine), type(uint256).max);
+        s.usd.approve(address(s.pool), type(uint256).max);
+        vm.stopPrank();
+    }
+
+    function _bal(address who) internal view returns (uint256) {
+        return s.usd.balanceOf(who);
+    }
+
+    function _divUp(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a == 0 ? 0 : (a - 1) / b + 1;
+    }
+
+    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a < b ? a : b;
+    }
+
+    function _max(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a > b ? a : b;
+    }
+
+    function _minInt(int256 a, int256 b) internal pure returns (int256) {
+        return a < b ? a : b;
+    }
+}
+
+/// @notice The SPEC's invariants (section 1, "Invariants" 1–6) and the engine's open-interest aggregates, checked after
+/// every handler call. Each assertion's message starts with the invariant id. Checks that need a call per operation
+/// (isolation of the other positions, predicted reverts, exact-arithmetic bounds per payout) run in the handler and
+/// are reported here under the same ids.
+contract BulkheadInvariantTest is BaseTest {
+    uint256 internal constant DEN = 1e18 * 1e18 * 1e12;
+
+    BulkheadHandler internal handler;
+    address internal carol = makeAddr("carol");
+    address internal lp2 = makeAddr("lp2");
+
+    function setUp() public override {
+        super.setUp();
+        handler = new BulkheadHandler(
+            System({
+                usd: usd,
+                engine: engine,
+                pool: pool,
+                insurance: insurance,
+                lens: lens,
+                config: config,
+                ethFeed: ethFeed,
+                btcFeed: btcFeed,
+                guardian: guardian
+            }),
+            [alice, bob, carol],
+            [lp, lp2]
+        );
+        vm.label(address(handler), "handler");
+        // Every run starts with a position on each side of each market, so even short runs act on several positions.
+        handler.open(0, 0, true, 2, 60_000); // alice, ETH long, 6×
+        handler.open(1, 0, false, 3, 40_000); // bob, ETH short, 4×
+        handler.open(2, 1, true, 4, 90_000); // carol, BTC long, 9×
+        handler.open(0, 1, false, 5, 20_000); // alice, BTC short, 2×
+        assertEq(handler.openIds().length, 4, "setUp: seed positions");
+        assertEq(bytes(handler.violation("REVERT")).length, 0, handler.violation("REVERT"));
+
+        bytes4[] memory selectors = new bytes4[](28);
+        selectors[0] = BulkheadHandler.open.selector;
+        selectors[1] = BulkheadHandler.open.selector; // opens weigh double: positions are what everything else acts on
+        selectors[2] = BulkheadHandler.increase.selector;
+        selectors[3] = BulkheadHandler.decrease.selector;
+        selectors[4] = BulkheadHandler.close.selector;
+        selectors[5] = BulkheadHandler.addMargin.selector;
+        selectors[6] = BulkheadHandler.removeMargin.selector;
+        selectors[7] = BulkheadHandler.liquidate.selector;
+        selectors[8] = BulkheadHandler.liquidateBatch.selector;
+        selectors[9] = BulkheadHandler.lpDeposit.selector;
+        selectors[10] = BulkheadHandler.lpWithdraw.selector;
+        selectors[11] = BulkheadHandler.lpRedeem.selector;
+        selectors[12] = BulkheadHandler.donateToVault.selector;
+        selectors[13] = BulkheadHandler.donateToPool.selector;
+        selectors[14] = BulkheadHandler.donateToInsurance.selector;
+        selectors[15] = BulkheadHandler.movePrice.selector;
+        selectors[16] = BulkheadHandler.movePrice.selector;
+        selectors[17] = BulkheadHandler.crash.selector;
+        selectors[18] = BulkheadHandler.rally.selector;
+        selectors[19] = BulkheadHandler.passTime.selector;
+        selectors[20] = BulkheadHandler.togglePause.selector;
+        selectors[21] = BulkheadHandler.open.selector;
+        selectors[22] = BulkheadHandler.pushToLiquidation.selector;
+        selectors[23] = BulkheadHandler.pushToLiquidation.selector;
+        selectors[24] = BulkheadHandler.liquidate.selector;
+        selectors[25] = BulkheadHandler.liquidateBatch.selector;
+        selectors[26] = BulkheadHandler.pushToBoundary.selector;
+        selectors[27] = BulkheadHandler.pushToBoundary.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    // ================================================================ INV-1 isolation
+
+    /// @notice Each open position's vault holds exactly its recorded collateral, the keeper reserve and what was
+    /// donated to it; the recorded collateral is what the handler's ghost says it must be; a closed id's vault holds
+    /// only donations made after it closed. (The handler also checks that every operation left every other position's
+    /// record and vault untouched.)
+    function invariant_INV1_isolation() public view {
+        _assertNoViolation("INV-1");
+        uint256 lastId = handler.lastId();
+        for (uint256 id = 1; id <= lastId + 1; ++id) {
+            Position memory p = engine.position(id);
+            uint256 held = vaultBalance(id);
+            if (handler.isOpen(id)) {
+                assertEq(held, uint256(p.collateral) + KEEPER_RESERVE + handler.donationOf(id), "INV-1 vault balance");
+                assertEq(p.collateral, handler.expectedCollateral(id), "INV-1 recorded collateral");
+                assertEq(engine.vaultOf(id).code.length > 0, true, "INV-1 open position without a vault");
+            } else {
+                assertEq(p.owner, address(0), "INV-1 record of a closed id");
+                assertEq(held, handler.donationOf(id), "INV-1 closed vault holds more than later donations");
+            }
+        }
+    }
+
+    // ================================================================ INV-2 conservation
+
+    /// @notice Vaults + pool + insurance fund hold exactly what came in minus what went out; the engine (there is no
+    /// separate fee recipient: fees go to the pool) and the lens hold nothing.
+    function invariant_INV2_conservation() public view {
+        _assertNoViolation("INV-2");
+        uint256 held = usd.balanceOf(address(pool)) + usd.balanceOf(address(insurance));
+        uint256 lastId = handler.lastId();
+        for (uint256 id = 1; id <= lastId + 1; ++id) held += vaultBalance(id);
+        assertEq(held, handler.ghostIn() - handler.ghostOut(), "INV-2 system balance != in - out");
+        assertEq(usd.balanceOf(address(engine)), 0, "INV-2 engine holds asset");
+        assertEq(usd.balanceOf(address(lens)), 0, "INV-2 lens holds asset");
+        assertEq(usd.balanceOf(engine.VAULT_IMPLEMENTATION()), 0, "INV-2 vault implementation holds asset");
+    }
+
+    // ================================================================ INV-3 solvency
+
+    /// @notice The pool's balance covers every reserved maximum profit, and so what closing every position at once at
+    /// the current price would take from it.
+    function invariant_INV3_solvency() public view {
+        _assertNoViolation("INV-3");
+        uint256 balance = usd.balanceOf(address(pool));
+        assertGe(balance, engine.totalReserved(), "INV-3 pool balance < total reserved");
+        assertEq(pool.freeLiquidity(), balance - engine.totalReserved(), "INV-3 free liquidity");
+        uint256[] memory ids = handler.openIds();
+        uint256 owedNow;
+        for (uint256 i; i < ids.length; ++i) {
+            BulkheadHandler.Valuation memory v = handler.value(ids[i]);
+            int256 settlement = v.pnl - int256(v.fees);
+            if (settlement > 0) owedNow += uint256(settlement);
+        }
+        assertGe(balance, owedNow, "INV-3 pool cannot pay every position's profit now");
+    }
+
+    // ================================================================ INV-4 liquidation
+
+    /// @notice On a state snapshot, for every open position: if the engine's maths (and the lens, checked equal by the
+    /// handler) say it is liquidatable, liquidating it succeeds and leaves its vault empty and its record deleted;
+    /// otherwise liquidating reverts with NotLiquidatable carrying its equity and maintenance margin.
+    function invariant_INV4_liquidatableIffLiquidation() public {
+        _assertNoViolation("INV-4");
+        uint256[] memory ids = handler.openIds();
+        uint256 snapshot = vm.snapshotState();
+        for (uint256 i; i < ids.length; ++i) {
+            BulkheadHandler.Valuation memory v = handler.value(ids[i]);
+            uint256[] memory one = new uint256[](1);
+            one[0] = ids[i];
+            assertEq(lens.liquidatable(one)[0], v.liquidatable, "INV-4 lens.liquidatable != engine maths");
+            vm.prank(keeper);
+            try engine.liquidate(ids[i]) {
+                assertTrue(v.liquidatable, "INV-4 a healthy position was liquidated");
+                assertEq(engine.position(ids[i]).owner, address(0), "INV-4 record not deleted");
+                assertEq(vaultBalance(ids[i]), 0, "INV-4 vault not empty");
+            } catch (bytes memory err) {
+                assertFalse(
+                    v.liquidatable,
+                    string.concat("INV-4 a liquidatable position could not be liquidated: ", vm.toString(err))
+                );
+                assertEq(
+                    err,
+                    abi.encodeWithSelector(IMarginEngine.NotLiquidatable.selector, ids[i], v.equity, v.maintenance),
+                    "INV-4 wrong revert for a healthy position"
+                );
+            }
+        }
+        vm.revertToState(snapshot);
+    }
+
+    // ================================================================ INV-5 owner's exits
+
+    /// @notice On a state snapshot, every owner can add margin and then close (the price is fresh), paused or not,
+    /// liquidatable or not; once every position is closed nothing is reserved and no open interest is left.
+    function invariant_INV5_ownerCanAlwaysAddMarginAndClose() public {
+        _assertNoViolation("INV-5");
+        uint256[] memory ids = handler.openIds();
+        uint256 snapshot = vm.snapshotState();
+        for (uint256 i; i < ids.length; ++i) {
+            address owner = engine.position(ids[i]).owner;
+            usd.mint(owner, USD);
+            vm.prank(owner);
+            try engine.addMargin(ids[i], USD) {} catch (bytes memory err) {
+                assertTrue(false, string.concat("INV-5 owner could not add margin: ", vm.toString(err)));
+            }
+            bool isLong = engine.position(ids[i]).isLong;
+            vm.prank(owner);
+            try engine.close(ids[i], isLong ? 0 : type(uint256).max, block.timestamp) {} catch (bytes memory err) {
+                assertTrue(false, string.concat("INV-5 owner could not close: ", vm.toString(err)));
+            }
+            assertEq(vaultBalance(ids[i]), 0, "INV-5 vault not empty after close");
+            assertEq(engine.position(ids[i]).owner, address(0), "INV-5 record not deleted after close");
+        }
+        assertEq(engine.totalReserved(), 0, "INV-5 reserved left after closing everything");
+        assertEq(engine.totalEntryNotional(), 0, "INV-5 entry notional left after closing everything");
+        for (uint256 m; m < 2; ++m) {
+            assertEq(engine.sideState(m, true).openInterest, 0, "INV-5 long open interest left");
+            assertEq(engine.sideState(m, false).openInterest, 0, "INV-5 short open interest left");
+        }
+        vm.revertToState(snapshot);
+    }
+
+    // ================================================================ INV-6 rounding
+
+    /// @notice The pool holds at least what exact arithmetic would have left it with, and callers (closing and
+    /// decreasing owners, keepers, margin removers) were paid at most what exact arithmetic would have paid them.
+    /// (The handler checks the same per operation, and the LP share conversions against their exact values.)
+    function invariant_INV6_noRoundingPaysMoreThanExact() public view {
+        _assertNoViolation("INV-6");
+        int256 poolExact = handler.exactPoolNum();
+        assertGe(int256(usd.balanceOf(address(pool)) * DEN), poolExact, "INV-6 pool below exact arithmetic");
+        assertLe(handler.callerPaid() * DEN, handler.callerPaidExactNum(), "INV-6 callers paid above exact");
+    }
+
+    // ================================================================ open-interest aggregates
+
+    /// @notice Per market side, open interest and entry notional are the sums over the open positions; total reserved
+    /// is the sum of profit caps; total entry notional is the sum of rounded-up entry notionals; every stored record
+    /// is one the handler opened and has not seen closed.
+    function invariant_aggregatesMatchOpenPositions() public view {
+        _assertNoViolation("AGG");
+        uint256[] memory ids = handler.openIds();
+        uint256[4] memory openInterest;
+        uint256[4] memory entryNotional;
+        uint256 reserved;
+        uint256 totalNotional;
+        for (uint256 i; i < ids.length; ++i) {
+            Position memory p = engine.position(ids[i]);
+            assertTrue(p.owner != address(0), "AGG open id without a record");
+            uint256 side = uint256(p.marketId) * 2 + (p.isLong ? 0 : 1);
+            uint256 notional = PositionMath.notionalUp(p.size, p.entryPrice);
+            openInterest[side] += p.size;
+            entryNotional[side] += notional;
+            reserved += p.maxProfit;
+            totalNotional += notional;
+        }
+        for (uint256 side; side < 4; ++side) {
+            SideState memory state = engine.sideState(side / 2, side % 2 == 0);
+            assertEq(state.openInterest, openInterest[side], "AGG side open interest != sum of sizes");
+            assertEq(state.entryNotional, entryNotional[side], "AGG side entry notional != sum of notionalUp");
+        }
+        assertEq(engine.totalReserved(), reserved, "AGG totalReserved != sum of maxProfit");
+        assertEq(engine.totalEntryNotional(), totalNotional, "AGG totalEntryNotional != sum of notionalUp");
+        assertEq(engine.nextPositionId(), handler.lastId() + 1, "AGG position ids");
+        uint256 stored;
+        for (uint256 id = 1; id <= handler.lastId(); ++id) if (engine.position(id).owner != address(0)) ++stored;
+        assertEq(stored, ids.length, "AGG stored records != open ids");
+    }
+
+    // ================================================================ predicted reverts
+
+    /// @notice Every handler call reverted exactly when predicted, with the predicted custom error and arguments, and
+    /// returned what was predicted when it succeeded.
+    function invariant_callsBehaveAsPredicted() public view {
+        _assertNoViolation("REVERT");
+    }
+
+    /// @dev The handler's record for `invariantId` first (so the failure names it), then every other record: each
+    /// invariant's campaign also reports what the handler saw break elsewhere.
+    function _assertNoViolation(string memory invariantId) internal view {
+        _assertNoRecord(invariantId);
+        string[7] memory all = ["INV-1", "INV-2", "INV-3", "INV-4", "INV-5", "INV-6", "REVERT"];
+        for (uint256 i; i < all.length; ++i) _assertNoRecord(all[i]);
+    }
+
+    function _assertNoRecord(string memory invariantId) internal view {
+        string memory found = handler.violation(invariantId);
+        assertEq(bytes(found).length, 0, found);
+    }
+}

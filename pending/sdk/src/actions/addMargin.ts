@@ -1,0 +1,48 @@
+import type { Hash, WriteContractErrorType } from "viem";
+
+import type { BulkheadAddresses } from "../deployment.js";
+import type { DecodedRevert } from "../errors/decode.js";
+import type { AccountRequiredError, PermitNotSupportedError } from "../errors/sdk.js";
+import { marginEngineAbi } from "../generated/abis.js";
+import { ensureAllowance, type Approval } from "../internal/approval.js";
+import { resolveBlock } from "../internal/block.js";
+import { accountOf, type WriteClient, type WriteParameters } from "../internal/client.js";
+import { DEFAULT_DEADLINE_SECONDS } from "../internal/trade.js";
+import { simulateAndWrite } from "../internal/write.js";
+
+export interface AddMarginParameters extends WriteParameters {
+  addresses: Pick<BulkheadAddresses, "marginEngine" | "asset">;
+  positionId: bigint;
+  /** Asset units. */
+  amount: bigint;
+  /** How to get the allowance if it is short (default `"approve"`). */
+  approval?: Approval | undefined;
+}
+
+export type AddMarginReturnType = Hash;
+export type AddMarginErrorType =
+  DecodedRevert | AccountRequiredError | PermitNotSupportedError | WriteContractErrorType;
+
+/** Adds collateral to a position. Always allowed: paused or not, whatever the oracle says. */
+export async function addMargin(client: WriteClient, parameters: AddMarginParameters): Promise<AddMarginReturnType> {
+  const { addresses, positionId, amount, approval = "approve" } = parameters;
+  const account = accountOf(client, parameters.account, "addMargin");
+  if (approval !== "none") {
+    const { timestamp } = await resolveBlock(client, undefined);
+    await ensureAllowance(client, {
+      token: addresses.asset,
+      spender: addresses.marginEngine,
+      amount,
+      account,
+      approval,
+      deadline: timestamp + DEFAULT_DEADLINE_SECONDS,
+    });
+  }
+  return simulateAndWrite(client, {
+    address: addresses.marginEngine,
+    abi: marginEngineAbi,
+    functionName: "addMargin",
+    args: [positionId, amount],
+    account,
+  });
+}

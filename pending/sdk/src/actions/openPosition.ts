@@ -1,0 +1,80 @@
+import type { Hash, WriteContractErrorType } from "viem";
+import { readContract } from "viem/actions";
+
+import type { BulkheadAddresses } from "../deployment.js";
+import { toBulkheadError, type DecodedRevert } from "../errors/decode.js";
+import type { AccountRequiredError, PermitNotSupportedError } from "../errors/sdk.js";
+import { marginEngineAbi, riskConfigAbi, testStablecoinAbi } from "../generated/abis.js";
+import { ensureAllowance, type Approval } from "../internal/approval.js";
+import { accountOf, type WriteClient, type WriteParameters } from "../internal/client.js";
+import { boundPrice, DEFAULT_SLIPPAGE_BPS, resolveTrade, type TradeOptions } from "../internal/trade.js";
+import { simulateAndWrite } from "../internal/write.js";
+import { ratioOfNotionalUp, scaleOf } from "../math/positionMath.js";
+
+export interface OpenPositionParameters extends TradeOptions, WriteParameters {
+  addresses: Pick<BulkheadAddresses, "marginEngine" | "riskConfig" | "asset">;
+  marketId: bigint;
+  isLong: boolean;
+  /** Index tokens, WAD. */
+  size: bigint;
+  /** Asset units credited to the position (the keeper reserve and the opening fee are paid on top). */
+  collateral: bigint;
+  /** How to get the allowance for collateral + keeper reserve + fee if it is short (default `"approve"`). */
+  approval?: Approval | undefined;
+}
+
+/** The open transaction's hash; its `PositionOpened` event carries the new id (see `waitForBulkheadReceipt`). */
+export type OpenPositionReturnType = Hash;
+
+export type OpenPositionErrorType =
+  DecodedRevert | AccountRequiredError | PermitNotSupportedError | WriteContractErrorType;
+
+/**
+ * Opens a position: makes sure the engine may pull collateral, keeper reserve and opening fee (an approval or a
+ * permit when needed, waited for), simulates the open (a revert surfaces as a typed error), then sends it.
+ */
+export async function openPosition(
+  client: WriteClient,
+  parameters: OpenPositionParameters,
+): Promise<OpenPositionReturnType> {
+  const { addresses, marketId, isLong, size, collateral, approval = "approve" } = parameters;
+  const account = accountOf(client, parameters.account, "openPosition");
+  const trade = await resolveTrade(client, addresses, marketId, isLong, parameters);
+  if (approval !== "none") {
+    let needed: bigint;
+    try {
+      const [market, global, decimals] = await Promise.all([
+        readContract(client, {
+          address: addresses.riskConfig,
+          abi: riskConfigAbi,
+          functionName: "marketParams",
+          args: [marketId],
+        }),
+        readContract(client, { address: addresses.riskConfig, abi: riskConfigAbi, functionName: "globalParams" }),
+        readContract(client, { address: addresses.asset, abi: testStablecoinAbi, functionName: "decimals" }),
+      ]);
+      // The fee is paid at the execution price: bounded for a long, estimated with the slippage for a short.
+      const worst = trade.acceptablePrice > trade.price ? trade.acceptablePrice : trade.price;
+      const feePrice = boundPrice(worst, true, parameters.slippageBps ?? DEFAULT_SLIPPAGE_BPS);
+      const fee = ratioOfNotionalUp(size, feePrice, market.openFeeRatio, scaleOf(decimals));
+      needed = collateral + global.keeperReserve + fee;
+    } catch (error) {
+      throw toBulkheadError(error);
+    }
+    await ensureAllowance(client, {
+      token: addresses.asset,
+      spender: addresses.marginEngine,
+      amount: needed,
+      account,
+      approval,
+      deadline: trade.deadline,
+    });
+  }
+  return simulateAndWrite(client, {
+    address: addresses.marginEngine,
+    abi: marginEngineAbi,
+    functionName: "open",
+    args: [marketId, isLong, size, collateral, trade.acceptablePrice, trade.deadline],
+    account,
+  });
+}

@@ -1,0 +1,245 @@
+/**
+ * The contracts' position maths (contracts/libraries/PositionMath.sol), in bigint, name for name and rounding for
+ * rounding. Where Solidity would revert (checked-arithmetic overflow, a division by zero, a failed SafeCast) these
+ * throw a `PositionMathError`.
+ *
+ * Units: `size` index tokens (WAD), prices USD per index token (WAD), notionals USD (WAD), ratios WAD, asset amounts
+ * in the settlement token's units; `scale` = 10^(18 − asset decimals) converts USD WAD to asset units.
+ */
+import { PositionMathError } from "../errors/sdk.js";
+
+/** 1e18 fixed point. */
+export const WAD = 10n ** 18n;
+export const MAX_UINT256 = 2n ** 256n - 1n;
+export const MAX_INT256 = 2n ** 255n - 1n;
+export const MIN_INT256 = -(2n ** 255n);
+
+/** OpenZeppelin's `Math.Rounding`, restricted to the two directions the contracts use. */
+export type Rounding = "floor" | "ceil";
+
+function uint(value: bigint, what: string): bigint {
+  if (value < 0n || value > MAX_UINT256)
+    throw new PositionMathError("out of range", `${what} = ${value} is not a uint256`);
+  return value;
+}
+
+function int(value: bigint, what: string): bigint {
+  if (value < MIN_INT256 || value > MAX_INT256)
+    throw new PositionMathError("overflow", `${what} = ${value} overflows int256`);
+  return value;
+}
+
+/** SafeCast.toInt256. */
+export function toInt256(value: bigint): bigint {
+  uint(value, "toInt256 input");
+  if (value > MAX_INT256) throw new PositionMathError("out of range", `${value} does not fit an int256`);
+  return value;
+}
+
+/** OpenZeppelin `Math.mulDiv(x, y, denominator, rounding)`: reverts on a zero denominator or a result above 2^256 − 1. */
+export function mulDiv(x: bigint, y: bigint, denominator: bigint, rounding: Rounding = "floor"): bigint {
+  uint(x, "mulDiv x");
+  uint(y, "mulDiv y");
+  uint(denominator, "mulDiv denominator");
+  if (denominator === 0n) throw new PositionMathError("division by zero", `mulDiv(${x}, ${y}, 0)`);
+  const product = x * y;
+  let result = product / denominator;
+  if (rounding === "ceil" && product % denominator !== 0n) result += 1n;
+  if (result > MAX_UINT256) throw new PositionMathError("overflow", `mulDiv(${x}, ${y}, ${denominator}) > 2^256 - 1`);
+  return result;
+}
+
+/** OpenZeppelin `Math.ceilDiv(a, b)`. */
+export function ceilDiv(a: bigint, b: bigint): bigint {
+  uint(a, "ceilDiv a");
+  uint(b, "ceilDiv b");
+  if (b === 0n) throw new PositionMathError("division by zero", `ceilDiv(${a}, 0)`);
+  return a === 0n ? 0n : (a - 1n) / b + 1n;
+}
+
+/** 10^(18 − decimals): USD WAD per asset unit, as the contracts' `SCALE`. */
+export function scaleOf(assetDecimals: number | bigint): bigint {
+  const decimals = BigInt(assetDecimals);
+  if (decimals < 0n || decimals > 18n) throw new PositionMathError("out of range", `asset decimals ${decimals}`);
+  return 10n ** (18n - decimals);
+}
+
+/** What a liquidation pays, asset units. `toPool` comes out of the vault; `fromPool` is paid by the pool. */
+export interface LiquidationSplit {
+  keeperFee: bigint;
+  penalty: bigint;
+  ownerRefund: bigint;
+  badDebt: bigint;
+  toPool: bigint;
+  fromPool: bigint;
+}
+
+/** size × price, rounded up. */
+export function notionalUp(size: bigint, price: bigint): bigint {
+  return mulDiv(size, price, WAD, "ceil");
+}
+
+/** size × price, rounded down. */
+export function notionalDown(size: bigint, price: bigint): bigint {
+  return mulDiv(size, price, WAD);
+}
+
+/** USD WAD to asset units, rounded down (for amounts paid to a trader). */
+export function toAssetsDown(usd: bigint, scale: bigint): bigint {
+  uint(usd, "usd");
+  uint(scale, "scale");
+  if (scale === 0n) throw new PositionMathError("division by zero", "toAssetsDown with scale 0");
+  return usd / scale;
+}
+
+/** USD WAD to asset units, rounded up (for amounts a trader owes). */
+export function toAssetsUp(usd: bigint, scale: bigint): bigint {
+  return ceilDiv(usd, scale);
+}
+
+/** Unrealised pnl, asset units: gains rounded down and capped at `maxProfit`, losses rounded up. */
+export function pnl(
+  isLong: boolean,
+  size: bigint,
+  entryPrice: bigint,
+  price: bigint,
+  maxProfit: bigint,
+  scale: bigint,
+): bigint {
+  uint(entryPrice, "entryPrice");
+  uint(price, "price");
+  const gain = isLong ? price > entryPrice : price < entryPrice;
+  const diff = price > entryPrice ? price - entryPrice : entryPrice - price;
+  if (gain) {
+    const profit = toAssetsDown(mulDiv(size, diff, WAD), scale);
+    return toInt256(profit < maxProfit ? profit : maxProfit);
+  }
+  return -toInt256(toAssetsUp(mulDiv(size, diff, WAD, "ceil"), scale));
+}
+
+/** Borrow fee owed: entry notional × index growth, asset units, rounded up. */
+export function borrowFee(size: bigint, entryPrice: bigint, indexDelta: bigint, scale: bigint): bigint {
+  if (uint(indexDelta, "indexDelta") === 0n) return 0n;
+  return toAssetsUp(mulDiv(notionalUp(size, entryPrice), indexDelta, WAD, "ceil"), scale);
+}
+
+/** ratio × size × price in asset units, rounded up: a margin requirement or a fee owed. */
+export function ratioOfNotionalUp(size: bigint, price: bigint, ratio: bigint, scale: bigint): bigint {
+  return toAssetsUp(mulDiv(notionalUp(size, price), ratio, WAD, "ceil"), scale);
+}
+
+/** ratio × size × price in asset units, rounded down: a reward paid out. */
+export function ratioOfNotionalDown(size: bigint, price: bigint, ratio: bigint, scale: bigint): bigint {
+  return toAssetsDown(mulDiv(notionalDown(size, price), ratio, WAD), scale);
+}
+
+/** collateral + pnl − fees. */
+export function equity(collateral: bigint, pnl_: bigint, fees: bigint): bigint {
+  return int(toInt256(collateral) + int(pnl_, "pnl") - toInt256(fees), "equity");
+}
+
+/** Liquidatable iff equity < maintenance margin. */
+export function isLiquidatable(equity_: bigint, maintenanceMargin: bigint): boolean {
+  return int(equity_, "equity") < toInt256(maintenanceMargin);
+}
+
+/** equity / maintenance, WAD, rounded down; zero when equity is not positive. */
+export function health(equity_: bigint, maintenanceMargin: bigint): bigint {
+  if (int(equity_, "equity") <= 0n) return 0n;
+  return mulDiv(equity_, WAD, maintenanceMargin);
+}
+
+/**
+ * Splits a liquidated position's collateral. The keeper reserve is paid on top, from the vault.
+ * @param collateral Recorded collateral.
+ * @param pnl_ Capped pnl (see `pnl`).
+ * @param fees Owed borrow fee.
+ * @param keeperFee liqFeeRatio × notional, rounded down.
+ * @param penalty liqPenaltyRatio × notional, rounded up.
+ */
+export function liquidationSplit(
+  collateral: bigint,
+  pnl_: bigint,
+  fees: bigint,
+  keeperFee: bigint,
+  penalty: bigint,
+): LiquidationSplit {
+  const split: LiquidationSplit = {
+    keeperFee: 0n,
+    penalty: 0n,
+    ownerRefund: 0n,
+    badDebt: 0n,
+    toPool: 0n,
+    fromPool: 0n,
+  };
+  const settlement = int(int(pnl_, "pnl") - toInt256(fees), "settlement");
+  const equity_ = int(toInt256(collateral) + settlement, "equity");
+  uint(keeperFee, "keeperFee");
+  uint(penalty, "penalty");
+  if (equity_ < 0n) {
+    // The whole collateral goes to the pool; the rest of what the position owes is bad debt.
+    split.toPool = collateral;
+    split.badDebt = -equity_;
+    return split;
+  }
+  if (settlement < 0n) split.toPool = -settlement;
+  else split.fromPool = settlement;
+  let left = equity_;
+  split.keeperFee = keeperFee < left ? keeperFee : left;
+  left -= split.keeperFee;
+  split.penalty = penalty < left ? penalty : left;
+  split.ownerRefund = left - split.penalty;
+  return split;
+}
+
+/**
+ * Weighted entry price after adding `sizeDelta` at `price`, rounded against the trader (up for a long, down for a
+ * short).
+ */
+export function averageEntryPrice(
+  isLong: boolean,
+  size: bigint,
+  entryPrice: bigint,
+  sizeDelta: bigint,
+  price: bigint,
+): bigint {
+  const newSize = uint(size + sizeDelta, "size + sizeDelta");
+  if (isLong) {
+    return mulDiv(
+      uint(notionalUp(size, entryPrice) + notionalUp(sizeDelta, price), "entry notional"),
+      WAD,
+      newSize,
+      "ceil",
+    );
+  }
+  return mulDiv(uint(notionalDown(size, entryPrice) + notionalDown(sizeDelta, price), "entry notional"), WAD, newSize);
+}
+
+/**
+ * The price at which equity equals the maintenance margin, ignoring the profit cap, future fees and rounding of the
+ * margin; rounded towards earlier liquidation (up for a long, down for a short). Zero if a long stays solvent at any
+ * positive price.
+ * @param equityExPnl collateral − owed fees, asset units.
+ */
+export function liquidationPrice(
+  isLong: boolean,
+  size: bigint,
+  entryPrice: bigint,
+  equityExPnl: bigint,
+  mmr: bigint,
+  scale: bigint,
+): bigint {
+  const entryNotional = toInt256(notionalUp(size, entryPrice));
+  const buffer = int(int(equityExPnl, "equityExPnl") * toInt256(scale), "buffer");
+  if (isLong) {
+    // C + size·(p − e) = m·size·p  ⇒  p = (size·e − C) / (size·(1 − m)).
+    const numerator = int(entryNotional - buffer, "numerator");
+    const denominator = mulDiv(size, uint(WAD - mmr, "WAD - mmr"), WAD);
+    if (numerator <= 0n || denominator === 0n) return 0n;
+    return mulDiv(numerator, WAD, denominator, "ceil");
+  }
+  // C + size·(e − p) = m·size·p  ⇒  p = (size·e + C) / (size·(1 + m)).
+  const numeratorShort = int(entryNotional + buffer, "numerator");
+  if (numeratorShort <= 0n) return 0n;
+  return mulDiv(numeratorShort, WAD, mulDiv(size, uint(WAD + mmr, "WAD + mmr"), WAD, "ceil"));
+}

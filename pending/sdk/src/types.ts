@@ -1,0 +1,116 @@
+/** On-chain records, as the SDK returns them: every integer is a bigint. */
+import type { Address } from "viem";
+
+/** A position as stored by the engine (`IMarginEngine.position`). */
+export interface Position {
+  /** Zero address for an id that is not open. */
+  owner: Address;
+  /** Collateral held by the vault, asset units (the keeper reserve is held on top). */
+  collateral: bigint;
+  /** Index tokens, WAD. */
+  size: bigint;
+  /** Average entry price, USD WAD. */
+  entryPrice: bigint;
+  /** The side's borrow index when fees were last settled. */
+  borrowIndex: bigint;
+  /** Profit cap, asset units. */
+  maxProfit: bigint;
+  marketId: bigint;
+  isLong: boolean;
+}
+
+/** Per-market risk parameters (`IRiskConfig.marketParams`). Ratios WAD; rates WAD per second. */
+export interface MarketParams {
+  feed: Address;
+  heartbeat: bigint;
+  feedDecimals: bigint;
+  imr: bigint;
+  mmr: bigint;
+  liqFeeRatio: bigint;
+  liqPenaltyRatio: bigint;
+  openFeeRatio: bigint;
+  closeFeeRatio: bigint;
+  maxProfitRatio: bigint;
+  borrowRateLong: bigint;
+  borrowRateShort: bigint;
+  /** USD WAD. */
+  maxOpenInterestLong: bigint;
+  /** USD WAD. */
+  maxOpenInterestShort: bigint;
+}
+
+/** Engine-wide parameters (`IRiskConfig.globalParams`). */
+export interface GlobalParams {
+  /** Asset units. */
+  minCollateral: bigint;
+  /** Asset units. */
+  keeperReserve: bigint;
+  /** WAD share of the pool's assets. */
+  maxUtilization: bigint;
+  /** Seconds. */
+  liquidationGracePeriod: bigint;
+}
+
+/** Aggregates of one market side (`IMarginEngine.sideState`). */
+export interface SideState {
+  /** Index tokens, WAD. */
+  openInterest: bigint;
+  /** USD WAD. */
+  entryNotional: bigint;
+}
+
+/**
+ * A market as of one block: what the position maths needs to value its positions exactly as the contracts would in
+ * that block.
+ */
+export interface MarketState {
+  marketId: bigint;
+  params: MarketParams;
+  /** Oracle price, USD WAD. */
+  price: bigint;
+  /** The long side's borrow index as of `timestamp`. */
+  borrowIndexLong: bigint;
+  /** The short side's borrow index as of `timestamp`. */
+  borrowIndexShort: bigint;
+  /** Liquidations wait until this time after an oracle or sequencer outage (zero or past: they may go ahead). */
+  liquidationResumesAt: bigint;
+  long: SideState;
+  short: SideState;
+  /** Block time the state is for. */
+  timestamp: bigint;
+  blockNumber: bigint;
+}
+
+/** What a liquidation at the current price would pay, asset units (`IBulkheadLens.previewLiquidation`). */
+export interface LiquidationPreview {
+  liquidatable: boolean;
+  equity: bigint;
+  maintenanceMargin: bigint;
+  /** Keeper reserve (everything the vault holds beyond the collateral) plus liquidation fee. */
+  keeperReward: bigint;
+  penalty: bigint;
+  ownerRefund: bigint;
+  badDebt: bigint;
+  price: bigint;
+}
+
+/** The liquidity pool as of one block. */
+export interface PoolState {
+  /** Asset held by the pool. */
+  balance: bigint;
+  /** ERC-4626 total assets: balance less the traders' net unrealised pnl. */
+  totalAssets: bigint;
+  totalSupply: bigint;
+  /** Balance not reserved for open positions' maximum profit. */
+  freeLiquidity: bigint;
+  /** Traders' net unrealised pnl, asset units (positive: traders are up). */
+  netTraderPnl: bigint;
+  /** Sum of open positions' profit caps, asset units. */
+  totalReserved: bigint;
+  /** Sum of open positions' entry notionals, USD WAD. */
+  totalEntryNotional: bigint;
+  /** Asset value of one whole share (10^share decimals), rounded down. */
+  sharePrice: bigint;
+  shareDecimals: number;
+  blockNumber: bigint;
+}

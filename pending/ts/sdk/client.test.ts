@@ -1,0 +1,362 @@
+/**
+ * The viem client and actions on the embedded chain: every trading, margin, keeper and LP operation through the
+ * SDK (approvals and EIP-2612 permits included), its reads checked against the contracts, its events decoded; the
+ * deployment file and explicit addresses; and the generated bindings checked against the artifacts.
+ */
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { expect } from "chai";
+import type { Address } from "viem";
+
+import {
+  ChainMismatchError,
+  createBulkheadClient,
+  decodePositionEvents,
+  eventsNamed,
+  getPositionSummary,
+  InvalidDeploymentError,
+  liquidate,
+  parseDeployment,
+  resolveAddresses,
+  version,
+  WalletClientRequiredError,
+  type BulkheadAddresses,
+  type BulkheadClient,
+} from "../../../sdk/src/index.js";
+import * as abis from "../../../sdk/src/abis.js";
+import { connectBulkhead, MarginEngine__factory } from "../../../sdk/src/ethers.js";
+import { loadDeployment } from "../../../sdk/src/node.js";
+import { buildRecord, serializeRecord } from "../../../scripts/lib/record.js";
+import { deployBulkhead, ETH, ETH_PRICE, fund, setPrice, USD, WAD, type Bulkhead } from "../fixture.js";
+import { addressesOf, viemClients } from "./utils.js";
+import { sdkConnection } from "./connection.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const connection = sdkConnection;
+const { networkHelpers, provider } = connection;
+
+describe("SDK client (viem) on the embedded chain", function () {
+  let s: Bulkhead;
+  let addresses: BulkheadAddresses;
+  let alice: Address;
+  let client: BulkheadClient;
+  const clients = viemClients(provider);
+
+  beforeEach(async function () {
+    s = await networkHelpers.loadFixture(deployBulkhead);
+    addresses = await addressesOf(s);
+    alice = s.actors.alice.address as Address;
+    await fund(s, s.actors.alice, 100_000n * USD);
+    client = createBulkheadClient({
+      publicClient: clients.publicClient,
+      walletClient: clients.walletFor(alice),
+      addresses,
+    });
+  });
+
+  it("opens, increases, decreases, moves margin and closes a position, with events and reads that match the chain", async function () {
+    const opened = await client.waitForTransaction(
+      await client.openPosition({ marketId: ETH, isLong: true, size: WAD, collateral: 600n * USD }),
+    );
+    const open = eventsNamed(opened.events, "PositionOpened")[0]!;
+    const id = open.args.positionId;
+    expect(open.args).to.deep.include({
+      owner: alice,
+      marketId: ETH,
+      isLong: true,
+      size: WAD,
+      price: ETH_PRICE,
+      collateral: 600n * USD,
+    });
+    // The opening fee is the SDK's ratioOfNotionalUp: 0.1 % of 3,000 USD.
+    expect(open.args.fee).to.equal(3n * USD);
+
+    const position = await client.getPosition(id);
+    const onChain = await s.engine.position(id);
+    expect(position).to.deep.equal({
+      owner: onChain.owner,
+      collateral: onChain.collateral,
+      size: onChain.size,
+      entryPrice: onChain.entryPrice,
+      borrowIndex: onChain.borrowIndex,
+      maxProfit: onChain.maxProfit,
+      marketId: onChain.marketId,
+      isLong: onChain.isLong,
+    });
+
+    await networkHelpers.time.increase(86_400n);
+    await setPrice(s, ETH, 3_100n * WAD);
+    const summary = await client.getPositionSummary(id);
+    expect(summary.equity).to.equal(await s.lens.equity(id));
+    expect(summary.health).to.equal(await s.lens.health(id));
+    expect(summary.liquidationPrice).to.equal(await s.lens.liquidationPrice(id));
+    expect(summary.liquidatable).to.equal(false);
+    const lensPreview = await s.lens.previewLiquidation(id);
+    expect(summary.preview.keeperReward).to.equal(lensPreview.keeperReward);
+    expect(summary.vaultBalance).to.equal(600n * USD + s.global.keeperReserve);
+
+    const increased = await client.waitForTransaction(
+      await client.increasePosition({ positionId: id, sizeDelta: WAD / 2n, collateralDelta: 100n * USD }),
+    );
+    expect(eventsNamed(increased.events, "PositionIncreased")[0]!.args.newSize).to.equal((3n * WAD) / 2n);
+    const decreased = await client.waitForTransaction(
+      await client.decreasePosition({ positionId: id, sizeDelta: WAD / 2n }),
+    );
+    expect(eventsNamed(decreased.events, "PositionDecreased")[0]!.args.newSize).to.equal(WAD);
+    await client.waitForTransaction(await client.addMargin({ positionId: id, amount: 50n * USD }));
+    await client.waitForTransaction(await client.removeMargin({ positionId: id, amount: 20n * USD }));
+    const before = await s.usd.balanceOf(alice);
+    const closed = await client.waitForTransaction(await client.closePosition({ positionId: id }));
+    const close = eventsNamed(closed.events, "PositionClosed")[0]!;
+    expect(await s.usd.balanceOf(alice)).to.equal(before + close.args.payout);
+    expect(await client.getPosition(id)).to.equal(null);
+
+    const history = await client.getPositionEvents({ positionId: id });
+    expect(history.map((event) => event.eventName)).to.deep.equal([
+      "PositionOpened",
+      "PositionIncreased",
+      "PositionDecreased",
+      "MarginAdded",
+      "MarginRemoved",
+      "PositionClosed",
+    ]);
+    // The same logs, fetched and decoded the ethers way.
+    const ethersLogs = await s.engine.queryFilter(s.engine.filters.MarginAdded(id));
+    expect(decodePositionEvents(ethersLogs)[0]).to.deep.include({
+      eventName: "MarginAdded",
+      args: {
+        positionId: id,
+        amount: 50n * USD,
+        newCollateral: (history[3]!.args as { newCollateral: bigint }).newCollateral,
+      },
+    });
+  });
+
+  it("opens with an EIP-2612 permit instead of an approval", async function () {
+    const carol = s.actors.carol.address as Address;
+    await s.usd.mint(carol, 1_000n * USD);
+    expect(await s.usd.allowance(carol, addresses.marginEngine)).to.equal(0n);
+    const carolClient = createBulkheadClient({
+      publicClient: clients.publicClient,
+      walletClient: clients.walletFor(carol),
+      addresses,
+    });
+    const receipt = await carolClient.waitForTransaction(
+      await carolClient.openPosition({
+        marketId: ETH,
+        isLong: false,
+        size: WAD / 10n,
+        collateral: 100n * USD,
+        approval: "permit",
+      }),
+    );
+    expect(eventsNamed(receipt.events, "PositionOpened")).to.have.length(1);
+    expect(await s.usd.nonces(carol)).to.equal(1n);
+    // Exactly what the open needed was permitted, and the open spent it (a little headroom for the fee stays).
+    expect(await s.usd.allowance(carol, addresses.marginEngine)).to.be.lessThan(USD);
+  });
+
+  it("liquidates one position and a batch that skips healthy ids", async function () {
+    const ids: bigint[] = [];
+    for (let i = 0; i < 3; i++) {
+      const hash = await client.openPosition({
+        marketId: ETH,
+        isLong: true,
+        size: 10n * WAD,
+        collateral: 3_000n * USD + BigInt(i) * 10n * USD,
+      });
+      ids.push(eventsNamed((await client.waitForTransaction(hash)).events, "PositionOpened")[0]!.args.positionId);
+    }
+    const healthy = eventsNamed(
+      (
+        await client.waitForTransaction(
+          await client.openPosition({ marketId: ETH, isLong: false, size: WAD, collateral: 1_000n * USD }),
+        )
+      ).events,
+      "PositionOpened",
+    )[0]!.args.positionId;
+    await setPrice(s, ETH, (ETH_PRICE * 94n) / 100n);
+    const keeper = clients.walletFor(s.actors.keeper.address as Address);
+    const expected = await getPositionSummary(clients.publicClient, { addresses, positionId: ids[0]! });
+    expect(expected.liquidatable).to.equal(true);
+    const single = await client.waitForTransaction(await liquidate(keeper, { addresses, positionId: ids[0]! }));
+    const event = eventsNamed(single.events, "PositionLiquidated")[0]!;
+    expect(event.args.keeper).to.equal(s.actors.keeper.address);
+    expect(event.args.keeperReward).to.be.greaterThan(0n);
+
+    const keeperClient = createBulkheadClient({ publicClient: clients.publicClient, walletClient: keeper, addresses });
+    const batch = await keeperClient.waitForTransaction(
+      await keeperClient.liquidateBatch({ positionIds: [ids[1]!, healthy, ids[2]!, 999n] }),
+    );
+    expect(eventsNamed(batch.events, "PositionLiquidated").map((e) => e.args.positionId)).to.deep.equal([
+      ids[1],
+      ids[2],
+    ]);
+    expect(await client.getPosition(healthy)).to.not.equal(null);
+  });
+
+  it("deposits and withdraws liquidity; reads the pool", async function () {
+    const bob = s.actors.bob.address as Address;
+    await s.usd.mint(bob, 10_000n * USD);
+    const lp = createBulkheadClient({
+      publicClient: clients.publicClient,
+      walletClient: clients.walletFor(bob),
+      addresses,
+    });
+    await lp.waitForTransaction(await lp.depositLiquidity({ assets: 10_000n * USD }));
+    const balance = await lp.getLiquidityBalance({ owner: bob });
+    expect(balance.shares).to.equal(await s.pool.balanceOf(bob));
+    expect(balance.assets).to.equal(10_000n * USD);
+    const pool = await lp.getPoolState();
+    expect(pool.totalAssets).to.equal(await s.pool.totalAssets());
+    expect(pool.totalSupply).to.equal(await s.pool.totalSupply());
+    expect(pool.freeLiquidity).to.equal(await s.pool.freeLiquidity());
+    expect(pool.balance).to.equal(1_010_000n * USD);
+    await lp.waitForTransaction(await lp.withdrawLiquidity({ assets: 4_000n * USD }));
+    expect(await s.usd.balanceOf(bob)).to.equal(4_000n * USD);
+    await lp.waitForTransaction(await lp.withdrawLiquidity({ shares: await s.pool.balanceOf(bob) }));
+    expect(await s.pool.balanceOf(bob)).to.equal(0n);
+    expect(await s.usd.balanceOf(bob)).to.equal(10_000n * USD);
+  });
+
+  it("reads markets and parameters; needs a wallet client only to write", async function () {
+    const markets = await client.getMarkets();
+    expect(markets.map((m) => m.marketId)).to.deep.equal([0n, 1n]);
+    expect(markets[0]!.params).to.deep.equal(s.markets[0]);
+    expect(markets[0]!.price).to.equal(ETH_PRICE);
+    expect(await client.getGlobalParams()).to.deep.equal(s.global);
+    const readOnly = createBulkheadClient({ publicClient: clients.publicClient, addresses });
+    let error: unknown;
+    await readOnly.addMargin({ positionId: 1n, amount: 1n }).catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(WalletClientRequiredError);
+    expect(
+      await resolveAddresses(clients.publicClient, {
+        marginEngine: addresses.marginEngine,
+        bulkheadLens: addresses.bulkheadLens,
+      }),
+    ).to.deep.equal(addresses);
+  });
+
+  it("loads the deploy tooling's record (deployments/<chainId>.json), checks the chain, and serves ethers users", async function () {
+    const entry = (address: string, abi: string): { address: string; abi: string } => ({ address, abi });
+    const ethersProvider = connection.ethers.provider;
+    const record = await buildRecord(ethersProvider, {
+      chainId: 31337,
+      network: "default",
+      genesisHash: (await ethersProvider.getBlock(0))!.hash!,
+      deploymentBlock: 1,
+      deployer: s.actors.deployer.address,
+      kind: "local",
+      contracts: {
+        accessManager: entry(await s.manager.getAddress(), "AccessManager"),
+        asset: entry(addresses.asset, "TestStablecoin"),
+        riskConfig: entry(addresses.riskConfig, "RiskConfig"),
+        pool: entry(addresses.liquidityPool, "LiquidityPool"),
+        insuranceFund: entry(addresses.insuranceFund, "InsuranceFund"),
+        engine: entry(addresses.marginEngine, "MarginEngine"),
+        vaultImplementation: entry(await s.engine.VAULT_IMPLEMENTATION(), "PositionVault"),
+        lens: entry(addresses.bulkheadLens!, "BulkheadLens"),
+      },
+      marketNames: ["ETH-USD", "BTC-USD"],
+      feedAbis: ["MockV3Aggregator", "MockV3Aggregator"],
+      guardian: s.actors.guardian.address,
+      timelockMembers: { proposers: [], executors: [] },
+    });
+    const dir = mkdtempSync(join(tmpdir(), "bulkhead-sdk-deployment-"));
+    try {
+      writeFileSync(join(dir, "31337.json"), serializeRecord(record));
+      const deployment = await loadDeployment({ chainId: 31337, dir });
+      expect(deployment.addresses).to.deep.equal(addresses);
+      expect(deployment.deploymentBlock).to.equal(1n);
+      expect(deployment.assetDecimals).to.equal(6);
+      expect(deployment.global).to.deep.equal(s.global);
+      expect(deployment.markets.map((m) => [m.marketId, m.name])).to.deep.equal([
+        [0n, "ETH-USD"],
+        [1n, "BTC-USD"],
+      ]);
+      expect(deployment.markets[1]!.params).to.deep.equal(s.markets[1]);
+
+      const fromFile = createBulkheadClient({ publicClient: clients.publicClient, deployment });
+      expect((await fromFile.getMarket(ETH)).price).to.equal(ETH_PRICE);
+      const elsewhere = createBulkheadClient({
+        publicClient: clients.publicClient,
+        deployment: { ...deployment, chainId: 1 },
+      });
+      let error: unknown;
+      await elsewhere.getMarket(ETH).catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(ChainMismatchError);
+
+      const contracts = connectBulkhead(deployment, ethersProvider);
+      expect(await contracts.marginEngine.nextPositionId()).to.equal(1n);
+      expect(
+        await MarginEngine__factory.connect(deployment.addresses.marginEngine, ethersProvider).RISK_CONFIG(),
+      ).to.equal(addresses.riskConfig);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => parseDeployment({ chainId: 1, contracts: { pool: addresses.liquidityPool } })).to.throw(
+      InvalidDeploymentError,
+    );
+    expect(() => parseDeployment({ chainId: 1, contracts: { engine: "0x1234" } })).to.throw(InvalidDeploymentError);
+  });
+});
+
+describe("SDK generated bindings", function () {
+  const artifactAbi = (path: string): unknown =>
+    (JSON.parse(readFileSync(join(ROOT, "artifacts", "contracts", path), "utf8")) as { abi: unknown }).abi;
+  const cases: [keyof typeof abis, string][] = [
+    ["marginEngineAbi", "MarginEngine.sol/MarginEngine.json"],
+    ["liquidityPoolAbi", "LiquidityPool.sol/LiquidityPool.json"],
+    ["insuranceFundAbi", "InsuranceFund.sol/InsuranceFund.json"],
+    ["riskConfigAbi", "RiskConfig.sol/RiskConfig.json"],
+    ["bulkheadLensAbi", "BulkheadLens.sol/BulkheadLens.json"],
+    ["positionVaultAbi", "PositionVault.sol/PositionVault.json"],
+    ["testStablecoinAbi", "mocks/TestStablecoin.sol/TestStablecoin.json"],
+    ["iMarginEngineAbi", "interfaces/IMarginEngine.sol/IMarginEngine.json"],
+    ["iRiskConfigAbi", "interfaces/IRiskConfig.sol/IRiskConfig.json"],
+    ["iBulkheadLensAbi", "interfaces/IBulkheadLens.sol/IBulkheadLens.json"],
+  ];
+  const canonical = (abi: unknown): string =>
+    JSON.stringify(
+      (abi as Record<string, unknown>[]).map((item) => JSON.stringify(item, Object.keys(item).sort())).sort(),
+    );
+
+  for (const [name, path] of cases) {
+    it(`${name} is the artifact's ABI (regenerated by the build)`, function () {
+      // Key order differs between solc and wagmi's output; the content may not.
+      const generated = JSON.parse(JSON.stringify(abis[name])) as unknown[];
+      const artifact = artifactAbi(path) as unknown[];
+      expect(generated.length).to.equal(artifact.length);
+      expect(canonical(generated.map(deepSort))).to.equal(canonical(artifact.map(deepSort)));
+    });
+  }
+
+  it("bulkheadErrorsAbi holds every error of every SDK contract", function () {
+    const names = new Set(abis.bulkheadErrorsAbi.map((item) => item.name));
+    for (const [, path] of cases) {
+      for (const item of artifactAbi(path) as { type: string; name?: string }[]) {
+        if (item.type === "error") expect(names.has(item.name as never), `${item.name} of ${path}`).to.equal(true);
+      }
+    }
+  });
+
+  it("the package version and the version the errors report agree", function () {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "sdk", "package.json"), "utf8")) as { version: string };
+    expect(version).to.equal(pkg.version);
+  });
+});
+
+function deepSort(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(deepSort);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, deepSort((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,714 @@
+/**
+ * Typed errors: every custom error any SDK contract can revert with decodes into its named class with its
+ * arguments — from raw data, from a viem error and from an ethers CALL_EXCEPTION — and the reverts the protocol
+ * raises on bad input, triggered for real on the embedded chain, reach viem callers (the SDK's actions) and ethers
+ * callers (typechain contracts) as those classes.
+ */
+import { expect } from "chai";
+import { BrowserProvider, Interface, MaxUint256, type CallExceptionError, type Eip1193Provider } from "ethers";
+import {
+  ContractFunctionExecutionError,
+  ContractFunctionRevertedError,
+  encodeErrorResult,
+  getAddress,
+  toFunctionSelector,
+  type AbiParameter,
+  type Address,
+  type Hex,
+} from "viem";
+import { simulateContract } from "viem/actions";
+
+import {
+  AccessManagedUnauthorizedError,
+  addMargin,
+  BaseError,
+  BindingForbiddenError,
+  ERC20InsufficientAllowanceError,
+  ERC4626ExceededMaxWithdrawError,
+  OnlyEngineError,
+  ParameterOutOfBoundsError,
+  TooManyMarketsError,
+  ZeroEngineError,
+  bulkheadErrorClasses,
+  bulkheadErrorsAbi,
+  BulkheadContractError,
+  closePosition,
+  CollateralBelowMinimumError,
+  ContractPanicError,
+  ContractRevertStringError,
+  DeadlineExpiredError,
+  decodeBulkheadError,
+  decodeBulkheadErrorData,
+  decreasePosition,
+  DecreaseUnderwaterError,
+  getPositionSummary,
+  getRevertData,
+  InitialMarginBreachedError,
+  InsufficientPoolLiquidityError,
+  liquidate,
+  LiquidationGracePeriodError,
+  liquidityPoolAbi,
+  MaintenanceMarginBreachedError,
+  marginEngineAbi,
+  NonPositivePriceError,
+  NotLiquidatableError,
+  NotPositionOwnerError,
+  openPosition,
+  OpenInterestCapExceededError,
+  PausedError,
+  PositionNotOpenError,
+  PriceOutsideBoundError,
+  removeMargin,
+  riskConfigAbi,
+  SequencerDownError,
+  SizeDeltaTooLargeError,
+  StalePriceError,
+  UnknownMarketError,
+  UnknownPositionError,
+  UnknownRevertError,
+  UtilizationCapExceededError,
+  withdrawLiquidity,
+  ZeroAmountError,
+  ZeroSizeError,
+  type BulkheadAddresses,
+  type BulkheadErrorName,
+} from "../../../sdk/src/index.js";
+import {
+  InsuranceFund__factory,
+  LiquidityPool__factory,
+  MarginEngine__factory,
+  MockV3Aggregator__factory,
+  RiskConfig__factory,
+} from "../../../typechain-types/index.js";
+import {
+  deployBulkhead,
+  ETH,
+  ETH_PRICE,
+  fund,
+  HEARTBEAT,
+  KEEPER_RESERVE,
+  mined,
+  openPosition as openWithEthers,
+  setPrice,
+  USD,
+  WAD,
+  type Bulkhead,
+} from "../fixture.js";
+import { addressesOf, viemClients, type ViemClients } from "./utils.js";
+import { sdkConnection } from "./connection.js";
+
+const connection = sdkConnection;
+const { networkHelpers, provider } = connection;
+
+type ErrorClass = (typeof bulkheadErrorClasses)[BulkheadErrorName];
+
+/** A sample value of an ABI type, as viem decodes it. */
+function sample(param: AbiParameter, i: number): unknown {
+  const type = param.type;
+  if (type === "address") return getAddress(`0x${(0xb0 + i).toString(16).padStart(2, "0").repeat(20)}`);
+  if (type === "bool") return i % 2 === 0;
+  if (type === "string") return `bulkhead-${i}`;
+  if (type === "bytes") return "0xdeadbeef";
+  if (type.startsWith("bytes")) return `0x${"ab".repeat(Number(type.slice(5)))}`;
+  const match = /^(u?)int(\d+)$/.exec(type);
+  if (match === null) throw new Error(`no sample for ${type}`);
+  const bits = Number(match[2]);
+  const value = match[1] === "u" ? 2n ** BigInt(bits) - 1n - BigInt(i) : -(2n ** BigInt(bits - 1)) + BigInt(i);
+  return bits <= 48 ? Number(value) : value;
+}
+
+describe("SDK typed errors", function () {
+  describe("every custom error of the contracts, synthetic revert data", function () {
+    const errors = bulkheadErrorsAbi.filter((item) => item.type === "error");
+
+    it("has a named class for every error in the ABIs, and nothing else", function () {
+      expect(Object.keys(bulkheadErrorClasses).sort()).to.deep.equal(errors.map((e) => e.name).sort());
+      expect(errors.length).to.be.greaterThan(40);
+    });
+
+    for (const item of errors) {
+      it(`${item.name}: raw data, viem and ethers errors decode to ${item.name}Error with its arguments`, function () {
+        const values = item.inputs.map((input, i) => sample(input, i));
+        const args = Object.fromEntries(item.inputs.map((input, i) => [input.name, values[i]]));
+        const data = encodeErrorResult({ abi: [item], errorName: item.name, args: values } as never) as Hex;
+        const ErrorClass: ErrorClass = bulkheadErrorClasses[item.name];
+        const signature = `${item.name}(${item.inputs.map((input) => input.type).join(",")})`;
+
+        const raw = decodeBulkheadErrorData(data);
+        expect(raw).to.be.instanceOf(ErrorClass).and.instanceOf(BulkheadContractError).and.instanceOf(BaseError);
+        const typed = raw as BulkheadContractError;
+        expect(typed.errorName).to.equal(item.name);
+        expect(typed.args).to.deep.equal(args);
+        expect(typed.data).to.equal(data);
+        expect(typed.signature).to.equal(signature);
+        expect(typed.selector).to.equal(toFunctionSelector(signature)).and.equal(data.slice(0, 10));
+        expect(typed.name).to.equal(`${item.name}Error`);
+        expect(typed.shortMessage).to.contain(item.name);
+
+        // viem: a reverted call, wrapped as viem wraps it, whose ABI may not even know the error.
+        const reverted = new ContractFunctionRevertedError({
+          abi: marginEngineAbi,
+          data,
+          functionName: "nextPositionId",
+        });
+        const viemError = new ContractFunctionExecutionError(reverted, {
+          abi: marginEngineAbi,
+          functionName: "nextPositionId",
+          args: [],
+          contractAddress: "0x0000000000000000000000000000000000000001",
+        });
+        const fromViem = decodeBulkheadError(viemError);
+        expect(fromViem).to.be.instanceOf(ErrorClass);
+        expect((fromViem as BulkheadContractError).args).to.deep.equal(args);
+        expect((fromViem as BulkheadContractError).cause).to.equal(viemError);
+
+        // ethers: the CALL_EXCEPTION an ethers contract throws, built by ethers itself.
+        const ethersError: CallExceptionError = new Interface(marginEngineAbi as never).makeError(data, {
+          to: "0x0000000000000000000000000000000000000001",
+          data: "0x",
+        });
+        expect(ethersError.code).to.equal("CALL_EXCEPTION");
+        const fromEthers = decodeBulkheadError(ethersError);
+        expect(fromEthers).to.be.instanceOf(ErrorClass);
+        expect((fromEthers as BulkheadContractError).args).to.deep.equal(args);
+        expect((fromEthers as BulkheadContractError).cause).to.equal(ethersError);
+      });
+    }
+
+    it("decodes panics, reason strings and unknown data; finds no data where there is none", function () {
+      const panic = encodeErrorResult({
+        abi: [{ type: "error", name: "Panic", inputs: [{ name: "code", type: "uint256" }] }],
+        errorName: "Panic",
+        args: [0x11n],
+      });
+      const decodedPanic = decodeBulkheadErrorData(panic);
+      expect(decodedPanic).to.be.instanceOf(ContractPanicError);
+      expect((decodedPanic as ContractPanicError).code).to.equal(0x11n);
+      expect((decodedPanic as ContractPanicError).shortMessage).to.contain("overflow");
+
+      const reason = encodeErrorResult({
+        abi: [{ type: "error", name: "Error", inputs: [{ name: "reason", type: "string" }] }],
+        errorName: "Error",
+        args: ["nope"],
+      });
+      const decodedReason = decodeBulkheadErrorData(reason);
+      expect(decodedReason).to.be.instanceOf(ContractRevertStringError);
+      expect((decodedReason as ContractRevertStringError).reason).to.equal("nope");
+
+      const unknown = decodeBulkheadErrorData("0x12345678aabb");
+      expect(unknown).to.be.instanceOf(UnknownRevertError);
+      expect((unknown as UnknownRevertError).selector).to.equal("0x12345678");
+      expect(decodeBulkheadError(new Error("no data here"))).to.equal(undefined);
+      expect(getRevertData({ cause: { error: { data: "0x" } } })).to.equal("0x");
+      expect(decodeBulkheadError({ info: { error: { data: { data: ZeroSizeError.selector } } } })).to.be.instanceOf(
+        ZeroSizeError,
+      );
+    });
+  });
+
+  describe("reverts on the embedded chain reach viem and ethers callers typed", function () {
+    let s: Bulkhead;
+    let addresses: BulkheadAddresses;
+    let clients: ViemClients;
+    let alice: Address;
+    let bob: Address;
+
+    /** The revert reaches an ethers caller (typechain, `staticCall` or a sent transaction) as `ErrorClass(args)`. */
+    async function expectEthers(
+      call: Promise<unknown>,
+      ErrorClass: ErrorClass,
+      args: Record<string, unknown>,
+    ): Promise<void> {
+      let thrown: unknown;
+      try {
+        await call;
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, "ethers call should revert").to.not.equal(undefined);
+      expect((thrown as { code?: string }).code).to.equal("CALL_EXCEPTION");
+      const decoded = decodeBulkheadError(thrown);
+      expect(decoded, `decoded ${String(thrown)}`).to.be.instanceOf(ErrorClass);
+      expect((decoded as BulkheadContractError).args).to.deep.equal(args);
+    }
+
+    /** The revert reaches a viem caller as `ErrorClass(args)`: thrown as such by the SDK, or decoded from viem's error. */
+    async function expectViem(
+      call: Promise<unknown>,
+      ErrorClass: ErrorClass,
+      args: Record<string, unknown>,
+    ): Promise<void> {
+      let thrown: unknown;
+      try {
+        await call;
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, "viem call should revert").to.not.equal(undefined);
+      const decoded = thrown instanceof BulkheadContractError ? thrown : decodeBulkheadError(thrown);
+      expect(decoded, `decoded ${String(thrown)}`).to.be.instanceOf(ErrorClass);
+      expect((decoded as BulkheadContractError).args).to.deep.equal(args);
+    }
+
+    /**
+     * Typechain contracts on a plain ethers `BrowserProvider` over the chain (not Hardhat's ethers plugin), so
+     * reverts reach the test as ethers itself reports them to an application: `CALL_EXCEPTION` errors.
+     */
+    async function asEthersUser(who: { address: string }) {
+      const signer = await new BrowserProvider(provider as unknown as Eip1193Provider).getSigner(who.address);
+      return {
+        engine: MarginEngine__factory.connect(addresses.marginEngine, signer),
+        pool: LiquidityPool__factory.connect(addresses.liquidityPool, signer),
+        config: RiskConfig__factory.connect(addresses.riskConfig, signer),
+      };
+    }
+
+    async function now(): Promise<bigint> {
+      return BigInt(await networkHelpers.time.latest());
+    }
+
+    beforeEach(async function () {
+      s = await networkHelpers.loadFixture(deployBulkhead);
+      addresses = await addressesOf(s);
+      clients = viemClients(provider);
+      alice = s.actors.alice.address as Address;
+      bob = s.actors.bob.address as Address;
+      await fund(s, s.actors.alice, 10_000_000n * USD);
+      await fund(s, s.actors.bob, 10_000_000n * USD);
+    });
+
+    it("ZeroSize, ZeroAmount, UnknownPosition, NotPositionOwner, SizeDeltaTooLarge", async function () {
+      const wallet = clients.walletFor(alice);
+      const { engine } = await asEthersUser(s.actors.alice);
+      const deadline = (await now()) + 3_600n;
+      await expectViem(
+        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size: 0n, collateral: 100n * USD }),
+        ZeroSizeError,
+        {},
+      );
+      await expectEthers(engine.open.staticCall(ETH, true, 0n, 100n * USD, MaxUint256, deadline), ZeroSizeError, {});
+      const id = await openWithEthers(s, s.actors.alice, ETH, true, WAD, 600n * USD);
+      await expectViem(addMargin(wallet, { addresses, positionId: id, amount: 0n }), ZeroAmountError, {});
+      await expectEthers(engine.addMargin(id, 0n), ZeroAmountError, {});
+      await expectViem(addMargin(wallet, { addresses, positionId: 999n, amount: 1n }), UnknownPositionError, {
+        positionId: 999n,
+      });
+      await expectEthers(engine.removeMargin.staticCall(999n, 1n), UnknownPositionError, { positionId: 999n });
+      // The SDK checks the id before building a close; the engine's own refusal shows through removeMargin.
+      let notOpen: unknown;
+      await closePosition(wallet, { addresses, positionId: 999n }).catch((error: unknown) => (notOpen = error));
+      expect(notOpen).to.be.instanceOf(PositionNotOpenError);
+      await expectViem(
+        removeMargin(clients.walletFor(bob), { addresses, positionId: id, amount: 1n }),
+        NotPositionOwnerError,
+        {
+          positionId: id,
+          caller: bob,
+        },
+      );
+      await expectEthers(
+        (await asEthersUser(s.actors.bob)).engine.close.staticCall(id, 0n, deadline),
+        NotPositionOwnerError,
+        {
+          positionId: id,
+          caller: bob,
+        },
+      );
+      await expectViem(
+        decreasePosition(wallet, { addresses, positionId: id, sizeDelta: WAD }),
+        SizeDeltaTooLargeError,
+        {
+          sizeDelta: WAD,
+          size: WAD,
+        },
+      );
+      await expectEthers(engine.decrease.staticCall(id, 2n * WAD, 0n, deadline), SizeDeltaTooLargeError, {
+        sizeDelta: 2n * WAD,
+        size: WAD,
+      });
+    });
+
+    it("DeadlineExpired, PriceOutsideBound, CollateralBelowMinimum, InitialMarginBreached", async function () {
+      const wallet = clients.walletFor(alice);
+      const { engine } = await asEthersUser(s.actors.alice);
+      const t = await now();
+      const open = { addresses, marketId: ETH, isLong: true, size: WAD, collateral: 600n * USD } as const;
+      await expectViem(openPosition(wallet, { ...open, deadline: t - 1n }), DeadlineExpiredError, {
+        deadline: t - 1n,
+        timestamp: t,
+      });
+      await expectEthers(engine.open.staticCall(ETH, true, WAD, 600n * USD, MaxUint256, t - 1n), DeadlineExpiredError, {
+        deadline: t - 1n,
+        timestamp: t,
+      });
+      await expectViem(openPosition(wallet, { ...open, acceptablePrice: ETH_PRICE - 1n }), PriceOutsideBoundError, {
+        price: ETH_PRICE,
+        acceptablePrice: ETH_PRICE - 1n,
+      });
+      await expectEthers(
+        engine.open.staticCall(ETH, false, WAD, 600n * USD, ETH_PRICE + 1n, t + 60n),
+        PriceOutsideBoundError,
+        {
+          price: ETH_PRICE,
+          acceptablePrice: ETH_PRICE + 1n,
+        },
+      );
+      await expectViem(openPosition(wallet, { ...open, collateral: USD }), CollateralBelowMinimumError, {
+        collateral: USD,
+        minimum: s.global.minCollateral,
+      });
+      await expectEthers(
+        engine.open.staticCall(ETH, true, WAD, USD, MaxUint256, t + 60n),
+        CollateralBelowMinimumError,
+        {
+          collateral: USD,
+          minimum: s.global.minCollateral,
+        },
+      );
+      // 10 ETH at 3,000 needs 3,000 USD of initial margin (IMR 10 %).
+      await expectViem(
+        openPosition(wallet, { ...open, size: 10n * WAD, collateral: 2_999n * USD }),
+        InitialMarginBreachedError,
+        {
+          equity: 2_999n * USD,
+          required: 3_000n * USD,
+        },
+      );
+      // Sent for real: ethers estimates gas first, and the estimate carries the revert.
+      await expectEthers(
+        engine.open(ETH, true, 10n * WAD, 2_999n * USD, MaxUint256, t + 60n),
+        InitialMarginBreachedError,
+        {
+          equity: 2_999n * USD,
+          required: 3_000n * USD,
+        },
+      );
+    });
+
+    it("MaintenanceMarginBreached, DecreaseUnderwater, NotLiquidatable, LiquidationGracePeriod", async function () {
+      const wallet = clients.walletFor(alice);
+      const keeper = clients.walletFor(s.actors.keeper.address as Address);
+      const { engine } = await asEthersUser(s.actors.alice);
+      const id = await openWithEthers(s, s.actors.alice, ETH, true, 10n * WAD, 3_000n * USD);
+      const healthy = await getPositionSummary(clients.publicClient, { addresses, positionId: id });
+      await expectViem(liquidate(keeper, { addresses, positionId: id }), NotLiquidatableError, {
+        positionId: id,
+        equity: healthy.equity,
+        maintenanceMargin: healthy.maintenanceMargin,
+      });
+      await expectEthers((await asEthersUser(s.actors.keeper)).engine.liquidate.staticCall(id), NotLiquidatableError, {
+        positionId: id,
+        equity: healthy.equity,
+        maintenanceMargin: healthy.maintenanceMargin,
+      });
+
+      // -6 %: equity about 4 % of notional, under the 5 % maintenance; what a decrease would leave is too.
+      await setPrice(s, ETH, (ETH_PRICE * 94n) / 100n);
+      const t = await now();
+      const half = 5n * WAD;
+      const rest = { ...(await getPositionSummary(clients.publicClient, { addresses, positionId: id })) };
+      let viemError: unknown;
+      await decreasePosition(wallet, { addresses, positionId: id, sizeDelta: half, acceptablePrice: 0n }).catch(
+        (error: unknown) => (viemError = error),
+      );
+      expect(viemError).to.be.instanceOf(MaintenanceMarginBreachedError);
+      const args = (viemError as MaintenanceMarginBreachedError).args;
+      expect(args.equity < args.required, "the remaining half is under maintenance").to.equal(true);
+      expect(args.required).to.equal((rest.maintenanceMargin + 1n) / 2n);
+      await expectEthers(engine.decrease.staticCall(id, half, 0n, t + 60n), MaintenanceMarginBreachedError, {
+        ...args,
+      });
+
+      // -25 %: the closed half's loss exceeds the collateral that would stay.
+      await setPrice(s, ETH, (ETH_PRICE * 75n) / 100n);
+      await expectViem(
+        decreasePosition(wallet, { addresses, positionId: id, sizeDelta: half, acceptablePrice: 0n }),
+        DecreaseUnderwaterError,
+        { positionId: id },
+      );
+      await expectEthers(engine.decrease.staticCall(id, half, 0n, (await now()) + 60n), DecreaseUnderwaterError, {
+        positionId: id,
+      });
+
+      // An oracle outage (no round for longer than the heartbeat), then a fresh price: liquidations wait.
+      await networkHelpers.time.increase(HEARTBEAT + 10n);
+      await setPrice(s, ETH, (ETH_PRICE * 75n) / 100n);
+      const resumesAt = (await now()) + s.global.liquidationGracePeriod;
+      await expectViem(liquidate(keeper, { addresses, positionId: id }), LiquidationGracePeriodError, { resumesAt });
+      await expectEthers(
+        (await asEthersUser(s.actors.keeper)).engine.liquidate.staticCall(id),
+        LiquidationGracePeriodError,
+        { resumesAt },
+      );
+    });
+
+    it("StalePrice, NonPositivePrice, SequencerDown, Paused, UnknownMarket", async function () {
+      const wallet = clients.walletFor(alice);
+      const { engine } = await asEthersUser(s.actors.alice);
+      const open = { addresses, marketId: ETH, isLong: true, size: WAD, collateral: 600n * USD } as const;
+      const feed = (await s.ethFeed.getAddress()) as Address;
+      const updatedAt = await s.ethFeed.latestTimestamp();
+      await networkHelpers.time.increase(HEARTBEAT + 1n);
+      await expectViem(openPosition(wallet, open), StalePriceError, { feed, updatedAt, heartbeat: HEARTBEAT });
+      await expectEthers(engine.indexPrice(ETH), StalePriceError, { feed, updatedAt, heartbeat: HEARTBEAT });
+
+      await mined(s.ethFeed.updateAnswer(0n));
+      await expectViem(openPosition(wallet, open), NonPositivePriceError, { feed, answer: 0n });
+      await expectEthers(
+        engine.open.staticCall(ETH, true, WAD, 600n * USD, MaxUint256, (await now()) + 60n),
+        NonPositivePriceError,
+        {
+          feed,
+          answer: 0n,
+        },
+      );
+      await setPrice(s, ETH, ETH_PRICE);
+
+      const sequencer = await new MockV3Aggregator__factory(s.actors.deployer).deploy(0, 1n);
+      const sequencerFeed = (await sequencer.getAddress()) as Address;
+      await mined(s.config.connect(s.actors.governance).setSequencerFeed(sequencer));
+      await expectViem(openPosition(wallet, open), SequencerDownError, { sequencerFeed });
+      await expectEthers(engine.indexPrice(ETH), SequencerDownError, { sequencerFeed });
+      await mined(s.config.connect(s.actors.governance).setSequencerFeed("0x0000000000000000000000000000000000000000"));
+
+      await mined(s.config.connect(s.actors.guardian).pause());
+      await expectViem(openPosition(wallet, open), PausedError, {});
+      await expectEthers(
+        engine.open.staticCall(ETH, true, WAD, 600n * USD, MaxUint256, (await now()) + 60n),
+        PausedError,
+        {},
+      );
+      await mined(s.config.connect(s.actors.guardian).unpause());
+
+      // Raised by the risk configuration, bubbled up through the engine.
+      await expectViem(openPosition(wallet, { ...open, marketId: 7n }), UnknownMarketError, { marketId: 7n });
+      await expectEthers(
+        engine.open.staticCall(7n, true, WAD, 600n * USD, MaxUint256, (await now()) + 60n),
+        UnknownMarketError,
+        {
+          marketId: 7n,
+        },
+      );
+    });
+
+    it("OpenInterestCapExceeded, InsufficientPoolLiquidity, UtilizationCapExceeded", async function () {
+      const wallet = clients.walletFor(alice);
+      const { engine } = await asEthersUser(s.actors.alice);
+      const deadline = (await now()) + 3_600n;
+      // 20,000 ETH = 60M USD of entry notional, over the 50M cap.
+      const size = 20_000n * WAD;
+      await expectViem(
+        openPosition(wallet, { addresses, marketId: ETH, isLong: false, size, collateral: 6_000_000n * USD }),
+        OpenInterestCapExceededError,
+        {
+          marketId: ETH,
+          isLong: false,
+          openInterest: 60_000_000n * WAD,
+          cap: 50_000_000n * WAD,
+        },
+      );
+      await expectEthers(
+        engine.open.staticCall(ETH, false, size, 6_000_000n * USD, 0n, deadline),
+        OpenInterestCapExceededError,
+        {
+          marketId: ETH,
+          isLong: false,
+          openInterest: 60_000_000n * WAD,
+          cap: 50_000_000n * WAD,
+        },
+      );
+      // 200,000 USD of collateral reserves 9× that: more than the pool's 1M.
+      const poolAssets = await s.usd.balanceOf(s.pool);
+      await expectViem(
+        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size: WAD, collateral: 200_000n * USD }),
+        InsufficientPoolLiquidityError,
+        {
+          poolAssets,
+          reservedAfter: 1_800_000n * USD,
+        },
+      );
+      await expectEthers(
+        engine.open.staticCall(ETH, true, WAD, 200_000n * USD, MaxUint256, deadline),
+        InsufficientPoolLiquidityError,
+        {
+          poolAssets,
+          reservedAfter: 1_800_000n * USD,
+        },
+      );
+      // A 1 % utilisation bound: 10,000 USD of notional against a 1M pool.
+      await mined(s.config.connect(s.actors.governance).setGlobalParams({ ...s.global, maxUtilization: WAD / 100n }));
+      await expectViem(
+        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size: 4n * WAD, collateral: 1_200n * USD }),
+        UtilizationCapExceededError,
+        {
+          totalNotional: 12_000n * WAD,
+          cap: (poolAssets * 10n ** 12n) / 100n,
+        },
+      );
+      await expectEthers(
+        engine.open.staticCall(ETH, true, 4n * WAD, 1_200n * USD, MaxUint256, deadline),
+        UtilizationCapExceededError,
+        {
+          totalNotional: 12_000n * WAD,
+          cap: (poolAssets * 10n ** 12n) / 100n,
+        },
+      );
+    });
+
+    it("governance, binding and token errors: AccessManagedUnauthorized, ParameterOutOfBounds, TooManyMarkets, OnlyEngine, BindingForbidden, ZeroEngine, ERC20InsufficientAllowance, ERC4626ExceededMaxWithdraw", async function () {
+      const { publicClient } = clients;
+      const params = { ...s.markets[0] };
+      const toViem = (p: typeof params) => ({
+        ...p,
+        feed: p.feed as Address,
+        heartbeat: Number(p.heartbeat),
+        feedDecimals: Number(p.feedDecimals),
+      });
+      const listArgs = [toViem(params)] as const;
+
+      await expectViem(
+        simulateContract(publicClient, {
+          address: addresses.riskConfig,
+          abi: riskConfigAbi,
+          functionName: "listMarket",
+          args: listArgs,
+          account: bob,
+        }),
+        AccessManagedUnauthorizedError,
+        { caller: bob },
+      );
+      await expectEthers(
+        (await asEthersUser(s.actors.bob)).config.listMarket.staticCall(params),
+        AccessManagedUnauthorizedError,
+        { caller: bob },
+      );
+
+      const governance = s.actors.governance.address as Address;
+      const mmrName = `0x${Buffer.from("mmr").toString("hex").padEnd(64, "0")}`;
+      const bad = { ...params, mmr: 0n };
+      await expectViem(
+        simulateContract(publicClient, {
+          address: addresses.riskConfig,
+          abi: riskConfigAbi,
+          functionName: "listMarket",
+          args: [toViem(bad)],
+          account: governance,
+        }),
+        ParameterOutOfBoundsError,
+        { name: mmrName, value: 0n, min: WAD / 200n, max: WAD / 10n - 1n },
+      );
+      await expectEthers(
+        (await asEthersUser(s.actors.governance)).config.listMarket.staticCall(bad),
+        ParameterOutOfBoundsError,
+        {
+          name: mmrName,
+          value: 0n,
+          min: WAD / 200n,
+          max: WAD / 10n - 1n,
+        },
+      );
+      for (let i = 2; i < 32; i++) await mined(s.config.connect(s.actors.governance).listMarket(params));
+      await expectViem(
+        simulateContract(publicClient, {
+          address: addresses.riskConfig,
+          abi: riskConfigAbi,
+          functionName: "listMarket",
+          args: listArgs,
+          account: governance,
+        }),
+        TooManyMarketsError,
+        {},
+      );
+      await expectEthers(
+        (await asEthersUser(s.actors.governance)).config.listMarket.staticCall(params),
+        TooManyMarketsError,
+        {},
+      );
+
+      await expectViem(
+        simulateContract(publicClient, {
+          address: addresses.liquidityPool,
+          abi: liquidityPoolAbi,
+          functionName: "pay",
+          args: [bob, 1n],
+          account: bob,
+        }),
+        OnlyEngineError,
+        { caller: bob },
+      );
+      await expectEthers((await asEthersUser(s.actors.bob)).pool.pay.staticCall(bob, 1n), OnlyEngineError, {
+        caller: bob,
+      });
+      const deployer = s.actors.deployer.address as Address;
+      await expectViem(
+        simulateContract(publicClient, {
+          address: addresses.liquidityPool,
+          abi: liquidityPoolAbi,
+          functionName: "bindEngine",
+          args: [bob],
+          account: deployer,
+        }),
+        BindingForbiddenError,
+        { caller: deployer },
+      );
+      await expectEthers(
+        (await asEthersUser(s.actors.deployer)).pool.bindEngine.staticCall(bob),
+        BindingForbiddenError,
+        { caller: deployer },
+      );
+      const unbound = await new InsuranceFund__factory(s.actors.deployer).deploy(s.usd);
+      const signer = await new BrowserProvider(provider as unknown as Eip1193Provider).getSigner(deployer);
+      await expectEthers(
+        InsuranceFund__factory.connect(await unbound.getAddress(), signer).bindEngine.staticCall(
+          "0x0000000000000000000000000000000000000000",
+        ),
+        ZeroEngineError,
+        {},
+      );
+
+      // The token's own error, bubbled up through the engine's SafeERC20 pull.
+      const carol = s.actors.carol.address as Address;
+      await mined(s.usd.mint(carol, 1_000n * USD));
+      const carolWallet = clients.walletFor(carol);
+      const needed = 600n * USD + KEEPER_RESERVE;
+      const engineAddress = addresses.marginEngine;
+      await expectViem(
+        openPosition(carolWallet, {
+          addresses,
+          marketId: ETH,
+          isLong: true,
+          size: WAD,
+          collateral: 600n * USD,
+          approval: "none",
+        }),
+        ERC20InsufficientAllowanceError,
+        { spender: engineAddress, allowance: 0n, needed },
+      );
+      await expectEthers(
+        (await asEthersUser(s.actors.carol)).engine.open.staticCall(
+          ETH,
+          true,
+          WAD,
+          600n * USD,
+          MaxUint256,
+          (await now()) + 60n,
+        ),
+        ERC20InsufficientAllowanceError,
+        { spender: engineAddress, allowance: 0n, needed },
+      );
+
+      const lp = clients.walletFor(s.actors.lp.address as Address);
+      const max = await s.pool.maxWithdraw(s.actors.lp);
+      await expectViem(withdrawLiquidity(lp, { addresses, assets: max + 1n }), ERC4626ExceededMaxWithdrawError, {
+        owner: s.actors.lp.address,
+        assets: max + 1n,
+        max,
+      });
+      await expectEthers(
+        (await asEthersUser(s.actors.lp)).pool.withdraw.staticCall(max + 1n, s.actors.lp, s.actors.lp),
+        ERC4626ExceededMaxWithdrawError,
+        { owner: s.actors.lp.address, assets: max + 1n, max },
+      );
+    });
+  });
+});

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+
+import {InsuranceFund} from "../../../contracts/InsuranceFund.sol";
+import {Position, SideState} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {GlobalParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {LiquidityPool} from "../../../contracts/LiquidityPool.sol";
+import {MarginEngine} from "../../../contracts/MarginEngine.sol";
+import {RiskConfig} from "../../../contracts/RiskConfig.sol";
+import {BaseTest} from "../utils/BaseTest.sol";
+
+/// @dev A 6-decimal token that burns `feeBps` of every transfer between two accounts once switched on.
+contract FeeToken is ERC20 {
+    uint256 public feeBps;
+
+    constructor() ERC20("Fee USD", "fUSD") {}
+
+    function decimals() public pure override returns (uint8) {
+        return 6;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function setFeeBps(uint256 bps) external {
+        feeBps = bps;
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        uint256 fee = from != address(0) && to != address(0) ? (value * feeBps) / 10_000 : 0;
+        super._update(from, to, value - fee);
+        if (fee != 0) super._update(from, address(0), fee);
+    }
+}
+
+/// @dev Shared helpers of the unit suite: a snapshot of everything an entry point may touch (to prove a rejected call
+/// changed nothing), a reference model of the documented maths written out independently of `PositionMath`, and
+/// governance / clock helpers.
+abstract contract UnitBase is BaseTest {
+    uint256 internal constant WAD = 1e18;
+    /// @dev USD WAD per asset unit of the 6-decimal stablecoin.
+    uint256 internal constant UNIT_SCALE = 1e12;
+    /// @dev The fixture's borrow rate, 10 % a year: 0.1e18 / 31_536_000 = 3_170_979_198 (rounded down) per second.
+    uint256 internal constant RATE = 3_170_979_198;
+    uint256 internal constant GRACE = 600;
+    uint256 internal constant HEARTBEAT = 3600;
+
+    address internal carol = makeAddr("carol");
+
+    struct Snapshot {
+        Position position;
+        uint256 vault;
+        uint256 pool;
+        uint256 insurance;
+        uint256 alice;
+        uint256 bob;
+        uint256 carol;
+        uint256 keeper;
+        uint256 engineBalance;
+        SideState ethLong;
+        SideState ethShort;
+        SideState btcLong;
+        SideState btcShort;
+        uint256 totalReserved;
+        uint256 totalEntryNotional;
+        uint256 nextPositionId;
+        uint256 poolShares;
+        uint256 longIndex;
+        uint256 shortIndex;
+    }
+
+    // ------------------------------------------------------------ snapshots
+
+    function _snapshot(uint256 positionId) internal view returns (Snapshot memory s) {
+        s.position = engine.position(positionId);
+        s.vault = vaultBalance(positionId);
+        s.pool = usd.balanceOf(address(pool));
+        s.insurance = usd.balanceOf(address(insurance));
+        s.alice = usd.balanceOf(alice);
+        s.bob = usd.balanceOf(bob);
+        s.carol = usd.balanceOf(carol);
+        s.keeper = usd.balanceOf(keeper);
+        s.engineBalance = usd.balanceOf(address(engine));
+        s.ethLong = engine.sideState(ETH, true);
+        s.ethShort = engine.sideState(ETH, false);
+        s.btcLong = engine.sideState(BTC, true);
+        s.btcShort = engine.sideState(BTC, false);
+        s.totalReserved = engine.totalReserved();
+        s.totalEntryNotional = engine.totalEntryNotional();
+        s.nextPositionId = engine.nextPositionId();
+        s.poolShares = pool.totalSupply();
+        s.longIndex = engine.borrowIndex(ETH, true);
+        s.shortIndex = engine.borrowIndex(ETH, false);
+    }
+
+    /// @dev Asserts that nothing in `before` changed.
+    function _assertUnchanged(Snapshot memory before, uint256 positionId) internal view {
+        Snapshot memory a = _snapshot(positionId);
+        _assertPosition(a.position, before.position);
+        assertEq(a.vault, before.vault, "vault balance changed");
+        assertEq(a.pool, before.pool, "pool balance changed");
+        assertEq(a.insurance, before.insurance, "insurance balance changed");
+        assertEq(a.alice, before.alice, "alice balance changed");
+        assertEq(a.bob, before.bob, "bob balance changed");
+        assertEq(a.carol, before.carol, "carol balance changed");
+        assertEq(a.keeper, before.keeper, "keeper balance changed");
+        assertEq(a.engineBalance, before.engineBalance, "engine balance changed");
+        _assertSide(a.ethLong, before.ethLong, "eth long");
+        _assertSide(a.ethShort, before.ethShort, "eth short");
+        _assertSide(a.btcLong, before.btcLong, "btc long");
+        _assertSide(a.btcShort, before.btcShort, "btc short");
+        assertEq(a.totalReserved, before.totalReserved, "totalReserved changed");
+        assertEq(a.totalEntryNotional, before.totalEntryNotional, "totalEntryNotional changed");
+        assertEq(a.nextPositionId, before.nextPositionId, "nextPositionId changed");
+        assertEq(a.poolShares, before.poolShares, "pool shares changed");
+        assertEq(a.longIndex, before.longIndex, "long index changed");
+        assertEq(a.shortIndex, before.shortIndex, "short index changed");
+    }
+
+    function _assertPosition(Position memory a, Position memory b) internal pure {
+        assertEq(a.owner, b.owner, "position.owner");
+        assertEq(a.collateral, b.collateral, "position.collateral");
+        assertEq(a.size, b.size, "position.size");
+        assertEq(a.entryPrice, b.entryPrice, "position.entryPrice");
+        assertEq(a.borrowIndex, b.borrowIndex, "position.borrowIndex");
+        assertEq(a.maxProfit, b.maxProfit, "position.maxProfit");
+        assertEq(a.marketId, b.marketId, "position.marketId");
+        assertEq(a.isLong, b.isLong, "position.isLong");
+    }
+
+    function _assertDeleted(uint256 positionId) internal view {
+        _assertPosition(engine.position(positionId), _emptyPosition());
+        assertEq(vaultBalance(positionId), 0, "vault not emptied");
+    }
+
+    function _emptyPosition() internal pure returns (Position memory p) {}
+
+    function _assertSide(SideState memory a, SideState memory b, string memory what) internal pure {
+        assertEq(a.openInterest, b.openInterest, string.concat(what, ": openInterest"));
+        assertEq(a.entryNotional, b.entryNotional, string.concat(what, ": entryNotional"));
+    }
+
+    function _side(uint256 oi, uint256 notional) internal pure returns (SideState memory) {
+        return SideState({openInterest: uint128(oi), entryNotional: uint128(notional)});
+    }
+
+    // ------------------------------------------------------------ reference maths (independent of PositionMath)
+
+    function _ceilDiv(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a == 0 ? 0 : (a - 1) / b + 1;
+    }
+
+    /// @dev size × price, USD WAD, rounded up.
+    function _notionalUp(uint256 size, uint256 price) internal pure returns (uint256) {
+        return _ceilDiv(size * price, WAD);
+    }
+
+    /// @dev ratio × notional in asset units, every step rounded up (fees owed, margin required).
+    function _ratioUp(uint256 size, uint256 price, uint256 ratio) internal pure returns (uint256) {
+        return _ceilDiv(_ceilDiv(_notionalUp(size, price) * ratio, WAD), UNIT_SCALE);
+    }
+
+    /// @dev ratio × notional in asset units, every step rounded down (rewards paid).
+    function _ratioDown(uint256 size, uint256 price, uint256 ratio) internal pure returns (uint256) {
+        return (((size * price) / WAD) * ratio) / WAD / UNIT_SCALE;
+    }
+
+    /// @dev Borrow fee owed, asset units, rounded up.
+    function _borrowFee(uint256 size, uint256 entryPrice, uint256 indexDelta) internal pure returns (uint256) {
+        return _ceilDiv(_ceilDiv(_notionalUp(size, entryPrice) * indexDelta, WAD), UNIT_SCALE);
+    }
+
+    /// @dev pnl in asset units: gains rounded down and capped, losses rounded up.
+    function _pnl(bool isLong, uint256 size, uint256 entry, uint256 price, uint256 cap) internal pure returns (int256) {
+        bool gain = isLong ? price > entry : price < entry;
+        uint256 diff = price > entry ? price - entry : entry - price;
+        if (gain) {
+            uint256 g = (size * diff) / WAD / UNIT_SCALE;
+            return int256(g < cap ? g : cap);
+        }
+        return -int256(_ceilDiv(_ceilDiv(size * diff, WAD), UNIT_SCALE));
+    }
+
+    // ------------------------------------------------------------ governance
+
+    function _setGlobal(GlobalParams memory params) internal {
+        vm.prank(governance);
+        config.setGlobalParams(params);
+    }
+
+    function _setMarket(uint256 marketId, MarketParams memory params) internal {
+        vm.prank(governance);
+        config.setMarketParams(marketId, params);
+    }
+
+    function _params(uint256 marketId) internal view returns (MarketParams memory) {
+        return config.marketParams(marketId);
+    }
+
+    function _pause() internal {
+        vm.prank(guardian);
+        config.pause();
+    }
+
+    // ------------------------------------------------------------ clock and prices
+
+    function _feed(uint256 marketId) internal view returns (MockV3Aggregator) {
+        return marketId == ETH ? ethFeed : btcFeed;
+    }
+
+    /// @dev Moves time forward by `duration` while both feeds keep reporting, as live feeds do: for a jump longer than
+    /// the heartbeat, each feed publishes its current answer `GRACE` seconds before the end, so prices are fresh and
+    /// no post-outage grace period is running at the end.
+    function _skip(uint256 duration) internal {
+        if (duration > HEARTBEAT) {
+            vm.warp(block.timestamp + duration - GRACE);
+            ethFeed.updateAnswer(ethFeed.latestAnswer());
+            btcFeed.updateAnswer(btcFeed.latestAnswer());
+            vm.warp(block.timestamp + GRACE);
+        } else {
+            vm.warp(block.timestamp + duration);
+        }
+    }
+
+    // ------------------------------------------------------------ trading shortcuts
+
+    function _open(address who, bool isLong, uint256 size, uint256 collateral) internal returns (uint256) {
+        return openPosition(who, ETH, isLong, size, collateral);
+    }
+
+    /// @dev The standard position of the suite: alice long 1 ETH at 3,000 with 600 USD (5× leverage).
+    function _openStandardLong() internal returns (uint256) {
+        return openPosition(alice, ETH, true, 1e18, 600 * USD);
+    }
+
+    /// @dev alice short 1 ETH at 3,000 with 600 USD.
+    function _openStandardShort() internal returns (uint256) {
+        return openPosition(alice, ETH, false, 1e18, 600 * USD);
+    }
+
+    function _deadline() internal view returns (uint256) {
+        return block.timestamp;
+    }
+
+    function _ids(uint256 a) internal pure returns (uint256[] memory ids) {
+        ids = new uint256[](1);
+        ids[0] = a;
+    }
+
+    function _ids(uint256 a, uint256 b) internal pure returns (uint256[] memory ids) {
+        ids = new uint256[](2);
+        ids[0] = a;
+        ids[1] = b;
+    }
+
+    function _ids(uint256 a, uint256 b, uint256 c) internal pure returns (uint256[] memory ids) {
+        ids = new uint256[](3);
+        ids[0] = a;
+        ids[1] = b;
+        ids[2] = c;
+    }
+
+    // ------------------------------------------------------------ a second system on a fee-on-transfer token
+
+    struct FeeSystem {
+        FeeToken token;
+        MarginEngine engine;
+        LiquidityPool pool;
+    }
+
+    /// @dev A full system on `FeeToken` (fee off), the ETH market listed, 1M of LP liquidity, alice funded and
+    /// approved. The test contract is the AccessManager admin, which may call every unconfigured (admin) function.
+    function _deployFeeSystem() internal returns (FeeSystem memory s) {
+        s.token = new FeeToken();
+        AccessManager m = new AccessManager(address(this));
+        RiskConfig c = new RiskConfig(address(m), IERC20Metadata(address(s.token)), defaultGlobalParams());
+        s.pool = new LiquidityPool(s.token, "fee LP", "fLP");
+        InsuranceFund f = new InsuranceFund(s.token);
+        s.engine = new MarginEngine(s.token, s.pool, f, c);
+        s.pool.bindEngine(address(s.engine));
+        f.bindEngine(address(s.engine));
+        c.bindEngine(address(s.engine));
+        c.listMarket(defaultMarketParams(address(ethFeed)));
+
+        s.token.mint(lp, POOL_LIQUIDITY);
+        vm.startPrank(lp);
+        s.token.approve(address(s.pool), POOL_LIQUIDITY);
+        s.pool.deposit(POOL_LIQUIDITY, lp);
+        vm.stopPrank();
+
+        s.token.mint(alice, 10_000 * USD);
+        vm.prank(alice);
+        s.token.approve(address(s.engine), type(uint256).max);
+    }
+}

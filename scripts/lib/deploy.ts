@@ -1,0 +1,300 @@
+/**
+ * Deploys (or resumes) a Bulkhead system with Hardhat Ignition and writes its record. Used by `npm run deploy`
+ * (scripts/deploy.ts) and callable in-process, e.g. by a demo on the embedded chain.
+ *
+ * On the embedded chain (`edr-simulated`) the deployment lives only as long as the process: nothing is journaled
+ * and no record is written. Everywhere else the Ignition journal is kept in `deploy/deployments/chain-<chainId>/`
+ * (`BULKHEAD_IGNITION_DIR` moves its parent) and the record in `deployments/<chainId>.json`
+ * (`BULKHEAD_DEPLOYMENTS_DIR` moves its folder).
+ */
+import path from "node:path";
+
+import {
+  errorDeploymentResultToExceptionMessage,
+  HardhatArtifactResolver,
+  PrettyEventHandler,
+} from "@nomicfoundation/hardhat-ignition/helpers";
+import type { DeployConfig, EIP1193Provider, SuccessfulDeploymentResult } from "@nomicfoundation/ignition-core";
+import { deploy, DeploymentResultType } from "@nomicfoundation/ignition-core";
+import { getAddress, ZeroAddress, type Provider } from "ethers";
+import type { ArtifactManager } from "hardhat/types/artifacts";
+import type { HardhatConfig } from "hardhat/types/config";
+import type { ChainType, NetworkConnection } from "hardhat/types/network";
+import type { UserInterruptionManager } from "hardhat/types/user-interruptions";
+
+import { bulkheadModule } from "../../deploy/modules/bulkhead.js";
+import type { BulkheadPlan } from "../../deploy/modules/plan.js";
+import { AggregatorV3Interface__factory, IERC20Metadata__factory } from "../../typechain-types/index.js";
+import { isDevChain } from "./chains.js";
+import { claimJournal, confirmedBlocks, repairJournal } from "./journal.js";
+import {
+  assetOf,
+  parameterFileFor,
+  parseParameters,
+  readParameterFile,
+  resolveAccount,
+  TEST_STABLECOIN_DECIMALS,
+  type DeployParams,
+} from "./params.js";
+import { buildRecord, recordFile, writeRecord, type DeploymentRecord } from "./record.js";
+
+export interface DeployEnvironment {
+  artifacts: ArtifactManager;
+  config: HardhatConfig;
+  /** Needed for Ignition's progress display. */
+  interruptions?: UserInterruptionManager;
+}
+
+export interface DeployOptions {
+  /** Show Ignition's progress display (default: off). */
+  ui?: boolean;
+  log?: (line: string) => void;
+  /** Overrides the parameter file found for the network. */
+  parametersFile?: string;
+}
+
+export interface DeployOutcome {
+  record: DeploymentRecord;
+  params: DeployParams;
+  /** Where the record was written; undefined on the embedded chain. */
+  file: string | undefined;
+  /** Whether the record file changed. */
+  written: boolean;
+}
+
+/** A deployment that could not finish; running the same command again resumes it. */
+export class DeployError extends Error {
+  override name = "DeployError";
+}
+
+type AnyConnection = NetworkConnection<ChainType | string>;
+
+export interface ChainContext {
+  chainId: number;
+  networkName: string;
+  deployer: string;
+  accounts: string[];
+  genesisHash: string;
+  provider: Provider;
+}
+
+/** Chain id, accounts and genesis of a connection; the deployer is its first account, as for Ignition. */
+export async function chainContext(connection: AnyConnection): Promise<ChainContext> {
+  const provider = connection.ethers.provider;
+  const chainId = Number(await connection.provider.request({ method: "eth_chainId" }));
+  const accounts = ((await connection.provider.request({ method: "eth_accounts" })) as string[]).map((a) =>
+    getAddress(a),
+  );
+  const deployer = accounts[0];
+  if (deployer === undefined) {
+    throw new DeployError(
+      `network "${connection.networkName}" has no account to deploy from: set its private key ` +
+        `(for sepolia: \`npx hardhat keystore set SEPOLIA_PRIVATE_KEY\` or the SEPOLIA_PRIVATE_KEY variable)`,
+    );
+  }
+  const genesis = await provider.getBlock(0);
+  if (genesis?.hash == null) throw new DeployError(`cannot read the genesis block of chain ${chainId}`);
+  return { chainId, networkName: connection.networkName, deployer, accounts, genesisHash: genesis.hash, provider };
+}
+
+/** Reads and validates the network's parameter file, checking it against the chain before anything is sent. */
+export async function loadParameters(
+  root: string,
+  chain: ChainContext,
+  parametersFile?: string,
+): Promise<DeployParams> {
+  const file = parametersFile ?? parameterFileFor(root, chain.networkName, chain.chainId);
+  const source = path.relative(root, file).startsWith("..") ? file : path.relative(root, file);
+  const json = readParameterFile(file);
+  const asset = assetOf(json, source);
+  let decimals = TEST_STABLECOIN_DECIMALS;
+  if ("address" in asset) {
+    await expectCode(chain.provider, asset.address, `the settlement token (asset in ${source})`);
+    decimals = await IERC20Metadata__factory.connect(asset.address, chain.provider).decimals();
+    if (decimals > 18n) {
+      throw new DeployError(`the settlement token has ${decimals} decimals; at most 18 are supported`);
+    }
+  }
+  const params = parseParameters(json, source, decimals);
+
+  if (params.chainId !== undefined && params.chainId !== chain.chainId) {
+    throw new DeployError(
+      `${source} is for chain ${params.chainId}, but ${chain.networkName} is chain ${chain.chainId}`,
+    );
+  }
+  if (params.kind === "local" && !isDevChain(chain.chainId)) {
+    throw new DeployError(
+      `${source} is a local parameter file (mock token and feeds, deployer governance), but chain ` +
+        `${chain.chainId} is not a development chain: create deploy/parameters/${chain.networkName}.json`,
+    );
+  }
+  for (const market of params.markets) {
+    if (!("address" in market.feed)) continue;
+    await expectCode(chain.provider, market.feed.address, `the ${market.name} feed`);
+    const decimals = await AggregatorV3Interface__factory.connect(market.feed.address, chain.provider).decimals();
+    if (decimals !== market.params.feedDecimals) {
+      throw new DeployError(
+        `the ${market.name} feed has ${decimals} decimals; ${source} says ${market.params.feedDecimals}`,
+      );
+    }
+  }
+  if (params.sequencerFeed !== ZeroAddress) {
+    await expectCode(chain.provider, params.sequencerFeed, "the sequencer feed");
+  }
+  return params;
+}
+
+/** The module plan: the parameters with every account resolved to an address. */
+export function planOf(params: DeployParams, chain: ChainContext, log: (line: string) => void): BulkheadPlan {
+  const resolve = (ref: string): string => resolveAccount(ref, chain.deployer);
+  let funding = params.funding;
+  if (funding !== null && funding.accounts > chain.accounts.length) {
+    log(`The node has ${chain.accounts.length} accounts: funding those (the parameters ask for ${funding.accounts}).`);
+    funding = { ...funding, accounts: chain.accounts.length };
+  }
+  return {
+    asset: params.asset,
+    pool: params.pool,
+    timelock:
+      params.timelock === null
+        ? null
+        : {
+            minDelay: params.timelock.minDelay,
+            proposers: params.timelock.proposers.map(resolve),
+            executors: params.timelock.executors.map(resolve),
+          },
+    guardian: resolve(params.guardian),
+    global: params.global,
+    sequencerFeed: params.sequencerFeed,
+    markets: params.markets,
+    funding,
+  };
+}
+
+/** The folder of the Ignition journal for a chain (Ignition's own default deployment id, `chain-<id>`). */
+export function journalDirFor(config: HardhatConfig, chainId: number): string {
+  const override = process.env.BULKHEAD_IGNITION_DIR;
+  const parent =
+    override !== undefined && override !== ""
+      ? path.resolve(config.paths.root, override)
+      : path.join(config.paths.ignition, "deployments");
+  return path.join(parent, `chain-${chainId}`);
+}
+
+/** Ignition settings: the project's `ignition` config, `BULKHEAD_CONFIRMATIONS` on top. */
+function ignitionConfig(config: HardhatConfig): Partial<DeployConfig> {
+  const { strategyConfig: _strategies, ...rest } = config.ignition;
+  const confirmations = process.env.BULKHEAD_CONFIRMATIONS;
+  if (confirmations === undefined || confirmations === "") return rest;
+  const n = Number(confirmations);
+  if (!Number.isSafeInteger(n) || n < 1) throw new DeployError(`BULKHEAD_CONFIRMATIONS must be a positive integer`);
+  return { ...rest, requiredConfirmations: n };
+}
+
+export async function deployBulkhead(
+  env: DeployEnvironment,
+  connection: AnyConnection,
+  options: DeployOptions = {},
+): Promise<DeployOutcome> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const chain = await chainContext(connection);
+  const params = await loadParameters(env.config.paths.root, chain, options.parametersFile);
+  const plan = planOf(params, chain, log);
+  const { module, feeds } = bulkheadModule(plan);
+
+  const ephemeral = connection.networkConfig.type === "edr-simulated";
+  const journalDir = ephemeral ? undefined : journalDirFor(env.config, chain.chainId);
+  const artifactResolver = new HardhatArtifactResolver(env.artifacts);
+  const provider = connection.provider as EIP1193Provider;
+  const config = ignitionConfig(env.config);
+  if (journalDir !== undefined) {
+    claimJournal(
+      journalDir,
+      { chainId: chain.chainId, genesisHash: chain.genesisHash },
+      isDevChain(chain.chainId),
+      log,
+    );
+    await repairJournal(journalDir, provider, artifactResolver, config.requiredConfirmations ?? 1, log);
+  }
+
+  const startBlock = await chain.provider.getBlockNumber();
+  const network = connection.networkConfig;
+  const fees = network.ignition;
+  const resumeHint = `Fix the cause and run the same command again: the deployment resumes where it stopped.`;
+  const result = await deploy({
+    config,
+    provider,
+    deploymentDir: journalDir,
+    executionEventListener:
+      options.ui === true && env.interruptions !== undefined ? new PrettyEventHandler(env.interruptions) : undefined,
+    artifactResolver,
+    ignitionModule: module,
+    deploymentParameters: {},
+    accounts: chain.accounts,
+    defaultSender: chain.deployer,
+    maxFeePerGasLimit: fees.maxFeePerGasLimit,
+    maxFeePerGas: fees.maxFeePerGas,
+    maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    gasPrice: fees.gasPrice,
+    disableFeeBumping: fees.disableFeeBumping,
+  }).catch((error: unknown) => {
+    // Ignition throws (rather than returns) when it cannot send at all: no funds, a node that went away, …
+    throw new DeployError(`${(error as Error).message}\n\n${resumeHint}`, { cause: error });
+  });
+  if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
+    throw new DeployError(`${errorDeploymentResultToExceptionMessage(result)}\n\n${resumeHint}`);
+  }
+
+  const addressOf = (future: { id: string }): string => {
+    const deployed = (result as SuccessfulDeploymentResult).contracts[future.id];
+    if (deployed === undefined) throw new DeployError(`Ignition returned no address for ${future.id}`);
+    return getAddress(deployed.address);
+  };
+  const contracts = Object.fromEntries(
+    Object.entries(module.results).map(([key, future]) => [
+      key,
+      { address: addressOf(future), abi: future.contractName },
+    ]),
+  ) as DeploymentRecord["contracts"];
+  const feedFutures = params.markets.map(({ name }) => feeds.results[name]);
+
+  const deploymentBlock =
+    journalDir === undefined
+      ? await firstBlockFrom(chain.provider, chain.deployer, startBlock + 1)
+      : Math.min(...confirmedBlocks(journalDir));
+  const record = await buildRecord(chain.provider, {
+    chainId: chain.chainId,
+    network: chain.networkName,
+    genesisHash: chain.genesisHash,
+    deploymentBlock: Number.isFinite(deploymentBlock) ? deploymentBlock : startBlock,
+    deployer: chain.deployer,
+    kind: params.kind,
+    contracts,
+    marketNames: params.markets.map((m) => m.name),
+    feedAbis: feedFutures.map((f) => f?.contractName ?? "AggregatorV3Interface"),
+    guardian: plan.guardian,
+    timelockMembers: {
+      proposers: plan.timelock?.proposers ?? [],
+      executors: plan.timelock?.executors ?? [],
+    },
+  });
+  if (journalDir === undefined) return { record, params, file: undefined, written: false };
+  const file = recordFile(env.config.paths.root, chain.chainId);
+  return { record, params, file, written: writeRecord(file, record) };
+}
+
+async function expectCode(provider: Provider, address: string, what: string): Promise<void> {
+  if ((await provider.getCode(address)) === "0x") {
+    throw new DeployError(`${what} at ${address} has no code on this chain`);
+  }
+}
+
+/** The first block from `from` holding a transaction sent by `sender` (embedded chain: a handful of blocks). */
+async function firstBlockFrom(provider: Provider, sender: string, from: number): Promise<number> {
+  const latest = await provider.getBlockNumber();
+  for (let n = from; n <= latest; n++) {
+    const block = await provider.getBlock(n, true);
+    if (block?.prefetchedTransactions.some((tx) => tx.from === sender) === true) return n;
+  }
+  return from;
+}

@@ -1,0 +1,239 @@
+/**
+ * `npm run deploy` against a real `hardhat node` reached through the `localhost` network (local parameters: mock
+ * token and feeds, deployer governance, funded accounts): deploy, check, re-run without a transaction, trade through
+ * the deployed system, and redeploy after the node restarts.
+ */
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+
+import { expect } from "chai";
+import { decodeBytes32String, MaxUint256, type JsonRpcProvider } from "ethers";
+
+import { MARKET_FIELDS, type MarketValues } from "../../../deploy/modules/plan.js";
+import { checkDeployment } from "../../../scripts/lib/check.js";
+import { parseParameters, readParameterFile, RISK_BOUNDS } from "../../../scripts/lib/params.js";
+import {
+  BulkheadLens__factory,
+  RiskConfig__factory,
+  MarginEngine__factory,
+  MockV3Aggregator__factory,
+  TestStablecoin__factory,
+} from "../../../typechain-types/index.js";
+import { chainState, mined, providerFor, readDeployment } from "./support/chain.js";
+import { ROOT, runToEnd, startNode, temporaryDir, type TestNode } from "./support/processes.js";
+
+const USD = 10n ** 6n;
+const WAD = 10n ** 18n;
+
+describe("deploy to localhost (a hardhat node on 31337)", function () {
+  let work: ReturnType<typeof temporaryDir>;
+  let node: TestNode;
+  let provider: JsonRpcProvider;
+  let recordPath: string;
+  const env = (): Record<string, string> => ({
+    BULKHEAD_LOCALHOST_RPC_URL: node.url,
+    BULKHEAD_DEPLOYMENTS_DIR: path.join(work.path, "deployments"),
+    BULKHEAD_IGNITION_DIR: path.join(work.path, "ignition"),
+  });
+
+  before(async function () {
+    work = temporaryDir("bulkhead-localhost-");
+    recordPath = path.join(work.path, "deployments", "31337.json");
+    node = await startNode(31337, path.join(work.path, "node"));
+    provider = providerFor(node.url);
+  });
+
+  after(async function () {
+    provider?.destroy();
+    await node?.stop();
+    work?.remove();
+  });
+
+  it("deploys, writes deployments/31337.json and passes its own check", async function () {
+    const output = await runToEnd("scripts/deploy.ts", "localhost", env());
+    expect(output).to.match(/All \d+ checks passed/);
+    const record = readDeployment(recordPath);
+    expect(record).to.include({ chainId: 31337, network: "localhost", kind: "local" });
+    expect(record.markets.map((m) => m.name)).to.deep.equal(["ETH-USD", "BTC-USD"]);
+    expect(record.contracts.timelock).to.equal(undefined);
+    expect(record.roles.governance.holder).to.equal(record.deployer);
+    for (const entry of Object.values(record.contracts))
+      expect(await provider.getCode(entry.address)).to.not.equal("0x");
+    // The journal lives beside the record's override, not in the repository.
+    expect(statSync(path.join(work.path, "ignition", "chain-31337", "journal.jsonl")).size).to.be.greaterThan(0);
+  });
+
+  it("re-running sends no transaction and leaves the record byte-for-byte identical", async function () {
+    const record = readDeployment(recordPath);
+    const before = { text: readFileSync(recordPath, "utf8"), mtime: statSync(recordPath).mtimeMs };
+    const state = await chainState(provider, record.deployer);
+    const output = await runToEnd("scripts/deploy.ts", "localhost", env());
+    expect(output).to.include("Unchanged:");
+    expect(await chainState(provider, record.deployer)).to.deep.equal(state);
+    expect(readFileSync(recordPath, "utf8")).to.equal(before.text);
+    expect(statSync(recordPath).mtimeMs).to.equal(before.mtime);
+  });
+
+  it("works: traders open, a keeper liquidates, a trader closes", async function () {
+    const record = readDeployment(recordPath);
+    const [, alice, bob, keeper] = await Promise.all([0, 1, 2, 3].map((i) => provider.getSigner(i)));
+    if (alice === undefined || bob === undefined || keeper === undefined) throw new Error("node accounts missing");
+    const c = record.contracts;
+    const usd = TestStablecoin__factory.connect(c.asset.address, provider);
+    const engine = MarginEngine__factory.connect(c.engine.address, provider);
+    const lens = BulkheadLens__factory.connect(c.lens.address, provider);
+    const ethMarket = record.markets.find((m) => m.name === "ETH-USD");
+    if (ethMarket === undefined) throw new Error("no ETH-USD market");
+    const ethFeed = MockV3Aggregator__factory.connect(ethMarket.feed.address, alice);
+    const deadline = async (): Promise<bigint> => BigInt((await provider.getBlock("latest"))?.timestamp ?? 0) + 3_600n;
+
+    // The deployment funded the node's accounts and seeded the pool.
+    expect(await usd.balanceOf(alice)).to.equal(100_000n * USD);
+    expect(await usd.balanceOf(c.pool.address)).to.equal(1_000_000n * USD);
+
+    for (const trader of [alice, bob]) await mined(usd.connect(trader).approve(engine, MaxUint256));
+    const aliceId = await engine.nextPositionId();
+    await mined(engine.connect(alice).open(ethMarket.id, true, WAD, 400n * USD, MaxUint256, await deadline()));
+    const bobId = await engine.nextPositionId();
+    await mined(engine.connect(bob).open(ethMarket.id, true, WAD / 10n, 1_000n * USD, MaxUint256, await deadline()));
+    expect((await engine.position(aliceId)).owner).to.equal(await alice.getAddress());
+
+    // ETH falls 10 %: Alice (7.5x) is under maintenance, Bob (0.3x) is not.
+    await mined(ethFeed.updateAnswer(2_700n * 10n ** 8n));
+    expect(await lens.liquidatable([aliceId, bobId])).to.deep.equal([true, false]);
+    const preview = await lens.previewLiquidation(aliceId);
+    const keeperBefore = await usd.balanceOf(keeper);
+    const insuranceBefore = await usd.balanceOf(c.insuranceFund.address);
+    await mined(engine.connect(keeper).liquidate(aliceId));
+    expect((await usd.balanceOf(keeper)) - keeperBefore).to.equal(preview.keeperReward);
+    expect((await usd.balanceOf(c.insuranceFund.address)) - insuranceBefore).to.equal(preview.penalty);
+    expect(preview.keeperReward).to.be.greaterThan(5n * USD); // the keeper reserve plus 1 % of notional
+    expect((await engine.position(aliceId)).owner).to.equal("0x0000000000000000000000000000000000000000");
+    expect(await usd.balanceOf(await engine.vaultOf(aliceId))).to.equal(0n);
+
+    // Bob closes at a loss and gets the rest of his collateral and his keeper reserve back.
+    const bobBefore = await usd.balanceOf(bob);
+    await mined(engine.connect(bob).close(bobId, 0n, await deadline()));
+    const returned = (await usd.balanceOf(bob)) - bobBefore;
+    expect(returned).to.be.greaterThan(1_000n * USD - 40n * USD);
+    expect(returned).to.be.lessThan(1_000n * USD);
+    expect(await usd.balanceOf(await engine.vaultOf(bobId))).to.equal(0n);
+  });
+
+  it("the check notices a parameter that no longer matches the file", async function () {
+    // The markets traded above changed nothing the check compares; a different file does not match.
+    const record = readDeployment(recordPath);
+    const json = readParameterFile(path.join(ROOT, "deploy", "parameters", "local.json")) as {
+      markets: { mmr: string }[];
+    };
+    const first = json.markets[0];
+    if (first === undefined) throw new Error("local.json has no market");
+    first.mmr = "6%";
+    const report = await checkDeployment(provider, record, parseParameters(json, "edited local.json", 6n));
+    expect(report.ok).to.equal(false);
+    expect(report.findings.filter((f) => !f.ok).map((f) => f.what)).to.deep.equal([
+      "ETH-USD mmr",
+      "ETH-USD mmr in the record",
+    ]);
+  });
+
+  it("validates parameter files with the contract's own bounds", async function () {
+    // Each bound, read back from the ParameterOutOfBounds(name, value, min, max) the contract reverts with.
+    const record = readDeployment(recordPath);
+    const governance = await provider.getSigner(0);
+    const config = RiskConfig__factory.connect(record.contracts.riskConfig.address, governance);
+    const boundsOf = async (call: Promise<unknown>): Promise<[string, bigint, bigint]> => {
+      const error = await failure(call);
+      const parsed = config.interface.parseError(error.data ?? "0x");
+      if (parsed?.name !== "ParameterOutOfBounds") throw new Error(`unexpected revert: ${error.message}`);
+      return [decodeBytes32String(parsed.args[0] as string), parsed.args[2] as bigint, parsed.args[3] as bigint];
+    };
+    const market = await config.marketParams(0);
+    const params = {
+      feed: market.feed,
+      ...(Object.fromEntries(MARKET_FIELDS.map((field) => [field, market[field]])) as unknown as MarketValues),
+    };
+    for (const field of [
+      "heartbeat",
+      "imr",
+      "liqFeeRatio",
+      "liqPenaltyRatio",
+      "openFeeRatio",
+      "closeFeeRatio",
+      "maxProfitRatio",
+      "borrowRateLong",
+      "borrowRateShort",
+    ] as const) {
+      const [min, max] = RISK_BOUNDS[field];
+      const outside = min > 0n ? 0n : field === "heartbeat" ? 2n ** 32n - 1n : 2n ** 64n - 1n;
+      expect(await boundsOf(config.listMarket.staticCall({ ...params, [field]: outside }))).to.deep.equal([
+        field,
+        min,
+        max,
+      ]);
+    }
+    const [mmrMin, mmrMax] = RISK_BOUNDS.mmr;
+    expect(await boundsOf(config.listMarket.staticCall({ ...params, mmr: 0n }))).to.deep.equal([
+      "mmr",
+      mmrMin,
+      params.imr - 1n < mmrMax ? params.imr - 1n : mmrMax,
+    ]);
+    expect(await boundsOf(config.listMarket.staticCall({ ...params, imr: WAD, mmr: WAD }))).to.deep.equal([
+      "mmr",
+      mmrMin,
+      mmrMax,
+    ]);
+
+    // Engine-wide bounds are checked in the constructor (USD bounds times the asset's unit).
+    const global = {
+      minCollateral: 10n * USD,
+      keeperReserve: 5n * USD,
+      maxUtilization: 5n * WAD,
+      liquidationGracePeriod: 600n,
+    };
+    const construct = (g: typeof global): Promise<string> =>
+      new RiskConfig__factory(governance)
+        .getDeployTransaction(record.contracts.accessManager.address, record.contracts.asset.address, g)
+        .then((tx) => governance.call(tx));
+    const expected = {
+      minCollateral: [RISK_BOUNDS.minCollateralUsd[0], RISK_BOUNDS.minCollateralUsd[1] * USD],
+      keeperReserve: [RISK_BOUNDS.keeperReserveUsd[0] * USD, RISK_BOUNDS.keeperReserveUsd[1] * USD],
+      maxUtilization: RISK_BOUNDS.maxUtilization,
+      liquidationGracePeriod: RISK_BOUNDS.liquidationGracePeriod,
+    } as const;
+    for (const [field, [min, max]] of Object.entries(expected)) {
+      const outside = min > 0n ? 0n : 2n ** 32n - 1n;
+      expect(await boundsOf(construct({ ...global, [field]: outside }))).to.deep.equal([field, min, max]);
+    }
+  });
+
+  it("verify refuses a development chain", async function () {
+    const output = await runToEnd("scripts/verify.ts", "localhost", env(), 1);
+    expect(output).to.include("development chain");
+  });
+
+  it("after the node restarts empty, deploys afresh instead of trusting the old journal", async function () {
+    const old = readDeployment(recordPath);
+    await node.stop();
+    node = await startNode(31337, path.join(work.path, "node2"));
+    provider.destroy();
+    provider = providerFor(node.url);
+    const output = await runToEnd("scripts/deploy.ts", "localhost", env());
+    expect(output).to.include("The local chain was restarted");
+    expect(output).to.match(/All \d+ checks passed/);
+    const fresh = readDeployment(recordPath);
+    expect(fresh.genesisHash).to.not.equal(old.genesisHash);
+    for (const entry of Object.values(fresh.contracts))
+      expect(await provider.getCode(entry.address)).to.not.equal("0x");
+  });
+});
+
+/** The error a call fails with; fails the test if it succeeds. */
+async function failure(call: Promise<unknown>): Promise<Error & { data?: string }> {
+  try {
+    await call;
+  } catch (error) {
+    return error as Error & { data?: string };
+  }
+  throw new Error("expected the call to revert");
+}

@@ -1,0 +1,122 @@
+/** The parameter files: units, validation messages, the shipped files, and which file a network uses. */
+import path from "node:path";
+
+import { expect } from "chai";
+import { ZeroAddress } from "ethers";
+
+import {
+  DEPLOYER,
+  parameterFileFor,
+  ParameterError,
+  parseParameters,
+  readParameterFile,
+} from "../../../scripts/lib/params.js";
+import { parseRatePerSecond, parseRatio, parseUsd, WAD } from "../../../scripts/lib/units.js";
+import { ROOT } from "./support/processes.js";
+
+const local = (): Record<string, unknown> =>
+  readParameterFile(path.join(ROOT, "deploy", "parameters", "local.json")) as Record<string, unknown>;
+const sepolia = (): Record<string, unknown> =>
+  readParameterFile(path.join(ROOT, "deploy", "parameters", "sepolia.json")) as Record<string, unknown>;
+
+function problemsOf(json: unknown, decimals = 6n): string[] {
+  try {
+    parseParameters(json, "test.json", decimals);
+  } catch (error) {
+    if (error instanceof ParameterError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected the parameters to be rejected");
+}
+
+describe("deployment parameters", function () {
+  it("converts human units exactly, never rounding in the caller's favour", function () {
+    expect(parseRatio("10%")).to.equal(WAD / 10n);
+    expect(parseRatio("0.5%")).to.equal(WAD / 200n);
+    expect(parseRatio("900%")).to.equal(9n * WAD);
+    expect(parseRatio("123")).to.equal(123n);
+    // As in the Solidity tests: 10 % a year, in WAD per second, rounded down.
+    expect(parseRatePerSecond("10%/year")).to.equal(WAD / 10n / (365n * 86_400n));
+    expect(parseUsd("10 USD", 6n)).to.equal(10_000_000n);
+    expect(parseUsd("1.5 USD", 6n)).to.equal(1_500_000n);
+    expect(parseUsd("50000000 USD", 18n)).to.equal(50_000_000n * WAD);
+    expect(() => parseUsd("0.0000001 USD", 6n)).to.throw("more than 6 decimals");
+    expect(() => parseRatio("ten%")).to.throw("not a non-negative decimal");
+    expect(() => parseRatio(1.5)).to.throw("not a non-negative safe integer");
+  });
+
+  it("reads the shipped local file: mocks, deployer governance, funded accounts", function () {
+    const params = parseParameters(local(), "local.json", 6n);
+    expect(params.kind).to.equal("local");
+    expect(params.asset).to.deep.equal({ mock: "TestStablecoin" });
+    expect(params.timelock).to.equal(null);
+    expect(params.markets.map((m) => [m.name, m.feed])).to.deep.equal([
+      ["ETH-USD", { mockAnswer: 3_000n * 10n ** 8n }],
+      ["BTC-USD", { mockAnswer: 60_000n * 10n ** 8n }],
+    ]);
+    expect(params.global).to.deep.equal({
+      minCollateral: 10_000_000n,
+      keeperReserve: 5_000_000n,
+      maxUtilization: 5n * WAD,
+      liquidationGracePeriod: 600n,
+    });
+    expect(params.funding).to.deep.equal({ accounts: 10, amount: 100_000_000_000n, poolSeed: 1_000_000_000_000n });
+  });
+
+  it("reads the shipped Sepolia file: existing token and feeds, a timelock, no mocks", function () {
+    const params = parseParameters(sepolia(), "sepolia.json", 6n);
+    expect(params.kind).to.equal("testnet");
+    expect(params.chainId).to.equal(11155111);
+    expect(params.asset).to.deep.equal({ address: "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238" });
+    expect(params.timelock).to.deep.equal({ minDelay: 3_600n, proposers: [DEPLOYER], executors: [ZeroAddress] });
+    expect(params.markets.every((m) => "address" in m.feed)).to.equal(true);
+    expect(params.funding).to.equal(null);
+  });
+
+  it("lists every problem of a file at once, each with where it is", function () {
+    const json = sepolia();
+    const markets = json.markets as Record<string, unknown>[];
+    json.asset = "TestStablecoin";
+    json.governance = "deployer";
+    json.colour = "blue";
+    json.funding = { accounts: 2, amount: "1 USD" };
+    markets[1] = { ...markets[1], heartbeat: 30, openFeeRatio: "2%" };
+    markets.push({ ...markets[0] }, { ...markets[0], name: "SOL-USD", feed: { mockPrice: "150" } });
+    const problems = problemsOf(json);
+    expect(problems).to.include("colour: unknown field");
+    expect(problems).to.include("asset: the open-mint TestStablecoin is for local chains only");
+    expect(problems).to.include("governance: a testnet is governed by a timelock, not the deployer");
+    expect(problems).to.include("funding: only local chains fund test accounts");
+    expect(problems).to.include("markets[3]: feed: mock feeds are for local chains only; give the feed's address");
+    expect(problems).to.include("markets[1].heartbeat: 30 is outside the contract's bounds [60, 172800]");
+    expect(problems).to.include(
+      "markets[1].openFeeRatio: 20000000000000000 is outside the contract's bounds [0, 10000000000000000]",
+    );
+    expect(problems).to.include('markets: "ETH-USD" is listed twice');
+  });
+
+  it("rejects a maintenance margin that is not below the initial margin", function () {
+    const json = local();
+    (json.markets as Record<string, unknown>[])[0]!.mmr = "10%";
+    expect(problemsOf(json)).to.deep.equal([
+      "markets[0].mmr: 100000000000000000 is outside the contract's bounds [5000000000000000, 99999999999999999]",
+    ]);
+  });
+
+  it("finds the file for a network", function () {
+    const dir = path.join(ROOT, "deploy", "parameters");
+    const saved = process.env.BULKHEAD_DEPLOY_PARAMETERS;
+    delete process.env.BULKHEAD_DEPLOY_PARAMETERS;
+    try {
+      expect(parameterFileFor(ROOT, "sepolia", 11155111)).to.equal(path.join(dir, "sepolia.json"));
+      expect(parameterFileFor(ROOT, "localhost", 31337)).to.equal(path.join(dir, "local.json"));
+      expect(parameterFileFor(ROOT, "default", 31337)).to.equal(path.join(dir, "local.json"));
+      expect(() => parameterFileFor(ROOT, "holesky", 17000)).to.throw("create deploy/parameters/holesky.json");
+      process.env.BULKHEAD_DEPLOY_PARAMETERS = "elsewhere.json";
+      expect(parameterFileFor(ROOT, "sepolia", 11155111)).to.equal(path.join(ROOT, "elsewhere.json"));
+    } finally {
+      if (saved === undefined) delete process.env.BULKHEAD_DEPLOY_PARAMETERS;
+      else process.env.BULKHEAD_DEPLOY_PARAMETERS = saved;
+    }
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * Child processes of the deploy tests: `hardhat node` instances on free loopback ports, and the project's scripts run
+ * as a user runs them (`hardhat run <script> --network <name>`). Every process is started in its own process group
+ * and killed with it when the test ends, or when the test process exits, whatever happened.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+const HARDHAT_CLI = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+const NODE_CONFIG = path.join(ROOT, "test", "ts", "deploy", "support", "hardhat-node.config.ts");
+
+const live = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of live) killGroup(child);
+});
+// The children run in their own process groups, so a Ctrl-C in the terminal does not reach them: pass it on.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    for (const child of live) killGroup(child);
+    process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+  });
+}
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Kills a child (and its group) and waits until it has exited. */
+export async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  killGroup(child);
+  await exited;
+}
+
+/** The environment of a child: this one, minus what `hardhat test` sets for its own process (global options). */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith("HARDHAT_") && !key.startsWith("BULKHEAD_") && !key.startsWith("SEPOLIA_")) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+// ------------------------------------------------------------------ nodes
+
+export interface TestNode {
+  url: string;
+  chainId: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `hardhat node` on a free loopback port (the node picks it: no race) and waits until it serves. */
+export async function startNode(chainId: number, workDir: string): Promise<TestNode> {
+  const args = [
+    HARDHAT_CLI,
+    "--config",
+    NODE_CONFIG,
+    "node",
+    "--hostname",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--chain-id",
+    `${chainId}`,
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: childEnv({ BULKHEAD_TEST_NODE_DIR: workDir }),
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`hardhat node did not start in 90 s:\n${output}`)), 90_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /JSON-RPC server at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hardhat node exited with ${code}:\n${output}`));
+    });
+  });
+  // Keep draining the node's log so it never blocks on a full pipe.
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return { url, chainId, stop: () => kill(child) };
+}
+
+// ------------------------------------------------------------------ scripts
+
+export interface ScriptRun {
+  child: ChildProcess;
+  /** Resolves when the script exits. */
+  result: Promise<ScriptResult>;
+}
+
+export interface ScriptResult {
+  code: number | null;
+  output: string;
+}
+
+/** Runs `hardhat run --no-compile <script> --network <network>` (the test run compiled already). */
+export function runScript(script: string, network: string, env: Record<string, string>): ScriptRun {
+  const args = [HARDHAT_CLI, "run", "--no-compile", "--network", network, script];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(env), detached: true });
+  live.add(child);
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const result = new Promise<ScriptResult>((resolve) =>
+    child.once("exit", (code) => {
+      live.delete(child);
+      resolve({ code, output });
+    }),
+  );
+  return { child, result };
+}
+
+/** Runs a script to completion; fails with its output if the exit code is not the expected one. */
+export async function runToEnd(
+  script: string,
+  network: string,
+  env: Record<string, string>,
+  expectedCode = 0,
+): Promise<string> {
+  const { code, output } = await runScript(script, network, env).result;
+  if (code !== expectedCode)
+    throw new Error(`${script} on ${network} exited with ${code}, expected ${expectedCode}:\n${output}`);
+  return output;
+}
+
+// ------------------------------------------------------------------ temporary folders
+
+export function temporaryDir(prefix: string): { path: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { path: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}

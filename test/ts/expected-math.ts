@@ -1,0 +1,139 @@
+/**
+ * What the tests expect, computed in bigint from the rules in SPEC §1 ("losses and fees round up, gains round down")
+ * and the NatSpec of the interfaces, written here without looking at how the contracts get there. Every function
+ * says its rounding. Amounts are asset units unless a name says USD WAD.
+ */
+import { SCALE, WAD } from "./fixture.js";
+
+/** a × b / d, rounded down (non-negative operands). */
+export function mulDivDown(a: bigint, b: bigint, d: bigint): bigint {
+  return (a * b) / d;
+}
+
+/** a × b / d, rounded up (non-negative operands). */
+export function mulDivUp(a: bigint, b: bigint, d: bigint): bigint {
+  const product = a * b;
+  return product === 0n ? 0n : (product - 1n) / d + 1n;
+}
+
+/** USD WAD → asset units, down: what a trader is paid. */
+export function assetsDown(usdWad: bigint): bigint {
+  return usdWad / SCALE;
+}
+
+/** USD WAD → asset units, up: what a trader owes. */
+export function assetsUp(usdWad: bigint): bigint {
+  return mulDivUp(usdWad, 1n, SCALE);
+}
+
+/** Notional, USD WAD, rounded up (the engine's entry notional and everything a fee or margin is based on). */
+export function notionalUp(size: bigint, price: bigint): bigint {
+  return mulDivUp(size, price, WAD);
+}
+
+/** Notional, USD WAD, rounded down (the base of a reward). */
+export function notionalDown(size: bigint, price: bigint): bigint {
+  return mulDivDown(size, price, WAD);
+}
+
+/** A fee or margin requirement: ratio × notional, rounded up at every step. */
+export function owedOnNotional(size: bigint, price: bigint, ratio: bigint): bigint {
+  return assetsUp(mulDivUp(notionalUp(size, price), ratio, WAD));
+}
+
+/** A reward: ratio × notional, rounded down at every step. */
+export function paidOnNotional(size: bigint, price: bigint, ratio: bigint): bigint {
+  return assetsDown(mulDivDown(notionalDown(size, price), ratio, WAD));
+}
+
+/** Pnl: a gain rounded down and capped at `maxProfit`; a loss rounded up. */
+export function pnlOf(isLong: boolean, size: bigint, entryPrice: bigint, price: bigint, maxProfit: bigint): bigint {
+  const move = price - entryPrice;
+  const gain = isLong ? move > 0n : move < 0n;
+  const diff = move < 0n ? -move : move;
+  if (gain) {
+    const profit = assetsDown(mulDivDown(size, diff, WAD));
+    return profit < maxProfit ? profit : maxProfit;
+  }
+  return -assetsUp(mulDivUp(size, diff, WAD));
+}
+
+/** Borrow fee on the entry notional for an index growth of `indexDelta` (rate × seconds), rounded up. */
+export function borrowFeeOf(size: bigint, entryPrice: bigint, indexDelta: bigint): bigint {
+  return assetsUp(mulDivUp(notionalUp(size, entryPrice), indexDelta, WAD));
+}
+
+/** Average entry price after adding to a position: rounded against the trader (up for a long, down for a short). */
+export function averageEntry(
+  isLong: boolean,
+  size: bigint,
+  entryPrice: bigint,
+  sizeDelta: bigint,
+  price: bigint,
+): bigint {
+  const total = size + sizeDelta;
+  if (isLong) return mulDivUp(notionalUp(size, entryPrice) + notionalUp(sizeDelta, price), WAD, total);
+  return mulDivDown(notionalDown(size, entryPrice) + notionalDown(sizeDelta, price), WAD, total);
+}
+
+export interface ExpectedLiquidation {
+  equity: bigint;
+  maintenance: bigint;
+  liquidatable: boolean;
+  /** Keeper reserve (and anything else in the vault beyond the collateral) plus the liquidation fee. */
+  keeperReward: bigint;
+  penalty: bigint;
+  ownerRefund: bigint;
+  badDebt: bigint;
+  /** Vault → pool. */
+  toPool: bigint;
+  /** Pool → vault (a position liquidated while in profit). */
+  fromPool: bigint;
+}
+
+/** SPEC §1 "Liquidate": from what the vault holds, keeper reserve + fee, then penalty (each capped), then owner. */
+export function expectedLiquidation(args: {
+  isLong: boolean;
+  size: bigint;
+  entryPrice: bigint;
+  price: bigint;
+  collateral: bigint;
+  maxProfit: bigint;
+  borrowIndexDelta: bigint;
+  vaultExtra: bigint;
+  mmr: bigint;
+  liqFeeRatio: bigint;
+  liqPenaltyRatio: bigint;
+}): ExpectedLiquidation {
+  const pnl = pnlOf(args.isLong, args.size, args.entryPrice, args.price, args.maxProfit);
+  const fees = borrowFeeOf(args.size, args.entryPrice, args.borrowIndexDelta);
+  const settlement = pnl - fees;
+  const equity = args.collateral + settlement;
+  const maintenance = owedOnNotional(args.size, args.price, args.mmr);
+  const base = { equity, maintenance, liquidatable: equity < maintenance };
+  if (equity < 0n) {
+    return {
+      ...base,
+      keeperReward: args.vaultExtra,
+      penalty: 0n,
+      ownerRefund: 0n,
+      badDebt: -equity,
+      toPool: args.collateral,
+      fromPool: 0n,
+    };
+  }
+  const fee = paidOnNotional(args.size, args.price, args.liqFeeRatio);
+  const keeperFee = fee < equity ? fee : equity;
+  const penaltyDue = owedOnNotional(args.size, args.price, args.liqPenaltyRatio);
+  const left = equity - keeperFee;
+  const penalty = penaltyDue < left ? penaltyDue : left;
+  return {
+    ...base,
+    keeperReward: args.vaultExtra + keeperFee,
+    penalty,
+    ownerRefund: left - penalty,
+    badDebt: 0n,
+    toPool: settlement < 0n ? -settlement : 0n,
+    fromPool: settlement > 0n ? settlement : 0n,
+  };
+}
