@@ -82,6 +82,7 @@ contract BulkheadLens is IBulkheadLens {
         preview.penalty = split.penalty;
         preview.ownerRefund = split.ownerRefund;
         preview.badDebt = split.badDebt;
+        preview.closeFee = split.closeFee;
     }
 
     /// @inheritdoc IBulkheadLens
@@ -130,6 +131,7 @@ contract BulkheadLens is IBulkheadLens {
             p.collateral,
             pnl,
             fees,
+            PositionMath.ratioOfNotionalUp(p.size, m.price, m.params.closeFeeRatio, SCALE),
             PositionMath.ratioOfNotionalDown(p.size, m.price, m.params.liqFeeRatio, SCALE),
             PositionMath.ratioOfNotionalUp(p.size, m.price, m.params.liqPenaltyRatio, SCALE)
         );

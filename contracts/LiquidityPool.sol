@@ -57,8 +57,11 @@ contract LiquidityPool is ILiquidityPool, ERC4626, EngineBound {
             uint256 price = engine_.indexPrice(marketId);
             // Traders' gains round up and losses down, so the pool is never valued above what it holds.
             net +=
-                _signedDiff(PositionMath.notionalUp(longs.openInterest, price), longs.entryNotional) +
-                _signedDiff(shorts.entryNotional, PositionMath.notionalDown(shorts.openInterest, price));
+                _bounded(_signedDiff(PositionMath.notionalUp(longs.openInterest, price), longs.entryNotional), longs) +
+                _bounded(
+                    _signedDiff(shorts.entryNotional, PositionMath.notionalDown(shorts.openInterest, price)),
+                    shorts
+                );
         }
         net = net >= 0 ? Math.ceilDiv(uint256(net), SCALE).toInt256() : -(uint256(-net) / SCALE).toInt256();
     }
@@ -87,6 +90,19 @@ contract LiquidityPool is ILiquidityPool, ERC4626, EngineBound {
         super._deposit(caller, receiver, assets, shares);
         uint256 received = IERC20(asset()).balanceOf(address(this)) - before;
         if (received != assets) revert IMarginEngine.FeeOnTransferToken(assets, received);
+    }
+
+    /// @dev A side's pnl (USD WAD) within what can change hands: its losses pay the pool at most its collateral, and
+    /// the pool owes its gains at most the sum of its profit caps.
+    function _bounded(int256 pnl, SideState memory side) internal view returns (int256) {
+        int256 lowest = -(uint256(side.collateral) * SCALE).toInt256();
+        int256 highest = (uint256(side.maxProfit) * SCALE).toInt256();
+        return
+            pnl < lowest
+                ? lowest
+                : pnl > highest
+                    ? highest
+                    : pnl;
     }
 
     function _signedDiff(uint256 a, uint256 b) internal pure returns (int256) {

@@ -58,6 +58,14 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     mapping(uint256 marketId => mapping(bool isLong => SideState)) internal _sideState;
     mapping(uint256 positionId => Position) internal _positions;
 
+    /// @dev A liquidation refund its owner could not receive, waiting in the position's vault.
+    struct DeferredRefund {
+        address owner;
+        uint96 amount;
+    }
+
+    mapping(uint256 positionId => DeferredRefund) internal _deferredRefunds;
+
     uint128 internal _totalReserved;
     uint128 internal _totalEntryNotional;
     uint256 internal _lastPositionId;
@@ -162,21 +170,10 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         Context memory c = _load(p.marketId);
         _checkPriceBound(p.isLong, false, c.price, acceptablePrice);
 
-        Decrease memory d = _decreaseAmounts(positionId, p, c, sizeDelta);
-        uint256 remaining = p.size - sizeDelta;
-        uint256 oldEntryNotional = PositionMath.notionalUp(p.size, p.entryPrice);
-        uint256 newEntryNotional = PositionMath.notionalUp(remaining, p.entryPrice);
-        _removeOpenInterest(p.marketId, p.isLong, p.size, oldEntryNotional);
-        _sideAdd(p.marketId, p.isLong, remaining, newEntryNotional);
-        _totalReserved -= uint128(p.maxProfit - d.keptMaxProfit);
-        _totalEntryNotional = (_totalEntryNotional - oldEntryNotional + newEntryNotional).toUint128();
-
-        Position storage s = _positions[positionId];
-        s.collateral = uint96(d.newCollateral);
-        s.size = uint128(remaining);
-        s.borrowIndex = _index(c.state, p.isLong);
-        s.maxProfit = uint96(d.keptMaxProfit);
-        emit PositionDecreased(positionId, sizeDelta, c.price, d.pnl, d.fees, d.payout, remaining, d.newCollateral);
+        (Decrease memory d, Position memory rest) = _decreaseAmounts(positionId, p, c, sizeDelta);
+        _account(p, rest);
+        _positions[positionId] = rest;
+        emit PositionDecreased(positionId, sizeDelta, c.price, d.pnl, d.fees, d.payout, rest.size, d.newCollateral);
 
         IPositionVault vault = IPositionVault(vaultOf(positionId));
         if (d.settlement >= 0) {
@@ -214,6 +211,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         }
         uint256 newCollateral = s.collateral + amount;
         s.collateral = newCollateral.toUint96();
+        _sideState[s.marketId][s.isLong].collateral += uint128(amount);
         emit MarginAdded(positionId, amount, newCollateral);
         _pullExact(vaultOf(positionId), amount);
     }
@@ -245,6 +243,9 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         Position storage s = _positions[positionId];
         s.collateral = uint96(newCollateral);
         s.maxProfit = uint96(newMaxProfit);
+        SideState storage side = _sideState[p.marketId][p.isLong];
+        side.collateral -= uint128(amount);
+        side.maxProfit -= uint128(p.maxProfit - newMaxProfit);
         _totalReserved -= uint128(p.maxProfit - newMaxProfit);
         emit MarginRemoved(positionId, amount, newCollateral);
 
@@ -284,7 +285,23 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         }
     }
 
+    /// @inheritdoc IMarginEngine
+    function claimRefund(uint256 positionId, address to) external nonReentrant {
+        DeferredRefund memory refund = _deferredRefunds[positionId];
+        if (refund.amount == 0) revert NoDeferredRefund(positionId);
+        if (refund.owner != msg.sender) revert NotPositionOwner(positionId, msg.sender);
+        delete _deferredRefunds[positionId];
+        emit RefundClaimed(positionId, msg.sender, to, refund.amount);
+        IPositionVault(vaultOf(positionId)).pay(to, refund.amount);
+    }
+
     // ================================================================ views
+
+    /// @inheritdoc IMarginEngine
+    function deferredRefund(uint256 positionId) external view returns (address owner, uint256 amount) {
+        DeferredRefund memory refund = _deferredRefunds[positionId];
+        return (refund.owner, refund.amount);
+    }
 
     /// @inheritdoc IMarginEngine
     function position(uint256 positionId) external view returns (Position memory) {
@@ -355,7 +372,6 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     ) internal returns (Position memory n) {
         uint256 required = PositionMath.ratioOfNotionalUp(size, c.price, c.market.imr, SCALE);
         if (collateral < required) revert InitialMarginBreached(collateral.toInt256(), required);
-        uint256 notional = PositionMath.notionalUp(size, c.price);
         n = Position({
             owner: msg.sender,
             collateral: collateral.toUint96(),
@@ -367,8 +383,8 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
             marketId: marketId.toUint16(),
             isLong: isLong
         });
-        _addOpenInterest(marketId, isLong, size, notional, c.market);
-        _reserve(n.maxProfit, 0, notional, 0, c.global.maxUtilization);
+        Position memory none;
+        _checkCapacity(marketId, isLong, _account(none, n), c);
     }
 
     /// @dev The position after an increase, checked against initial margin, with open interest and reservations
@@ -400,11 +416,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         uint256 required = PositionMath.ratioOfNotionalUp(n.size, c.price, c.market.imr, SCALE);
         if (equity_ < required.toInt256()) revert InitialMarginBreached(equity_, required);
 
-        uint256 oldEntryNotional = PositionMath.notionalUp(p.size, p.entryPrice);
-        uint256 newEntryNotional = PositionMath.notionalUp(n.size, n.entryPrice);
-        _removeOpenInterest(p.marketId, p.isLong, p.size, oldEntryNotional);
-        _addOpenInterest(p.marketId, p.isLong, n.size, newEntryNotional, c.market);
-        _reserve(n.maxProfit, p.maxProfit, newEntryNotional, oldEntryNotional, c.global.maxUtilization);
+        _checkCapacity(p.marketId, p.isLong, _account(p, n), c);
     }
 
     /// @dev Settles the closed part: its pnl (under its share of the cap) and every owed fee; a negative payout is
@@ -414,7 +426,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         Position memory p,
         Context memory c,
         uint256 sizeDelta
-    ) internal view returns (Decrease memory d) {
+    ) internal view returns (Decrease memory d, Position memory rest) {
         uint256 remaining = p.size - sizeDelta;
         // The closed part's shares of the profit cap and of the collateral are rounded down.
         d.keptMaxProfit = Math.mulDiv(p.maxProfit, remaining, p.size, Math.Rounding.Ceil);
@@ -436,7 +448,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
             revert CollateralBelowMinimum(d.newCollateral, c.global.minCollateral);
         }
         // A fresh struct: `p` is the caller's memory and must stay as it was.
-        Position memory rest = Position({
+        rest = Position({
             owner: p.owner,
             collateral: uint96(d.newCollateral),
             size: uint128(remaining),
@@ -496,7 +508,8 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
             split.penalty,
             split.ownerRefund,
             split.badDebt,
-            insuranceCover
+            insuranceCover,
+            split.closeFee
         );
 
         // Flows between the protocol's own contracts first, so no outside account is paid while they are unsettled.
@@ -505,11 +518,18 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         if (insuranceCover != 0) INSURANCE_FUND.cover(address(POOL), insuranceCover);
         if (split.penalty != 0) IPositionVault(vault).pay(address(INSURANCE_FUND), split.penalty);
         if (keeperReward != 0) IPositionVault(vault).pay(msg.sender, keeperReward);
-        if (split.ownerRefund != 0) IPositionVault(vault).pay(p.owner, split.ownerRefund);
+        if (split.ownerRefund != 0) {
+            // Last, and allowed to fail: an owner who cannot receive (a blocklisted address, a refusing hook) must not
+            // shield their position, or a keeper's whole batch, from liquidation. The refund then waits in the vault.
+            try IPositionVault(vault).pay(p.owner, split.ownerRefund) {} catch {
+                _deferredRefunds[positionId] = DeferredRefund(p.owner, uint96(split.ownerRefund));
+                emit RefundDeferred(positionId, p.owner, split.ownerRefund);
+            }
+        }
         return true;
     }
 
-    /// @dev Health and liquidation split of a position at the context's price.
+    /// @dev Health and, when liquidatable, liquidation split of a position at the context's price.
     function _split(
         Position memory p,
         Context memory c
@@ -523,10 +543,13 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         equity_ = PositionMath.equity(p.collateral, pnl, fees);
         maintenance = PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.mmr, SCALE);
         isLiquidatable = PositionMath.isLiquidatable(equity_, maintenance);
+        // Only a liquidation needs the split: a keeper's batch skips healthy positions cheaply.
+        if (!isLiquidatable) return (false, equity_, maintenance, split);
         split = PositionMath.liquidationSplit(
             p.collateral,
             pnl,
             fees,
+            PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.closeFeeRatio, SCALE),
             PositionMath.ratioOfNotionalDown(p.size, c.price, c.market.liqFeeRatio, SCALE),
             PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.liqPenaltyRatio, SCALE)
         );
@@ -601,63 +624,43 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         }
     }
 
-    function _addOpenInterest(
-        uint256 marketId,
-        bool isLong,
-        uint256 size,
-        uint256 entryNotional,
-        MarketParams memory market
-    ) internal {
-        SideState memory side = _sideAdd(marketId, isLong, size, entryNotional);
-        uint256 cap = isLong ? market.maxOpenInterestLong : market.maxOpenInterestShort;
-        if (side.entryNotional > cap) revert OpenInterestCapExceeded(marketId, isLong, side.entryNotional, cap);
-    }
-
-    function _sideAdd(
-        uint256 marketId,
-        bool isLong,
-        uint256 size,
-        uint256 entryNotional
-    ) internal returns (SideState memory side) {
-        SideState storage s = _sideState[marketId][isLong];
+    /// @dev Replaces a position's terms `from` by `to` in its side's aggregates and in the engine's totals: an empty
+    /// `from` adds a position, an empty `to` removes one. Entry notionals are rounded up both ways, so the sums never
+    /// underflow.
+    function _account(Position memory from, Position memory to) internal returns (SideState memory side) {
+        Position memory ref = to.owner == address(0) ? from : to;
+        uint256 fromNotional = PositionMath.notionalUp(from.size, from.entryPrice);
+        uint256 toNotional = PositionMath.notionalUp(to.size, to.entryPrice);
+        SideState storage s = _sideState[ref.marketId][ref.isLong];
         side = s;
-        side.openInterest = (side.openInterest + size).toUint128();
-        side.entryNotional = (side.entryNotional + entryNotional).toUint128();
+        side.openInterest = (uint256(side.openInterest) + to.size - from.size).toUint128();
+        side.entryNotional = (uint256(side.entryNotional) + toNotional - fromNotional).toUint128();
+        side.collateral = (uint256(side.collateral) + to.collateral - from.collateral).toUint128();
+        side.maxProfit = (uint256(side.maxProfit) + to.maxProfit - from.maxProfit).toUint128();
         s.openInterest = side.openInterest;
         s.entryNotional = side.entryNotional;
+        s.collateral = side.collateral;
+        s.maxProfit = side.maxProfit;
+        _totalReserved = (uint256(_totalReserved) + to.maxProfit - from.maxProfit).toUint128();
+        _totalEntryNotional = (uint256(_totalEntryNotional) + toNotional - fromNotional).toUint128();
     }
 
-    function _removeOpenInterest(uint256 marketId, bool isLong, uint256 size, uint256 entryNotional) internal {
-        SideState storage s = _sideState[marketId][isLong];
-        s.openInterest -= uint128(size);
-        // Each position's term was added rounded the same way it is subtracted, so the sum never underflows.
-        s.entryNotional -= uint128(entryNotional);
-    }
-
-    /// @dev Swaps a position's profit cap and entry notional for new ones, checking the pool can carry the totals.
-    function _reserve(
-        uint256 maxProfitAdded,
-        uint256 maxProfitReleased,
-        uint256 notionalAdded,
-        uint256 notionalReleased,
-        uint256 maxUtilization
-    ) internal {
-        uint256 reserved = _totalReserved + maxProfitAdded - maxProfitReleased;
-        uint256 totalNotional = _totalEntryNotional + notionalAdded - notionalReleased;
+    /// @dev After a position grew: its side's open-interest cap, and whether the pool can carry every profit cap and
+    /// the total entry notional.
+    function _checkCapacity(uint256 marketId, bool isLong, SideState memory side, Context memory c) internal view {
+        uint256 cap = isLong ? c.market.maxOpenInterestLong : c.market.maxOpenInterestShort;
+        if (side.entryNotional > cap) revert OpenInterestCapExceeded(marketId, isLong, side.entryNotional, cap);
         uint256 poolAssets = ASSET.balanceOf(address(POOL));
+        uint256 reserved = _totalReserved;
         if (reserved > poolAssets) revert InsufficientPoolLiquidity(poolAssets, reserved);
         // Rounded down: the bound is a limit on the caller.
-        uint256 cap = Math.mulDiv(poolAssets * SCALE, maxUtilization, PositionMath.WAD);
-        if (totalNotional > cap) revert UtilizationCapExceeded(totalNotional, cap);
-        _totalReserved = reserved.toUint128();
-        _totalEntryNotional = totalNotional.toUint128();
+        uint256 limit = Math.mulDiv(poolAssets * SCALE, c.global.maxUtilization, PositionMath.WAD);
+        if (_totalEntryNotional > limit) revert UtilizationCapExceeded(_totalEntryNotional, limit);
     }
 
     function _removePosition(uint256 positionId, Position memory p) internal {
-        uint256 entryNotional = PositionMath.notionalUp(p.size, p.entryPrice);
-        _removeOpenInterest(p.marketId, p.isLong, p.size, entryNotional);
-        _totalReserved -= uint128(p.maxProfit);
-        _totalEntryNotional -= uint128(entryNotional);
+        Position memory none;
+        _account(p, none);
         delete _positions[positionId];
     }
 

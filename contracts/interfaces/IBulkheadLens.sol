@@ -20,6 +20,8 @@ struct LiquidationPreview {
     uint256 badDebt;
     /// @dev Price used, USD WAD.
     uint256 price;
+    /// @dev Closing fee paid to the pool.
+    uint256 closeFee;
 }
 
 /// @title Bulkhead lens

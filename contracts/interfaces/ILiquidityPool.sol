@@ -13,8 +13,9 @@ interface ILiquidityPool is IERC4626, IEngineBound {
     /// @notice Pays a trader's profit or a refund out of the pool. Engine only.
     function pay(address to, uint256 amount) external;
 
-    /// @notice Net unrealised pnl of all traders at oracle prices, asset units (positive: traders are up). Uncapped
-    /// and fee-free; O(markets) from the engine's per-side aggregates. Reverts on a bad price.
+    /// @notice Net unrealised pnl of all traders at oracle prices, asset units (positive: traders are up). Fee-free;
+    /// O(markets) from the engine's per-side aggregates. Each side's pnl is bounded by what can change hands: losses
+    /// by the side's collateral, gains by the sum of its profit caps. Reverts on a bad price.
     function netTraderPnl() external view returns (int256);
 
     /// @notice The pool's token balance not reserved for open positions' maximum profit.

@@ -30,6 +30,10 @@ struct SideState {
     uint128 openInterest;
     /// @dev Sum of size × entryPrice, USD WAD (each term rounded up).
     uint128 entryNotional;
+    /// @dev Sum of recorded collateral, asset units: the most the side's losses can pay the pool.
+    uint128 collateral;
+    /// @dev Sum of profit caps, asset units: the most the pool can owe the side.
+    uint128 maxProfit;
 }
 
 /// @title Bulkhead margin engine
@@ -80,6 +84,8 @@ interface IMarginEngine is IOracleErrors {
     error Paused();
     /// @notice The settlement token's decimals are not supported (must be at most 18).
     error UnsupportedDecimals(uint8 decimals);
+    /// @notice No liquidation refund waits to be claimed for this position.
+    error NoDeferredRefund(uint256 positionId);
 
     // ---------------------------------------------------------------- events
 
@@ -137,6 +143,7 @@ interface IMarginEngine is IOracleErrors {
     /// @param ownerRefund Paid to the owner.
     /// @param badDebt Deficit beyond the collateral.
     /// @param insuranceCover The part of badDebt the insurance fund paid to the pool; the pool absorbed the rest.
+    /// @param closeFee Closing fee paid to the pool: a liquidation closes the position, and owes what a close would.
     event PositionLiquidated(
         uint256 indexed positionId,
         address indexed owner,
@@ -146,8 +153,13 @@ interface IMarginEngine is IOracleErrors {
         uint256 penalty,
         uint256 ownerRefund,
         uint256 badDebt,
-        uint256 insuranceCover
+        uint256 insuranceCover,
+        uint256 closeFee
     );
+    /// @notice A liquidated position's owner could not receive their refund (a blocklisted address or a refusing
+    /// hook); it stays in the position's vault until the owner calls {claimRefund}.
+    event RefundDeferred(uint256 indexed positionId, address indexed owner, uint256 amount);
+    event RefundClaimed(uint256 indexed positionId, address indexed owner, address to, uint256 amount);
 
     // ---------------------------------------------------------------- trading
 
@@ -199,13 +211,21 @@ interface IMarginEngine is IOracleErrors {
 
     // ---------------------------------------------------------------- liquidation
 
-    /// @notice Liquidates a position at the oracle price. Anyone may call; the caller is paid the keeper reward.
+    /// @notice Liquidates a position at the oracle price. Anyone may call; the caller is paid the keeper reward. The
+    /// owner's refund is paid last; if the owner cannot receive it, it waits in the vault (see {claimRefund}).
     function liquidate(uint256 positionId) external;
 
     /// @notice Liquidates every listed position that is liquidatable and skips the others (closed, healthy or
     /// unknown ids) without reverting.
     /// @return liquidated How many positions were liquidated.
     function liquidateBatch(uint256[] calldata positionIds) external returns (uint256 liquidated);
+
+    /// @notice Pays a deferred liquidation refund (see {RefundDeferred}) from the position's vault to `to`. Only the
+    /// liquidated position's owner may claim.
+    function claimRefund(uint256 positionId, address to) external;
+
+    /// @notice The liquidation refund waiting in a liquidated position's vault, and whose it is; zeros if none.
+    function deferredRefund(uint256 positionId) external view returns (address owner, uint256 amount);
 
     // ---------------------------------------------------------------- views
 

@@ -42,7 +42,10 @@ library ChainlinkOracle {
 
     /// @notice When the most recent price outage ended: the update time of the first good round after a gap longer
     /// than the heartbeat or after a non-positive answer, looking only at rounds newer than `since`. Zero if none.
-    /// @dev Inspects at most MAX_ROUNDS_INSPECTED rounds; a round that cannot be read ends the search.
+    /// @dev Inspects at most MAX_ROUNDS_INSPECTED rounds, so a liquidation's gas stays bounded; a round that cannot be
+    /// read ends the search. An outage followed by more rounds than that within the window is not seen: this fails
+    /// open on purpose, since a feed publishing that often is a fast market, where holding liquidations back would
+    /// cost the pool more than the grace period saves owners.
     function outageEndedAt(
         AggregatorV3Interface feed,
         uint256 heartbeat,

@@ -16,6 +16,7 @@ library PositionMath {
 
     /// @notice What a liquidation pays, asset units. `toPool` comes out of the vault; `fromPool` is paid by the pool.
     struct LiquidationSplit {
+        uint256 closeFee;
         uint256 keeperFee;
         uint256 penalty;
         uint256 ownerRefund;
@@ -109,16 +110,22 @@ library PositionMath {
         return Math.mulDiv(uint256(equity_), WAD, maintenanceMargin);
     }
 
-    /// @notice Splits a liquidated position's collateral. The keeper reserve is paid on top, from the vault.
+    /// @notice Splits a liquidated position's collateral. A liquidation closes the position at the oracle price, so
+    /// the closing fee is owed as on a close; out of the equity then come, each capped by what is left, the closing
+    /// fee (to the pool), the keeper fee, the penalty (to the insurance fund), and the rest to the owner. Owing the
+    /// closing fee first means an owner never gets more by liquidating their own position than by closing it. The
+    /// keeper reserve is paid on top, from the vault.
     /// @param collateral Recorded collateral.
     /// @param pnl_ Capped pnl (see `pnl`).
     /// @param fees Owed borrow fee.
+    /// @param closeFee closeFeeRatio × notional, rounded up.
     /// @param keeperFee liqFeeRatio × notional, rounded down.
     /// @param penalty liqPenaltyRatio × notional, rounded up.
     function liquidationSplit(
         uint256 collateral,
         int256 pnl_,
         uint256 fees,
+        uint256 closeFee,
         uint256 keeperFee,
         uint256 penalty
     ) internal pure returns (LiquidationSplit memory split) {
@@ -130,19 +137,20 @@ library PositionMath {
             split.badDebt = uint256(-equity_);
             return split;
         }
-        if (settlement < 0) split.toPool = uint256(-settlement);
-        else split.fromPool = uint256(settlement);
         uint256 left = uint256(equity_);
-        split.keeperFee = keeperFee < left ? keeperFee : left;
-        // keeperFee <= left.
+        split.closeFee = closeFee < left ? closeFee : left;
+        // Each amount taken is at most what is left.
         unchecked {
+            left -= split.closeFee;
+            split.keeperFee = keeperFee < left ? keeperFee : left;
             left -= split.keeperFee;
-        }
-        split.penalty = penalty < left ? penalty : left;
-        // penalty <= left.
-        unchecked {
+            split.penalty = penalty < left ? penalty : left;
             split.ownerRefund = left - split.penalty;
         }
+        // The pool's side: the settlement, less the closing fee it keeps.
+        int256 poolFlow = settlement - split.closeFee.toInt256();
+        if (poolFlow < 0) split.toPool = uint256(-poolFlow);
+        else split.fromPool = uint256(poolFlow);
     }
 
     /// @notice Weighted entry price after adding `sizeDelta` at `price`, rounded against the trader (up for a long,
@@ -179,18 +187,18 @@ library PositionMath {
         uint256 mmr,
         uint256 scale
     ) internal pure returns (uint256) {
-        int256 entryNotional = notionalUp(size, entryPrice).toInt256();
         int256 buffer = equityExPnl * scale.toInt256();
         if (isLong) {
-            // C + size·(p − e) = m·size·p  ⇒  p = (size·e − C) / (size·(1 − m)).
-            int256 numerator = entryNotional - buffer;
-            uint256 denominator = Math.mulDiv(size, WAD - mmr, WAD);
-            if (numerator <= 0 || denominator == 0) return 0;
-            return Math.mulDiv(uint256(numerator), WAD, denominator, Math.Rounding.Ceil);
+            // C + size·(p − e) = m·size·p  ⇒  p = (size·e − C) / (size·(1 − m)); the entry notional rounded up and
+            // the quotient rounded up move the price up.
+            int256 numerator = notionalUp(size, entryPrice).toInt256() - buffer;
+            if (numerator <= 0 || size == 0) return 0;
+            return Math.mulDiv(uint256(numerator), WAD * WAD, size * (WAD - mmr), Math.Rounding.Ceil);
         }
-        // C + size·(e − p) = m·size·p  ⇒  p = (size·e + C) / (size·(1 + m)).
-        int256 numeratorShort = entryNotional + buffer;
-        if (numeratorShort <= 0) return 0;
-        return Math.mulDiv(uint256(numeratorShort), WAD, Math.mulDiv(size, WAD + mmr, WAD, Math.Rounding.Ceil));
+        // C + size·(e − p) = m·size·p  ⇒  p = (size·e + C) / (size·(1 + m)); the entry notional rounded down and the
+        // quotient rounded down move the price down.
+        int256 numeratorShort = notionalDown(size, entryPrice).toInt256() + buffer;
+        if (numeratorShort <= 0 || size == 0) return 0;
+        return Math.mulDiv(uint256(numeratorShort), WAD * WAD, size * (WAD + mmr));
     }
 }

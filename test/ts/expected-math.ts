@@ -85,13 +85,18 @@ export interface ExpectedLiquidation {
   penalty: bigint;
   ownerRefund: bigint;
   badDebt: bigint;
+  /** Closing fee kept by the pool. */
+  closeFee: bigint;
   /** Vault → pool. */
   toPool: bigint;
   /** Pool → vault (a position liquidated while in profit). */
   fromPool: bigint;
 }
 
-/** SPEC §1 "Liquidate": from what the vault holds, keeper reserve + fee, then penalty (each capped), then owner. */
+/**
+ * SPEC §1 "Liquidate": close at the oracle price (so the closing fee is owed, as on a close), then from what the vault
+ * holds keeper reserve + fee, then penalty (each capped), then owner.
+ */
 export function expectedLiquidation(args: {
   isLong: boolean;
   size: bigint;
@@ -104,6 +109,7 @@ export function expectedLiquidation(args: {
   mmr: bigint;
   liqFeeRatio: bigint;
   liqPenaltyRatio: bigint;
+  closeFeeRatio: bigint;
 }): ExpectedLiquidation {
   const pnl = pnlOf(args.isLong, args.size, args.entryPrice, args.price, args.maxProfit);
   const fees = borrowFeeOf(args.size, args.entryPrice, args.borrowIndexDelta);
@@ -118,22 +124,28 @@ export function expectedLiquidation(args: {
       penalty: 0n,
       ownerRefund: 0n,
       badDebt: -equity,
+      closeFee: 0n,
       toPool: args.collateral,
       fromPool: 0n,
     };
   }
+  const closeFeeDue = owedOnNotional(args.size, args.price, args.closeFeeRatio);
+  const closeFee = closeFeeDue < equity ? closeFeeDue : equity;
   const fee = paidOnNotional(args.size, args.price, args.liqFeeRatio);
-  const keeperFee = fee < equity ? fee : equity;
+  const afterCloseFee = equity - closeFee;
+  const keeperFee = fee < afterCloseFee ? fee : afterCloseFee;
   const penaltyDue = owedOnNotional(args.size, args.price, args.liqPenaltyRatio);
-  const left = equity - keeperFee;
+  const left = afterCloseFee - keeperFee;
   const penalty = penaltyDue < left ? penaltyDue : left;
+  const poolFlow = settlement - closeFee;
   return {
     ...base,
     keeperReward: args.vaultExtra + keeperFee,
     penalty,
     ownerRefund: left - penalty,
     badDebt: 0n,
-    toPool: settlement < 0n ? -settlement : 0n,
-    fromPool: settlement > 0n ? settlement : 0n,
+    closeFee,
+    toPool: poolFlow < 0n ? -poolFlow : 0n,
+    fromPool: poolFlow > 0n ? poolFlow : 0n,
   };
 }

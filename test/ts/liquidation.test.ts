@@ -70,6 +70,7 @@ async function expectedAt(
     mmr: market.mmr,
     liqFeeRatio: market.liqFeeRatio,
     liqPenaltyRatio: market.liqPenaltyRatio,
+    closeFeeRatio: market.closeFeeRatio,
   });
 }
 
@@ -117,8 +118,11 @@ describe("MarginEngine: liquidation", function () {
       mmr: WAD / 20n,
       liqFeeRatio: WAD / 100n,
       liqPenaltyRatio: WAD / 100n,
+      closeFeeRatio: WAD / 1_000n,
     });
-    // 1 % of 2,750 each to the keeper (on top of the reserve) and to the insurance fund.
+    // 0.1 % of 2,750 to the pool as the closing fee; 1 % each to the keeper (on top of the reserve) and to the
+    // insurance fund.
+    expect(expected.closeFee).to.equal(2_750_000n);
     expect(expected.keeperReward).to.equal(KEEPER_RESERVE + 27_500_000n);
     expect(expected.penalty).to.equal(27_500_000n);
     expect(preview.liquidatable).to.equal(true);
@@ -129,6 +133,7 @@ describe("MarginEngine: liquidation", function () {
     expect(preview.penalty).to.equal(expected.penalty);
     expect(preview.ownerRefund).to.equal(expected.ownerRefund);
     expect(preview.badDebt).to.equal(0n);
+    expect(preview.closeFee).to.equal(expected.closeFee);
 
     const vault = await engine.vaultOf(id);
     const liquidation = engine.connect(keeper).liquidate(id);
@@ -144,6 +149,7 @@ describe("MarginEngine: liquidation", function () {
         preview.ownerRefund,
         preview.badDebt,
         0n,
+        preview.closeFee,
       );
     await expect(liquidation).to.changeTokenBalances(
       ethers,
@@ -285,7 +291,7 @@ describe("MarginEngine: liquidation", function () {
     let liquidation = engine.connect(keeper).liquidate(first.id);
     await expect(liquidation)
       .to.emit(engine, "PositionLiquidated")
-      .withArgs(first.id, alice.address, keeper.address, 2_600n * WAD, KEEPER_RESERVE, 0n, 0n, e.badDebt, e.badDebt);
+      .withArgs(first.id, alice.address, keeper.address, 2_600n * WAD, KEEPER_RESERVE, 0n, 0n, e.badDebt, e.badDebt, 0n);
     await expect(liquidation).to.emit(insurance, "BadDebtCovered").withArgs(e.badDebt, e.badDebt);
     await expect(liquidation).to.changeTokenBalances(
       ethers,
@@ -304,7 +310,7 @@ describe("MarginEngine: liquidation", function () {
     liquidation = engine.connect(keeper).liquidate(second.id);
     await expect(liquidation)
       .to.emit(engine, "PositionLiquidated")
-      .withArgs(second.id, bob.address, keeper.address, 2_600n * WAD, KEEPER_RESERVE, 0n, 0n, e.badDebt, cover);
+      .withArgs(second.id, bob.address, keeper.address, 2_600n * WAD, KEEPER_RESERVE, 0n, 0n, e.badDebt, cover, 0n);
     await expect(liquidation).to.changeTokenBalances(
       ethers,
       usd,

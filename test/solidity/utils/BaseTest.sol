@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
-import {Test} from "forge-std/Test.sol";
+import {Test} from "./LeanTest.sol";
 
 import {BulkheadLens} from "../../../contracts/BulkheadLens.sol";
 import {InsuranceFund} from "../../../contracts/InsuranceFund.sol";

@@ -20,16 +20,17 @@ contract SelfLiquidationAttackTest is AttackBase {
     }
 
     /// @dev At 2,830: equity 140 USD. Close pays 140 − 2.83 (close fee) + 5 (reserve) = 142.17; self-liquidation pays
-    /// 5 + 28.3 (keeper fee) + 83.4 (refund after the 28.3 penalty) = 116.7.
+    /// 5 + 28.3 (keeper fee) + 80.57 (refund after the 2.83 closing fee and the 28.3 penalty) = 113.87.
     function test_selfLiquidation_nearMaintenance_noBetterThanClose() public {
         setPrice(ETH, 2_830e18);
         (uint256 closed, uint256 selfLiquidated) = _closeVersusSelfLiquidate();
         assertEq(closed, 142_170_000, "close payout");
-        assertEq(selfLiquidated, 116_700_000, "self-liquidation payout");
+        assertEq(selfLiquidated, 113_870_000, "self-liquidation payout");
     }
 
     /// @dev At 2,705: equity 15 USD, less than the 27.05 USD keeper fee. Close pays 15 − 2.705 + 5 = 17.295;
-    /// self-liquidation hands the whole 15 USD to the keeper, who is the owner, with neither penalty nor close fee.
+    /// self-liquidation owes the same 2.705 closing fee first and hands the 12.295 left to the keeper, who is the
+    /// owner: no more than the close.
     function test_selfLiquidation_deepUnderMaintenance_noBetterThanClose() public {
         setPrice(ETH, 2_705e18);
         _closeVersusSelfLiquidate();

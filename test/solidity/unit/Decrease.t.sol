@@ -63,6 +63,7 @@ contract DecreaseTest is UnitBase {
         assertEq(usd.balanceOf(address(pool)), poolBefore - 118_645_753, "pool paid pnl less fees");
         assertEq(vaultBalance(id), 365 * USD, "vault = remaining collateral + reserve");
         _assertSide(engine.sideState(ETH, true), _side(0.6e18, 1_800e18), "eth long");
+        _assertSideMargin(engine.sideState(ETH, true), 360 * USD, 3_240 * USD, "eth long");
         assertEq(engine.totalReserved(), 3_240 * USD);
         assertEq(engine.totalEntryNotional(), 1_800e18);
         assertEq(_borrowFee(1e18, ETH_PRICE, RATE * 1 hours), 34_247);

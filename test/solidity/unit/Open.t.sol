@@ -88,7 +88,9 @@ contract OpenTest is UnitBase {
         assertEq(usd.balanceOf(address(insurance)), 0);
         assertEq(usd.balanceOf(address(engine)), 0, "engine holds nothing");
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long");
+        _assertSideMargin(engine.sideState(ETH, true), 600 * USD, 5_400 * USD, "eth long");
         _assertSide(engine.sideState(ETH, false), _side(0, 0), "eth short");
+        _assertSideMargin(engine.sideState(ETH, false), 0, 0, "eth short");
         _assertSide(engine.sideState(BTC, true), _side(0, 0), "btc long");
         assertEq(engine.totalReserved(), 5_400 * USD);
         assertEq(engine.totalEntryNotional(), 3_000e18);
@@ -143,7 +145,7 @@ contract OpenTest is UnitBase {
 
         assertEq(second, 2);
         assertTrue(engine.vaultOf(second) != engine.vaultOf(first));
-        _assertUnchanged_position(before, first);
+        _assertPositionAndVaultUnchanged(before, first);
         // 0.5 BTC at 60,000 = 30,000 USD notional; fee 30 USD; cap 36,000 USD.
         assertEq(vaultBalance(second), 4_005 * USD);
         _assertSide(engine.sideState(BTC, false), _side(0.5e18, 30_000e18), "btc short");
@@ -153,7 +155,7 @@ contract OpenTest is UnitBase {
         assertEq(usd.balanceOf(address(pool)), POOL_LIQUIDITY + 3 * USD + 30 * USD);
     }
 
-    function _assertUnchanged_position(Snapshot memory before, uint256 id) internal view {
+    function _assertPositionAndVaultUnchanged(Snapshot memory before, uint256 id) internal view {
         _assertPosition(engine.position(id), before.position);
         assertEq(vaultBalance(id), before.vault);
     }

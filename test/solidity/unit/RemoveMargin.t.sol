@@ -47,6 +47,7 @@ contract RemoveMarginTest is UnitBase {
         assertEq(usd.balanceOf(address(pool)), poolBefore);
         assertEq(engine.totalReserved(), 3_600 * USD, "reservation released");
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long");
+        _assertSideMargin(engine.sideState(ETH, true), 400 * USD, 3_600 * USD, "eth long");
     }
 
     function test_removeMargin_acceptsEquityEqualToInitialMargin() public {

@@ -77,10 +77,11 @@ contract PositionMathHarness {
         uint256 collateral,
         int256 pnl_,
         uint256 fees,
+        uint256 closeFee,
         uint256 keeperFee,
         uint256 penalty
     ) external pure returns (PositionMath.LiquidationSplit memory) {
-        return PositionMath.liquidationSplit(collateral, pnl_, fees, keeperFee, penalty);
+        return PositionMath.liquidationSplit(collateral, pnl_, fees, closeFee, keeperFee, penalty);
     }
 
     function averageEntryPrice(

@@ -47,6 +47,7 @@ contract AddMarginTest is UnitBase {
         assertEq(engine.position(id).maxProfit, 5_400 * USD, "cap unchanged");
         assertEq(engine.totalReserved(), 5_400 * USD);
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long");
+        _assertSideMargin(engine.sideState(ETH, true), 700 * USD, 5_400 * USD, "eth long");
         assertEq(engine.totalEntryNotional(), 3_000e18);
     }
 

@@ -47,6 +47,9 @@ struct System {
 /// Violations are recorded, never thrown: the runner ignores handler reverts (`failOnRevert = false`), so the
 /// invariant contract asserts that no violation was recorded, under the invariant id that names it.
 contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
+    /// @notice A position owner outside the handler's traders (cannot happen: only they open positions).
+    error NotATrader(address who);
+
     uint256 internal constant WAD = 1e18;
     /// @dev USD WAD per asset unit (6-decimal asset).
     uint256 internal constant SCALE = 1e12;
@@ -143,9 +146,13 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         bytes expected;
     }
 
-    function open(uint256 actorSeed, uint256 marketSeed, bool isLong, uint256 collateralSeed, uint256 leverageSeed)
-        external
-    {
+    function open(
+        uint256 actorSeed,
+        uint256 marketSeed,
+        bool isLong,
+        uint256 collateralSeed,
+        uint256 leverageSeed
+    ) external {
         _tick();
         if (_openIds.length >= MAX_OPEN) return _count("open.skipped");
         OpenCase memory o;
@@ -302,7 +309,9 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         Snapshot memory snap = _snapshot(c.id);
         Balances memory b = _balances(c.caller, c.id);
         vm.prank(c.caller);
-        try s.engine.increase(c.id, c.sizeDelta, c.collateralDelta, c.p.isLong ? type(uint256).max : 0, block.timestamp) {
+        try
+            s.engine.increase(c.id, c.sizeDelta, c.collateralDelta, c.p.isLong ? type(uint256).max : 0, block.timestamp)
+        {
             if (!_succeeded("increase", c.expected)) return;
             Balances memory a = _balances(c.caller, c.id);
             _checkRecord(c.id, c.n, "increase");
@@ -312,7 +321,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             _check(a.pool - b.pool == c.fees, "INV-2", "increase: pool did not receive exactly the fees");
             _check(a.vault - b.vault == c.collateralDelta, "INV-1", "increase: vault did not receive the delta");
             ghostIn += c.collateralDelta + c.fees;
-            uint256 feesExact = uint256(c.p.size) * c.p.entryPrice * c.indexDelta + c.sizeDelta * c.price * m.openFeeRatio;
+            uint256 feesExact =
+                uint256(c.p.size) * c.p.entryPrice * c.indexDelta + c.sizeDelta * c.price * m.openFeeRatio;
             _check(c.fees * DEN >= feesExact, "INV-6", "increase: fees below the exact fees");
             exactPoolNum += int256(feesExact);
             _checkOthers(snap, "increase");
@@ -397,11 +407,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             expectedCollateral[c.id] = c.newCollateral;
             _checkVault(c.id, "decrease");
             _check(a.actor - b.actor == c.payout, "INV-2", "decrease: owner payout");
-            _check(
-                int256(a.pool) - int256(b.pool) == -c.settlement,
-                "INV-2",
-                "decrease: pool flow != -settlement"
-            );
+            _check(int256(a.pool) - int256(b.pool) == -c.settlement, "INV-2", "decrease: pool flow != -settlement");
             ghostOut += c.payout;
             _checkDecreaseExact(c, m, int256(a.pool) - int256(b.pool));
             _checkOthers(snap, "decrease");
@@ -443,10 +449,12 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             c.payout = uint256(payoutSigned);
         }
         if (c.newCollateral < minCollateral) {
-            return abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, c.newCollateral, minCollateral);
+            return
+                abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, c.newCollateral, minCollateral);
         }
-        int256 equity = int256(c.newCollateral) +
-            PositionMath.pnl(c.p.isLong, remaining, c.p.entryPrice, c.price, c.keptMaxProfit, SCALE);
+        int256 equity =
+            int256(c.newCollateral) +
+                PositionMath.pnl(c.p.isLong, remaining, c.p.entryPrice, c.price, c.keptMaxProfit, SCALE);
         uint256 maintenance = PositionMath.ratioOfNotionalUp(remaining, c.price, m.mmr, SCALE);
         if (equity < int256(maintenance)) {
             return abi.encodeWithSelector(IMarginEngine.MaintenanceMarginBreached.selector, equity, maintenance);
@@ -459,10 +467,12 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     /// only loosens the check.
     function _checkDecreaseExact(DecreaseCase memory c, MarketParams memory m, int256 poolFlow) internal {
         uint256 capUpper = _divUp(uint256(c.p.maxProfit) * c.sizeDelta, c.p.size);
-        int256 settlementExact = _exactPnl(c.p.isLong, c.sizeDelta, c.p.entryPrice, c.price, capUpper) -
-            int256(
-                uint256(c.p.size) * c.p.entryPrice * (c.index - c.p.borrowIndex) + c.sizeDelta * c.price * m.closeFeeRatio
-            );
+        int256 settlementExact =
+            _exactPnl(c.p.isLong, c.sizeDelta, c.p.entryPrice, c.price, capUpper) -
+                int256(
+                    uint256(c.p.size) * c.p.entryPrice * (c.index - c.p.borrowIndex) +
+                        c.sizeDelta * c.price * m.closeFeeRatio
+                );
         _check(poolFlow * int256(DEN) >= -settlementExact, "INV-6", "decrease: pool got less than exact");
         exactPoolNum -= settlementExact;
         int256 payoutExact = int256(_divUp(uint256(c.p.collateral) * c.sizeDelta, c.p.size) * DEN) + settlementExact;
@@ -528,8 +538,9 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             return;
         }
         int256 pnl = PositionMath.pnl(c.p.isLong, c.p.size, c.p.entryPrice, c.price, c.p.maxProfit, SCALE);
-        uint256 fees = PositionMath.borrowFee(c.p.size, c.p.entryPrice, c.indexDelta, SCALE) +
-            PositionMath.ratioOfNotionalUp(c.p.size, c.price, m.closeFeeRatio, SCALE);
+        uint256 fees =
+            PositionMath.borrowFee(c.p.size, c.p.entryPrice, c.indexDelta, SCALE) +
+                PositionMath.ratioOfNotionalUp(c.p.size, c.price, m.closeFeeRatio, SCALE);
         c.settlement = pnl - int256(fees);
         c.vaultBalance = _bal(s.engine.vaultOf(c.id));
         uint256 badDebt;
@@ -548,10 +559,11 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
 
     /// @dev INV-6 for a close: pool flow at least, owner payout at most, the exact figures.
     function _closeExact(CloseCase memory c, MarketParams memory m, int256 poolFlow, uint256 insuranceBefore) internal {
-        int256 settlementExact = _exactPnl(c.p.isLong, c.p.size, c.p.entryPrice, c.price, c.p.maxProfit) -
-            int256(
-                uint256(c.p.size) * c.p.entryPrice * c.indexDelta + uint256(c.p.size) * c.price * m.closeFeeRatio
-            );
+        int256 settlementExact =
+            _exactPnl(c.p.isLong, c.p.size, c.p.entryPrice, c.price, c.p.maxProfit) -
+                int256(
+                    uint256(c.p.size) * c.p.entryPrice * c.indexDelta + uint256(c.p.size) * c.price * m.closeFeeRatio
+                );
         int256 toPoolExact;
         int256 coverExact;
         int256 fromPoolExact;
@@ -579,9 +591,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         Position memory p = s.engine.position(id);
         address caller = _callerFor(p.owner, callerSeed);
         uint256 amount = _bound(amountSeed, 1, 10_000 * USD);
-        bytes memory expected = caller == p.owner
-            ? bytes("")
-            : abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, caller);
+        bytes memory expected =
+            caller == p.owner ? bytes("") : abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, caller);
 
         s.usd.mint(caller, amount);
         Snapshot memory snap = _snapshot(id);
@@ -610,9 +621,10 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         Position memory p = s.engine.position(id);
         address caller = _callerFor(p.owner, callerSeed);
         // Mostly within the collateral; sometimes all of it or more.
-        uint256 amount = amountSeed % 8 == 0
-            ? _bound(amountSeed, p.collateral, uint256(p.collateral) * 2)
-            : _bound(amountSeed, 1, p.collateral);
+        uint256 amount =
+            amountSeed % 8 == 0
+                ? _bound(amountSeed, p.collateral, uint256(p.collateral) * 2)
+                : _bound(amountSeed, 1, p.collateral);
         (bytes memory expected, Position memory n) = _predictRemoveMargin(id, p, caller, amount);
 
         Snapshot memory snap = _snapshot(id);
@@ -664,7 +676,10 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         return ("", n);
     }
 
-    function _marginAfterRemoval(Position memory n, uint256 imr) internal view returns (int256 equity, uint256 required) {
+    function _marginAfterRemoval(
+        Position memory n,
+        uint256 imr
+    ) internal view returns (int256 equity, uint256 required) {
         uint256 price = s.engine.indexPrice(n.marketId);
         uint256 fees = PositionMath.borrowFee(
             n.size,
@@ -672,7 +687,11 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             s.engine.borrowIndex(n.marketId, n.isLong) - n.borrowIndex,
             SCALE
         );
-        equity = PositionMath.equity(n.collateral, PositionMath.pnl(n.isLong, n.size, n.entryPrice, price, 0, SCALE), fees);
+        equity = PositionMath.equity(
+            n.collateral,
+            PositionMath.pnl(n.isLong, n.size, n.entryPrice, price, 0, SCALE),
+            fees
+        );
         required = PositionMath.ratioOfNotionalUp(n.size, price, imr, SCALE);
     }
 
@@ -687,6 +706,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         int256 equity;
         uint256 maintenance;
         bool liquidatable;
+        uint256 closeFee;
         uint256 keeperFee;
         uint256 penalty;
         PositionMath.LiquidationSplit split;
@@ -711,7 +731,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         v.liquidatable = v.equity < int256(v.maintenance);
         v.keeperFee = PositionMath.ratioOfNotionalDown(p.size, v.price, m.liqFeeRatio, SCALE);
         v.penalty = PositionMath.ratioOfNotionalUp(p.size, v.price, m.liqPenaltyRatio, SCALE);
-        v.split = PositionMath.liquidationSplit(p.collateral, v.pnl, v.fees, v.keeperFee, v.penalty);
+        v.closeFee = PositionMath.ratioOfNotionalUp(p.size, v.price, m.closeFeeRatio, SCALE);
+        v.split = PositionMath.liquidationSplit(p.collateral, v.pnl, v.fees, v.closeFee, v.keeperFee, v.penalty);
         v.vaultBalance = _bal(s.engine.vaultOf(id));
         v.keeperReward = v.vaultBalance - p.collateral + v.split.keeperFee;
     }
@@ -721,9 +742,10 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         // Half the calls go for a liquidatable position if there is one; the rest pick any id, open or not.
         uint256 id = idSeed % 2 == 0 ? _findLiquidatable(idSeed) : 0;
         if (id == 0) {
-            id = idSeed % 4 != 1 && _openIds.length != 0
-                ? _openIds[idSeed % _openIds.length]
-                : _bound(idSeed, 1, lastId + 1);
+            id =
+                idSeed % 4 != 1 && _openIds.length != 0
+                    ? _openIds[idSeed % _openIds.length]
+                    : _bound(idSeed, 1, lastId + 1);
         }
         Position memory p = s.engine.position(id);
         bytes memory expected;
@@ -734,12 +756,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             v = value(id);
             _checkLensAgrees(id, v);
             if (!v.liquidatable) {
-                expected = abi.encodeWithSelector(
-                    IMarginEngine.NotLiquidatable.selector,
-                    id,
-                    v.equity,
-                    v.maintenance
-                );
+                expected = abi.encodeWithSelector(IMarginEngine.NotLiquidatable.selector, id, v.equity, v.maintenance);
             }
         }
 
@@ -752,7 +769,14 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             Balances memory a = _balances(keeper, id);
             _checkGone(id, "liquidate");
             _checkLiquidationFlows(v, b, a, _bal(p.owner) - ownerBefore, "liquidate");
-            _liquidationExact(p, v, int256(a.pool) - int256(b.pool), a.actor - b.actor, _bal(p.owner) - ownerBefore, b.insurance);
+            _liquidationExact(
+                p,
+                v,
+                int256(a.pool) - int256(b.pool),
+                a.actor - b.actor,
+                _bal(p.owner) - ownerBefore,
+                b.insurance
+            );
             ghostOut += v.keeperReward + v.split.ownerRefund;
             _removeOpen(id);
             _checkOthers(snap, "liquidate");
@@ -782,11 +806,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         _check(a.actor - b.actor == v.keeperReward, "INV-4", string.concat(op, ": keeper reward"));
         _check(ownerGot == v.split.ownerRefund, "INV-4", string.concat(op, ": owner refund"));
         _check(a.insurance + cover == b.insurance + v.split.penalty, "INV-4", string.concat(op, ": insurance flow"));
-        _check(
-            a.pool + v.split.fromPool == b.pool + v.split.toPool + cover,
-            "INV-4",
-            string.concat(op, ": pool flow")
-        );
+        _check(a.pool + v.split.fromPool == b.pool + v.split.toPool + cover, "INV-4", string.concat(op, ": pool flow"));
     }
 
     /// @dev INV-6 for a liquidation: the keeper (the caller) gets at most, and the pool at least, the exact figures.
@@ -801,8 +821,9 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 insuranceBefore
     ) internal {
         MarketParams memory m = s.config.marketParams(p.marketId);
-        int256 settlementExact = _exactPnl(p.isLong, p.size, p.entryPrice, v.price, p.maxProfit) -
-            int256(uint256(p.size) * p.entryPrice * v.indexDelta);
+        int256 settlementExact =
+            _exactPnl(p.isLong, p.size, p.entryPrice, v.price, p.maxProfit) -
+                int256(uint256(p.size) * p.entryPrice * v.indexDelta);
         int256 equityExact = int256(uint256(p.collateral) * DEN) + settlementExact;
         int256 poolFlowExact;
         int256 keeperExact = int256((v.vaultBalance - p.collateral) * DEN);
@@ -940,16 +961,13 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
                 preview.penalty == v.split.penalty &&
                 preview.ownerRefund == v.split.ownerRefund &&
                 preview.badDebt == v.split.badDebt &&
+                preview.closeFee == v.split.closeFee &&
                 preview.price == v.price,
             "INV-4",
             "lens: preview differs from the engine's split"
         );
         _check(s.lens.equity(id) == v.equity, "INV-4", "lens: equity");
-        _check(
-            s.lens.health(id) == PositionMath.health(v.equity, v.maintenance),
-            "INV-4",
-            "lens: health"
-        );
+        _check(s.lens.health(id) == PositionMath.health(v.equity, v.maintenance), "INV-4", "lens: health");
     }
 
     // ================================================================ liquidity providers
@@ -995,12 +1013,12 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 max = s.pool.maxWithdraw(who);
         _check(max <= bound && max + 1 >= bound, "INV-3", "lpWithdraw: maxWithdraw not min(LP's assets, free)");
         // One call in four asks for a little more than is free: the reserved liquidity must stay put.
-        uint256 assets = assetsSeed % 4 == 0 || max == 0
-            ? max + _bound(assetsSeed, 1, 1_000 * USD)
-            : _bound(assetsSeed, 1, max);
-        bytes memory expected = assets > max
-            ? abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, who, assets, max)
-            : bytes("");
+        uint256 assets =
+            assetsSeed % 4 == 0 || max == 0 ? max + _bound(assetsSeed, 1, 1_000 * USD) : _bound(assetsSeed, 1, max);
+        bytes memory expected =
+            assets > max
+                ? abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, who, assets, max)
+                : bytes("");
         uint256 totalAssets = s.pool.totalAssets() + 1;
         uint256 supply = s.pool.totalSupply() + 1e6;
         Snapshot memory snap = _snapshot(0);
@@ -1029,12 +1047,12 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             "INV-3",
             "lpRedeem: maxRedeem above the LP's shares or the free liquidity"
         );
-        uint256 shares = sharesSeed % 4 == 0 || max == 0
-            ? max + _bound(sharesSeed, 1, 1e12)
-            : _bound(sharesSeed, 1, max);
-        bytes memory expected = shares > max
-            ? abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxRedeem.selector, who, shares, max)
-            : bytes("");
+        uint256 shares =
+            sharesSeed % 4 == 0 || max == 0 ? max + _bound(sharesSeed, 1, 1e12) : _bound(sharesSeed, 1, max);
+        bytes memory expected =
+            shares > max
+                ? abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxRedeem.selector, who, shares, max)
+                : bytes("");
         uint256 totalAssets = s.pool.totalAssets() + 1;
         uint256 supply = s.pool.totalSupply() + 1e6;
         uint256 expectedAssets = s.pool.previewRedeem(shares);
@@ -1126,9 +1144,10 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 liquidationPrice = s.lens.liquidationPrice(id);
         uint256 bps = _bound(bpsSeed, 10, 300);
         // Rounded to the feed's 8 decimals away from the boundary.
-        uint256 target = p.isLong
-            ? ((liquidationPrice * (10_000 - bps)) / 10_000 / 1e10) * 1e10
-            : _divUp((liquidationPrice * (10_000 + bps)) / 10_000, 1e10) * 1e10;
+        uint256 target =
+            p.isLong
+                ? ((liquidationPrice * (10_000 - bps)) / 10_000 / 1e10) * 1e10
+                : _divUp((liquidationPrice * (10_000 + bps)) / 10_000, 1e10) * 1e10;
         if (target < initialPrice[p.marketId] / 20 || target > initialPrice[p.marketId] * 20) {
             return _count("pushToLiquidation.skipped");
         }
@@ -1206,7 +1225,12 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 next = (price * uint256(10_000 + bps)) / 10_000;
         uint256 lo = initialPrice[marketId] / 20;
         uint256 hi = initialPrice[marketId] * 20;
-        next = next < lo ? lo : next > hi ? hi : next;
+        next =
+            next < lo
+                ? lo
+                : next > hi
+                    ? hi
+                    : next;
         (marketId == 0 ? s.ethFeed : s.btcFeed).updateAnswer(int256(next / 1e10));
     }
 
@@ -1377,7 +1401,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
 
     function _traderIndex(address who) internal view returns (uint256) {
         for (uint256 t; t < 3; ++t) if (traders[t] == who) return t;
-        revert("not a trader");
+        revert NotATrader(who);
     }
 
     /// @dev Exact pnl × DEN: size·(price − entry)·W for a long, the negative for a short; gains capped at `cap` units.
@@ -1636,6 +1660,8 @@ contract BulkheadInvariantTest is BaseTest {
         uint256[] memory ids = handler.openIds();
         uint256[4] memory openInterest;
         uint256[4] memory entryNotional;
+        uint256[4] memory collateral;
+        uint256[4] memory maxProfit;
         uint256 reserved;
         uint256 totalNotional;
         for (uint256 i; i < ids.length; ++i) {
@@ -1645,6 +1671,8 @@ contract BulkheadInvariantTest is BaseTest {
             uint256 notional = PositionMath.notionalUp(p.size, p.entryPrice);
             openInterest[side] += p.size;
             entryNotional[side] += notional;
+            collateral[side] += p.collateral;
+            maxProfit[side] += p.maxProfit;
             reserved += p.maxProfit;
             totalNotional += notional;
         }
@@ -1652,6 +1680,8 @@ contract BulkheadInvariantTest is BaseTest {
             SideState memory state = engine.sideState(side / 2, side % 2 == 0);
             assertEq(state.openInterest, openInterest[side], "AGG side open interest != sum of sizes");
             assertEq(state.entryNotional, entryNotional[side], "AGG side entry notional != sum of notionalUp");
+            assertEq(state.collateral, collateral[side], "AGG side collateral != sum of collateral");
+            assertEq(state.maxProfit, maxProfit[side], "AGG side maxProfit != sum of maxProfit");
         }
         assertEq(engine.totalReserved(), reserved, "AGG totalReserved != sum of maxProfit");
         assertEq(engine.totalEntryNotional(), totalNotional, "AGG totalEntryNotional != sum of notionalUp");

@@ -146,8 +146,19 @@ abstract contract UnitBase is BaseTest {
         assertEq(a.entryNotional, b.entryNotional, string.concat(what, ": entryNotional"));
     }
 
+    /// @dev The side's margin sums: recorded collateral and profit caps, asset units.
+    function _assertSideMargin(
+        SideState memory side,
+        uint256 collateral,
+        uint256 maxProfit,
+        string memory what
+    ) internal pure {
+        assertEq(side.collateral, collateral, string.concat(what, ": collateral"));
+        assertEq(side.maxProfit, maxProfit, string.concat(what, ": maxProfit"));
+    }
+
     function _side(uint256 oi, uint256 notional) internal pure returns (SideState memory) {
-        return SideState({openInterest: uint128(oi), entryNotional: uint128(notional)});
+        return SideState({openInterest: uint128(oi), entryNotional: uint128(notional), collateral: 0, maxProfit: 0});
     }
 
     // ------------------------------------------------------------ reference maths (independent of PositionMath)

@@ -52,7 +52,7 @@ contract LiquidateBatchTest is UnitBase {
         ids[4] = weakEthLong; // duplicate: already gone
         ids[5] = 0; // never used
 
-        // ETH long: equity 60 USD; keeper 5 + 27.5, insurance 27.5, owner 5.
+        // ETH long: equity 60 USD; closing fee 2.75, keeper 5 + 27.5, insurance 27.5, owner 2.25.
         vm.expectEmit(address(engine));
         emit IMarginEngine.PositionLiquidated(
             weakEthLong,
@@ -61,13 +61,26 @@ contract LiquidateBatchTest is UnitBase {
             2_750e18,
             32_500_000,
             27_500_000,
-            5 * USD,
+            2_250_000,
             0,
-            0
+            0,
+            2_750_000
         );
-        // BTC short: 0.1 × 5,000 = 500 USD lost, equity 110 USD < 325 USD; keeper 5 + 65, penalty capped at 45.
+        // BTC short: 0.1 × 5,000 = 500 USD lost, equity 110 USD < 325 USD; closing fee 6.5, keeper 5 + 65, penalty
+        // capped at the 38.5 left.
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(weakBtcShort, carol, keeper, 65_000e18, 70 * USD, 45 * USD, 0, 0, 0);
+        emit IMarginEngine.PositionLiquidated(
+            weakBtcShort,
+            carol,
+            keeper,
+            65_000e18,
+            70 * USD,
+            38_500_000,
+            0,
+            0,
+            0,
+            6_500_000
+        );
         vm.recordLogs();
         uint256 n = _batch(ids);
 
@@ -78,10 +91,10 @@ contract LiquidateBatchTest is UnitBase {
         _assertPosition(engine.position(healthyEthLong), healthyBefore);
         assertEq(vaultBalance(healthyEthLong), 1_005 * USD);
         assertEq(usd.balanceOf(keeper), 102_500_000);
-        assertEq(usd.balanceOf(address(insurance)), 72_500_000);
-        assertEq(usd.balanceOf(alice), aliceBefore + 5 * USD);
+        assertEq(usd.balanceOf(address(insurance)), 66 * USD);
+        assertEq(usd.balanceOf(alice), aliceBefore + 2_250_000);
         assertEq(usd.balanceOf(carol), carolBefore);
-        assertEq(usd.balanceOf(address(pool)), poolBefore + 750 * USD);
+        assertEq(usd.balanceOf(address(pool)), poolBefore + 750 * USD + 9_250_000, "losses and closing fees");
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long");
         _assertSide(engine.sideState(BTC, false), _side(0, 0), "btc short");
         assertEq(engine.totalReserved(), 9_000 * USD);
@@ -153,11 +166,22 @@ contract LiquidateBatchTest is UnitBase {
 
         // Each position: equity −90 USD. The fund's 100 USD pay 90, then the 10 left.
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(weakEthLong, alice, keeper, 2_600e18, 5 * USD, 0, 0, 90 * USD, 90 * USD);
+        emit IMarginEngine.PositionLiquidated(
+            weakEthLong,
+            alice,
+            keeper,
+            2_600e18,
+            5 * USD,
+            0,
+            0,
+            90 * USD,
+            90 * USD,
+            0
+        );
         vm.expectEmit(address(insurance));
         emit IInsuranceFund.BadDebtCovered(90 * USD, 90 * USD);
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(second, bob, keeper, 2_600e18, 5 * USD, 0, 0, 90 * USD, 10 * USD);
+        emit IMarginEngine.PositionLiquidated(second, bob, keeper, 2_600e18, 5 * USD, 0, 0, 90 * USD, 10 * USD, 0);
         vm.expectEmit(address(insurance));
         emit IInsuranceFund.BadDebtCovered(10 * USD, 10 * USD);
         uint256 n = _batch(_ids(weakEthLong, healthyEthLong, second));

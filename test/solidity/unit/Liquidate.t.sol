@@ -54,6 +54,8 @@ contract LiquidateTest is UnitBase {
     function _assertNothingOpen() internal view {
         _assertSide(engine.sideState(ETH, true), _side(0, 0), "eth long");
         _assertSide(engine.sideState(ETH, false), _side(0, 0), "eth short");
+        _assertSideMargin(engine.sideState(ETH, true), 0, 0, "eth long");
+        _assertSideMargin(engine.sideState(ETH, false), 0, 0, "eth short");
         assertEq(engine.totalReserved(), 0, "totalReserved");
         assertEq(engine.totalEntryNotional(), 0, "totalEntryNotional");
     }
@@ -67,14 +69,26 @@ contract LiquidateTest is UnitBase {
         Balances memory before = _balances(alice);
 
         // Equity: 310 − 250 − 0.034247 (1 h of borrow fee) = 59.965753 USD < 5 % × 2,750 = 137.5 USD.
-        // Keeper: reserve 5 + 1 % × 2,750 = 27.5 → 32.5 USD. Insurance: 1 % × 2,750 = 27.5 USD.
-        // Owner: 59.965753 − 55 = 4.965753 USD. Pool: the loss and the fee, 250.034247 USD.
+        // Closing fee 0.1 % × 2,750 = 2.75 USD to the pool. Keeper: reserve 5 + 1 % × 2,750 = 27.5 → 32.5 USD.
+        // Insurance: 1 % × 2,750 = 27.5 USD. Owner: 59.965753 − 2.75 − 55 = 2.215753 USD.
+        // Pool: the loss, the borrow fee and the closing fee, 252.784247 USD.
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_750e18, 32_500_000, 27_500_000, 4_965_753, 0, 0);
+        emit IMarginEngine.PositionLiquidated(
+            id,
+            alice,
+            keeper,
+            2_750e18,
+            32_500_000,
+            27_500_000,
+            2_215_753,
+            0,
+            0,
+            2_750_000
+        );
         _liquidate(id);
 
         _assertDeleted(id);
-        _assertPaid(before, alice, 32_500_000, int256(27_500_000), 4_965_753, 250_034_247);
+        _assertPaid(before, alice, 32_500_000, int256(27_500_000), 2_215_753, 252_784_247);
         _assertNothingOpen();
     }
 
@@ -83,13 +97,14 @@ contract LiquidateTest is UnitBase {
         setPrice(ETH, 3_250e18);
         Balances memory before = _balances(alice);
 
-        // Equity 310 − 250 = 60 USD < 162.5 USD. Keeper fee 32.5 USD; the penalty's 32.5 USD capped at the 27.5 left.
+        // Equity 310 − 250 = 60 USD < 162.5 USD. Closing fee 3.25 USD, keeper fee 32.5 USD; the penalty's 32.5 USD
+        // capped at the 24.25 left.
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 3_250e18, 37_500_000, 27_500_000, 0, 0, 0);
+        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 3_250e18, 37_500_000, 24_250_000, 0, 0, 0, 3_250_000);
         _liquidate(id);
 
         _assertDeleted(id);
-        _assertPaid(before, alice, 37_500_000, int256(27_500_000), 0, 250 * 1e6);
+        _assertPaid(before, alice, 37_500_000, int256(24_250_000), 0, 253_250_000);
         _assertNothingOpen();
     }
 
@@ -97,11 +112,12 @@ contract LiquidateTest is UnitBase {
         uint256 id = _open(alice, true, 1e18, 310 * USD);
         setPrice(ETH, 2_700e18);
         Balances memory before = _balances(alice);
-        // Equity 10 USD: the 27 USD fee capped at 10, no penalty, nothing for the owner.
+        // Equity 10 USD: the 2.7 USD closing fee, then the 27 USD keeper fee capped at the 7.3 left; no penalty,
+        // nothing for the owner.
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_700e18, 15 * USD, 0, 0, 0, 0);
+        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_700e18, 12_300_000, 0, 0, 0, 0, 2_700_000);
         _liquidate(id);
-        _assertPaid(before, alice, 15 * USD, 0, 0, 300 * 1e6);
+        _assertPaid(before, alice, 12_300_000, 0, 0, 302_700_000);
     }
 
     function test_liquidate_dueToBorrowFeesAlone() public {
@@ -109,11 +125,22 @@ contract LiquidateTest is UnitBase {
         _skip(200 days);
         Balances memory before = _balances(alice);
         // 200 days of borrow fee: 3,000 × 0.05479452054144 = 164.38356162432 → 164.383562 USD.
-        // Equity 145.616438 USD < 150 USD. Keeper 5 + 30, insurance 30, owner 85.616438 USD.
+        // Equity 145.616438 USD < 150 USD. Closing fee 3, keeper 5 + 30, insurance 30, owner 82.616438 USD.
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, ETH_PRICE, 35 * USD, 30 * USD, 85_616_438, 0, 0);
+        emit IMarginEngine.PositionLiquidated(
+            id,
+            alice,
+            keeper,
+            ETH_PRICE,
+            35 * USD,
+            30 * USD,
+            82_616_438,
+            0,
+            0,
+            3 * USD
+        );
         _liquidate(id);
-        _assertPaid(before, alice, 35 * USD, int256(30 * USD), 85_616_438, 164_383_562);
+        _assertPaid(before, alice, 35 * USD, int256(30 * USD), 82_616_438, 167_383_562);
         assertEq(_borrowFee(1e18, ETH_PRICE, RATE * 200 days), 164_383_562);
     }
 
@@ -126,7 +153,7 @@ contract LiquidateTest is UnitBase {
         // Equity 310 − 400 = −90 USD: the vault's 310 USD to the pool, 90 USD of bad debt from the insurance fund;
         // the keeper still gets the reserve.
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_600e18, 5 * USD, 0, 0, 90 * USD, 90 * USD);
+        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_600e18, 5 * USD, 0, 0, 90 * USD, 90 * USD, 0);
         vm.expectEmit(address(insurance));
         emit IInsuranceFund.BadDebtCovered(90 * USD, 90 * USD);
         _liquidate(id);
@@ -142,7 +169,7 @@ contract LiquidateTest is UnitBase {
         setPrice(ETH, 2_600e18);
         Balances memory before = _balances(alice);
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_600e18, 5 * USD, 0, 0, 90 * USD, 40 * USD);
+        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_600e18, 5 * USD, 0, 0, 90 * USD, 40 * USD, 0);
         vm.expectEmit(address(insurance));
         emit IInsuranceFund.BadDebtCovered(40 * USD, 40 * USD);
         _liquidate(id);
@@ -154,7 +181,7 @@ contract LiquidateTest is UnitBase {
         setPrice(ETH, 2_600e18);
         Balances memory before = _balances(alice);
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_600e18, 5 * USD, 0, 0, 90 * USD, 0);
+        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_600e18, 5 * USD, 0, 0, 90 * USD, 0, 0);
         _liquidate(id);
         _assertPaid(before, alice, 5 * USD, 0, 0, 310 * 1e6);
         _assertDeleted(id);
@@ -168,11 +195,23 @@ contract LiquidateTest is UnitBase {
         setPrice(ETH, 9_000e18);
         Balances memory before = _balances(alice);
         // 6,000 USD of profit capped at 31: equity 341 USD < 5 % × 9,000 = 450 USD.
-        // The pool pays the 31 USD into the vault; keeper 5 + 90, insurance 90, owner 161 USD.
+        // The pool owes the 31 USD and keeps the 9 USD closing fee: it pays 22 USD into the vault; keeper 5 + 90,
+        // insurance 90, owner 152 USD.
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 9_000e18, 95 * USD, 90 * USD, 161 * USD, 0, 0);
+        emit IMarginEngine.PositionLiquidated(
+            id,
+            alice,
+            keeper,
+            9_000e18,
+            95 * USD,
+            90 * USD,
+            152 * USD,
+            0,
+            0,
+            9 * USD
+        );
         _liquidate(id);
-        _assertPaid(before, alice, 95 * USD, int256(90 * USD), 161 * USD, -31 * 1e6);
+        _assertPaid(before, alice, 95 * USD, int256(90 * USD), 152 * USD, -22 * 1e6);
         _assertDeleted(id);
     }
 
@@ -180,18 +219,40 @@ contract LiquidateTest is UnitBase {
         uint256 id = _open(alice, true, 1e18, 340 * USD - 1);
         setPrice(ETH, 2_800e18);
         Balances memory before = _balances(alice);
-        // Equity 139.999999 USD < 140 USD. Keeper 5 + 28, insurance 28, owner 83.999999 USD.
+        // Equity 139.999999 USD < 140 USD. Closing fee 2.8, keeper 5 + 28, insurance 28, owner 81.199999 USD.
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_800e18, 33 * USD, 28 * USD, 83_999_999, 0, 0);
+        emit IMarginEngine.PositionLiquidated(
+            id,
+            alice,
+            keeper,
+            2_800e18,
+            33 * USD,
+            28 * USD,
+            81_199_999,
+            0,
+            0,
+            2_800_000
+        );
         _liquidate(id);
-        _assertPaid(before, alice, 33 * USD, int256(28 * USD), 83_999_999, 200 * 1e6);
+        _assertPaid(before, alice, 33 * USD, int256(28 * USD), 81_199_999, 202_800_000);
     }
 
     function test_liquidate_paysWhoeverCalls() public {
         uint256 id = _open(alice, true, 1e18, 310 * USD);
         setPrice(ETH, 2_750e18);
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, carol, 2_750e18, 32_500_000, 27_500_000, 5 * USD, 0, 0);
+        emit IMarginEngine.PositionLiquidated(
+            id,
+            alice,
+            carol,
+            2_750e18,
+            32_500_000,
+            27_500_000,
+            2_250_000,
+            0,
+            0,
+            2_750_000
+        );
         vm.prank(carol);
         engine.liquidate(id);
         assertEq(usd.balanceOf(carol), 32_500_000);
@@ -212,9 +273,20 @@ contract LiquidateTest is UnitBase {
         setPrice(ETH, 2_750e18);
         Balances memory before = _balances(alice);
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(id, alice, keeper, 2_750e18, 35_500_000, 27_500_000, 5 * USD, 0, 0);
+        emit IMarginEngine.PositionLiquidated(
+            id,
+            alice,
+            keeper,
+            2_750e18,
+            35_500_000,
+            27_500_000,
+            2_250_000,
+            0,
+            0,
+            2_750_000
+        );
         _liquidate(id);
-        _assertPaid(before, alice, 35_500_000, int256(27_500_000), 5 * USD, 250 * 1e6);
+        _assertPaid(before, alice, 35_500_000, int256(27_500_000), 2_250_000, 252_750_000);
         assertEq(vaultBalance(id), 0);
     }
 

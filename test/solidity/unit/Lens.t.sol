@@ -17,6 +17,7 @@ contract LensTest is UnitBase {
         uint256 ownerRefund;
         uint256 badDebt;
         uint256 insuranceCover;
+        uint256 closeFee;
         uint256 keeperDelta;
         int256 insuranceDelta;
         uint256 ownerDelta;
@@ -50,8 +51,15 @@ contract LensTest is UnitBase {
             assertEq(uint256(logs[i].topics[1]), id, "event id");
             assertEq(address(uint160(uint256(logs[i].topics[2]))), owner, "event owner");
             assertEq(address(uint160(uint256(logs[i].topics[3]))), keeper, "event keeper");
-            (paid.price, paid.keeperReward, paid.penalty, paid.ownerRefund, paid.badDebt, paid.insuranceCover) = abi
-                .decode(logs[i].data, (uint256, uint256, uint256, uint256, uint256, uint256));
+            (
+                paid.price,
+                paid.keeperReward,
+                paid.penalty,
+                paid.ownerRefund,
+                paid.badDebt,
+                paid.insuranceCover,
+                paid.closeFee
+            ) = abi.decode(logs[i].data, (uint256, uint256, uint256, uint256, uint256, uint256, uint256));
             ++found;
         }
         assertEq(found, 1, "one PositionLiquidated");
@@ -69,6 +77,7 @@ contract LensTest is UnitBase {
         assertEq(paid.penalty, preview.penalty, "event penalty");
         assertEq(paid.ownerRefund, preview.ownerRefund, "event ownerRefund");
         assertEq(paid.badDebt, preview.badDebt, "event badDebt");
+        assertEq(paid.closeFee, preview.closeFee, "event closeFee");
         assertEq(paid.keeperDelta, preview.keeperReward, "keeper paid");
         assertEq(paid.ownerDelta, preview.ownerRefund, "owner paid");
         assertEq(paid.insuranceDelta, int256(preview.penalty) - int256(paid.insuranceCover), "insurance paid");
@@ -204,9 +213,10 @@ contract LensTest is UnitBase {
         assertFalse(p.liquidatable);
         assertEq(p.equity, 600 * 1e6);
         assertEq(p.maintenanceMargin, 150 * USD);
+        assertEq(p.closeFee, 3 * USD); // 0.1 % × 3,000
         assertEq(p.keeperReward, 35 * USD); // 5 + 1 % × 3,000
         assertEq(p.penalty, 30 * USD);
-        assertEq(p.ownerRefund, 540 * USD);
+        assertEq(p.ownerRefund, 537 * USD);
         assertEq(p.badDebt, 0);
         assertEq(p.price, ETH_PRICE);
     }
@@ -220,7 +230,8 @@ contract LensTest is UnitBase {
         assertEq(p.maintenanceMargin, 137_500_000);
         assertEq(p.keeperReward, 32_500_000);
         assertEq(p.penalty, 27_500_000);
-        assertEq(p.ownerRefund, 4_965_753);
+        assertEq(p.closeFee, 2_750_000);
+        assertEq(p.ownerRefund, 2_215_753);
         assertEq(p.badDebt, 0);
     }
 
@@ -228,8 +239,10 @@ contract LensTest is UnitBase {
         uint256 id = _open(alice, false, 1e18, 310 * USD);
         setPrice(ETH, 3_250e18);
         LiquidationPreview memory p = _assertPreviewIsPaid(id, alice);
+        // Equity 60 USD: closing fee 3.25, keeper 5 + 32.5, the penalty capped at the 24.25 left.
+        assertEq(p.closeFee, 3_250_000);
         assertEq(p.keeperReward, 37_500_000);
-        assertEq(p.penalty, 27_500_000);
+        assertEq(p.penalty, 24_250_000);
         assertEq(p.ownerRefund, 0);
     }
 
@@ -252,7 +265,7 @@ contract LensTest is UnitBase {
         setPrice(ETH, 9_000e18);
         LiquidationPreview memory p = _assertPreviewIsPaid(id, alice);
         assertEq(p.equity, 341 * 1e6);
-        assertEq(p.ownerRefund, 161 * USD);
+        assertEq(p.ownerRefund, 152 * USD); // 341 − 9 closing fee − 90 keeper fee − 90 penalty
     }
 
     function test_previewLiquidation_equalsWhatLiquidatePays_withDonationAndFees() public {

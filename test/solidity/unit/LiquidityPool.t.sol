@@ -41,10 +41,10 @@ contract LiquidityPoolTest is UnitBase {
         // 1,000 USD × (1e18 + 1e6) / (999,703 USD + 1): more shares than at par.
         assertEq(deposit(bob, 1_000 * USD), 1_000_297_088_235_205);
         // Redeeming first does not dodge the traders' profit: the LP gets the pool's value net of it.
-        assertEq(_redeemAllOf(lp), 999_703 * USD);
+        assertEq(_valueOf(lp), 999_703 * USD);
     }
 
-    function _redeemAllOf(address who) internal view returns (uint256) {
+    function _valueOf(address who) internal view returns (uint256) {
         return pool.convertToAssets(pool.balanceOf(who));
     }
 
@@ -81,11 +81,28 @@ contract LiquidityPoolTest is UnitBase {
         assertEq(pool.netTraderPnl(), -400 * 1e6);
     }
 
-    function test_netTraderPnl_isUncappedAndFeeFree() public {
-        _openStandardLong(); // cap 5,400 USD
+    function test_netTraderPnl_capsASidesGainsAtItsProfitCapsAndIsFeeFree() public {
+        _openStandardLong(); // 600 USD of collateral, cap 5,400 USD
         _skip(1 days);
-        setPrice(ETH, 10_000e18);
-        assertEq(pool.netTraderPnl(), 7_000 * 1e6, "above the cap, owed fee ignored");
+        setPrice(ETH, 10_000e18); // up 7,000 USD
+        assertEq(pool.netTraderPnl(), 5_400 * 1e6, "gains above the cap counted, or owed fee deducted");
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD - 5_400 * USD);
+    }
+
+    function test_netTraderPnl_capsASidesLossesAtItsCollateral() public {
+        uint256 id = _openStandardLong(); // 600 USD of collateral
+        setPrice(ETH, 2_000e18); // down 1,000 USD: 400 USD more than can ever be collected
+        assertEq(pool.netTraderPnl(), -600 * 1e6, "losses beyond the collateral counted");
+        vm.prank(alice);
+        engine.addMargin(id, 100 * USD);
+        assertEq(pool.netTraderPnl(), -700 * 1e6, "added margin not counted");
+    }
+
+    function test_netTraderPnl_boundsEachSideOnItsOwn() public {
+        _openStandardLong(); // 600 USD of collateral, cap 5,400 USD
+        openPosition(bob, ETH, false, 1e18, 600 * USD); // the same, short
+        setPrice(ETH, 10_000e18); // longs +7,000 (capped at 5,400), shorts −7,000 (capped at −600)
+        assertEq(pool.netTraderPnl(), 4_800 * 1e6);
     }
 
     function test_totalAssets_revertsWhen_priceStaleWithOpenInterest() public {
