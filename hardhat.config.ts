@@ -12,6 +12,8 @@ import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
 import hardhatVerify from "@nomicfoundation/hardhat-verify";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import bulkheadSdkCodegen from "./sdk/codegen/hardhat-plugin.js";
+
 const require = createRequire(import.meta.url);
 
 /** Fuzz / invariant effort. `default` is fast enough for every run; `ci` is what CI runs; `deep` is run by `npm run test:deep`. */
@@ -66,6 +68,7 @@ export default defineConfig({
     hardhatIgnitionEthers,
     hardhatKeystore,
     hardhatVerify,
+    bulkheadSdkCodegen,
   ],
   solidity: {
     compilers: [compiler()],

@@ -6,6 +6,8 @@
  * lens's views and the engine's events to the unit, and decide liquidatable / not at the boundary price exactly as
  * `liquidate` does.
  */
+import { readFileSync } from "node:fs";
+
 import { expect } from "chai";
 import { MaxUint256 } from "ethers";
 
@@ -33,6 +35,7 @@ import {
   type Position,
   type PositionEvent,
 } from "../../../sdk/src/index.js";
+import * as positionMath from "../../../sdk/src/math/positionMath.js";
 import { MockV3Aggregator__factory } from "../../../typechain-types/index.js";
 import type { MockV3Aggregator } from "../../../typechain-types/index.js";
 import { deployBulkhead, GRACE_PERIOD, mined, type Bulkhead, type MarketConfig } from "../fixture.js";
@@ -89,6 +92,23 @@ function representable(price: bigint, decimals: bigint): bigint {
   const units = price / unit;
   return (units < 1n ? 1n : units) * unit;
 }
+
+describe("SDK maths mirrors PositionMath.sol", function () {
+  it("exports every function of the library under its name, with the same parameters", function () {
+    const source = readFileSync(new URL("../../../contracts/libraries/PositionMath.sol", import.meta.url), "utf8");
+    const functions = [...source.matchAll(/function\s+(\w+)\s*\(([^)]*)\)/g)].map(([, name, params]) => ({
+      name: name!,
+      arity: params!.trim() === "" ? 0 : params!.split(",").length,
+    }));
+    expect(functions.length, "functions found in PositionMath.sol").to.be.greaterThan(10);
+    const exported = positionMath as unknown as Record<string, unknown>;
+    for (const { name, arity } of functions) {
+      const fn = exported[name];
+      expect(fn, `${name} is exported by sdk/src/math/positionMath.ts`).to.be.a("function");
+      expect((fn as (...args: never[]) => unknown).length, `${name}'s parameters`).to.equal(arity);
+    }
+  });
+});
 
 describe("SDK maths ≡ contracts (differential, seeded)", function () {
   let s: Bulkhead;

@@ -54,6 +54,16 @@ export function toGlobalParams(raw: Record<keyof GlobalParams, Numeric>): Global
   };
 }
 
-export function toSideState(raw: { openInterest: Numeric; entryNotional: Numeric }): SideState {
-  return { openInterest: BigInt(raw.openInterest), entryNotional: BigInt(raw.entryNotional) };
+export function toSideState(raw: {
+  openInterest: Numeric;
+  entryNotional: Numeric;
+  collateral: Numeric;
+  maxProfit: Numeric;
+}): SideState {
+  return {
+    openInterest: BigInt(raw.openInterest),
+    entryNotional: BigInt(raw.entryNotional),
+    collateral: BigInt(raw.collateral),
+    maxProfit: BigInt(raw.maxProfit),
+  };
 }

@@ -150,7 +150,8 @@ export function health(equity_: bigint, maintenanceMargin: bigint): bigint {
 }
 
 /**
- * Splits a liquidated position's collateral. The keeper reserve is paid on top, from the vault.
+ * Splits a liquidated position's collateral: out of the equity left, the penalty first, then the keeper fee, then the
+ * owner's refund. The keeper reserve is paid on top, from the vault.
  * @param collateral Recorded collateral.
  * @param pnl_ Capped pnl (see `pnl`).
  * @param fees Owed borrow fee.
@@ -184,11 +185,12 @@ export function liquidationSplit(
   }
   if (settlement < 0n) split.toPool = -settlement;
   else split.fromPool = settlement;
+  // The penalty first, then the keeper fee, then the owner's refund.
   let left = equity_;
-  split.keeperFee = keeperFee < left ? keeperFee : left;
-  left -= split.keeperFee;
   split.penalty = penalty < left ? penalty : left;
-  split.ownerRefund = left - split.penalty;
+  left -= split.penalty;
+  split.keeperFee = keeperFee < left ? keeperFee : left;
+  split.ownerRefund = left - split.keeperFee;
   return split;
 }
 
@@ -229,17 +231,15 @@ export function liquidationPrice(
   mmr: bigint,
   scale: bigint,
 ): bigint {
-  const entryNotional = toInt256(notionalUp(size, entryPrice));
   const buffer = int(int(equityExPnl, "equityExPnl") * toInt256(scale), "buffer");
   if (isLong) {
-    // C + size·(p − e) = m·size·p  ⇒  p = (size·e − C) / (size·(1 − m)).
-    const numerator = int(entryNotional - buffer, "numerator");
-    const denominator = mulDiv(size, uint(WAD - mmr, "WAD - mmr"), WAD);
-    if (numerator <= 0n || denominator === 0n) return 0n;
-    return mulDiv(numerator, WAD, denominator, "ceil");
+    // C + size·(p − e) = m·size·p  ⇒  p = (size·e − C) / (size·(1 − m)); entry notional and quotient rounded up.
+    const numerator = int(toInt256(notionalUp(size, entryPrice)) - buffer, "numerator");
+    if (numerator <= 0n || size === 0n) return 0n;
+    return mulDiv(numerator, WAD * WAD, size * uint(WAD - mmr, "WAD - mmr"), "ceil");
   }
-  // C + size·(e − p) = m·size·p  ⇒  p = (size·e + C) / (size·(1 + m)).
-  const numeratorShort = int(entryNotional + buffer, "numerator");
-  if (numeratorShort <= 0n) return 0n;
-  return mulDiv(numeratorShort, WAD, mulDiv(size, uint(WAD + mmr, "WAD + mmr"), WAD, "ceil"));
+  // C + size·(e − p) = m·size·p  ⇒  p = (size·e + C) / (size·(1 + m)); entry notional and quotient rounded down.
+  const numeratorShort = int(toInt256(notionalDown(size, entryPrice)) + buffer, "numerator");
+  if (numeratorShort <= 0n || size === 0n) return 0n;
+  return mulDiv(numeratorShort, WAD * WAD, size * uint(WAD + mmr, "WAD + mmr"));
 }

@@ -24,6 +24,8 @@ export const POSITION_EVENT_NAMES = [
   "PositionLiquidated",
   "MarginAdded",
   "MarginRemoved",
+  "RefundDeferred",
+  "RefundClaimed",
 ] as const satisfies readonly EngineEvent["name"][];
 
 export type PositionEventName = (typeof POSITION_EVENT_NAMES)[number];

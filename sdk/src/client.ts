@@ -25,6 +25,7 @@ import {
 } from "./actions/getPositionEvents.js";
 import { getPositionSummary, type GetPositionSummaryReturnType } from "./actions/getPositionSummary.js";
 import { increasePosition, type IncreasePositionParameters } from "./actions/increasePosition.js";
+import { claimRefund, type ClaimRefundParameters } from "./actions/claimRefund.js";
 import { liquidate, type LiquidateParameters } from "./actions/liquidate.js";
 import { liquidateBatch, type LiquidateBatchParameters } from "./actions/liquidateBatch.js";
 import { openPosition, type OpenPositionParameters } from "./actions/openPosition.js";
@@ -73,6 +74,7 @@ export interface BulkheadClient {
   removeMargin(parameters: Bound<RemoveMarginParameters>): Promise<Hash>;
   liquidate(parameters: Bound<LiquidateParameters>): Promise<Hash>;
   liquidateBatch(parameters: Bound<LiquidateBatchParameters>): Promise<Hash>;
+  claimRefund(parameters: Bound<ClaimRefundParameters>): Promise<Hash>;
   depositLiquidity(parameters: Bound<DepositLiquidityParameters>): Promise<Hash>;
   withdrawLiquidity(parameters: Bound<WithdrawLiquidityParameters>): Promise<Hash>;
   signPermit(
@@ -137,6 +139,7 @@ export function createBulkheadClient({
     liquidate: (parameters) => write("liquidate", (client) => liquidate(client, { ...base, ...parameters })),
     liquidateBatch: (parameters) =>
       write("liquidateBatch", (client) => liquidateBatch(client, { ...base, ...parameters })),
+    claimRefund: (parameters) => write("claimRefund", (client) => claimRefund(client, { ...base, ...parameters })),
     depositLiquidity: (parameters) =>
       write("depositLiquidity", (client) => depositLiquidity(client, { ...base, ...parameters })),
     withdrawLiquidity: (parameters) =>

@@ -57,6 +57,10 @@ export interface SideState {
   openInterest: bigint;
   /** USD WAD. */
   entryNotional: bigint;
+  /** Sum of recorded collateral, asset units. */
+  collateral: bigint;
+  /** Sum of profit caps, asset units. */
+  maxProfit: bigint;
 }
 
 /**

@@ -39,6 +39,7 @@ export * from "./actions/getPosition.js";
 export * from "./actions/getPositionEvents.js";
 export * from "./actions/getPositionSummary.js";
 export * from "./actions/increasePosition.js";
+export * from "./actions/claimRefund.js";
 export * from "./actions/liquidate.js";
 export * from "./actions/liquidateBatch.js";
 export * from "./actions/openPosition.js";

@@ -29,9 +29,9 @@ const rootPackage = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
   devDependencies: Record<string, string>;
 };
 
-/** The README's examples, by the file name their marker gives. */
-export function readmeExamples(): Map<string, string> {
-  const readme = readFileSync(join(SDK, "README.md"), "utf8");
+/** A README's examples, by the file name their marker gives; the repository's README by default. */
+export function readmeExamples(readmePath = join(ROOT, "README.md")): Map<string, string> {
+  const readme = readFileSync(readmePath, "utf8");
   const examples = new Map<string, string>();
   for (const match of readme.matchAll(/<!-- consumer-test: ([\w.-]+) -->\s*```ts\n([\s\S]*?)```/g)) {
     examples.set(match[1]!, match[2]!);
@@ -115,6 +115,10 @@ describe("SDK consumer: packed, installed in a fresh strict TypeScript project, 
 
   it("has both README examples", function () {
     expect([...readmeExamples().keys()].sort()).to.deep.equal(["ethers-example.ts", "viem-example.ts"]);
+  });
+
+  it("ships the same examples in the SDK's own README (the package's page)", function () {
+    expect(readmeExamples(join(SDK, "README.md"))).to.deep.equal(readmeExamples());
   });
 
   it("compiles the README's viem and ethers examples as written and runs them against a deployed system", async function () {
