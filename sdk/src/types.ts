@@ -96,6 +96,8 @@ export interface LiquidationPreview {
   ownerRefund: bigint;
   badDebt: bigint;
   price: bigint;
+  /** Closing fee paid to the pool. */
+  closeFee: bigint;
 }
 
 /** The liquidity pool as of one block. */

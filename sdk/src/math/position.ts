@@ -20,7 +20,7 @@ import {
 export interface PositionValuationParameters {
   position: Position;
   market: Pick<MarketState, "price" | "borrowIndexLong" | "borrowIndexShort"> & {
-    params: Pick<MarketParams, "mmr" | "liqFeeRatio" | "liqPenaltyRatio">;
+    params: Pick<MarketParams, "mmr" | "liqFeeRatio" | "liqPenaltyRatio" | "closeFeeRatio">;
   };
   /** 10^(18 − asset decimals); see `scaleOf`. */
   scale: bigint;
@@ -64,6 +64,7 @@ export function getPositionValuation(parameters: PositionValuationParameters): P
       p.collateral,
       pnl_,
       fees,
+      ratioOfNotionalUp(p.size, m.price, m.params.closeFeeRatio, scale),
       ratioOfNotionalDown(p.size, m.price, m.params.liqFeeRatio, scale),
       ratioOfNotionalUp(p.size, m.price, m.params.liqPenaltyRatio, scale),
     ),
@@ -124,6 +125,7 @@ export function previewLiquidation(parameters: PreviewLiquidationParameters): Li
     ownerRefund: valuation.split.ownerRefund,
     badDebt: valuation.split.badDebt,
     price: m.price,
+    closeFee: valuation.split.closeFee,
   };
 }
 

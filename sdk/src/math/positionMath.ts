@@ -66,6 +66,7 @@ export function scaleOf(assetDecimals: number | bigint): bigint {
 
 /** What a liquidation pays, asset units. `toPool` comes out of the vault; `fromPool` is paid by the pool. */
 export interface LiquidationSplit {
+  closeFee: bigint;
   keeperFee: bigint;
   penalty: bigint;
   ownerRefund: bigint;
@@ -150,11 +151,13 @@ export function health(equity_: bigint, maintenanceMargin: bigint): bigint {
 }
 
 /**
- * Splits a liquidated position's collateral: out of the equity left, the penalty first, then the keeper fee, then the
- * owner's refund. The keeper reserve is paid on top, from the vault.
+ * Splits a liquidated position's collateral. A liquidation closes the position, so the closing fee is owed as on a
+ * close; out of the equity then come, each capped by what is left, the closing fee (to the pool), the keeper fee, the
+ * penalty (to the insurance fund), and the rest to the owner. The keeper reserve is paid on top, from the vault.
  * @param collateral Recorded collateral.
  * @param pnl_ Capped pnl (see `pnl`).
  * @param fees Owed borrow fee.
+ * @param closeFee closeFeeRatio × notional, rounded up.
  * @param keeperFee liqFeeRatio × notional, rounded down.
  * @param penalty liqPenaltyRatio × notional, rounded up.
  */
@@ -162,10 +165,12 @@ export function liquidationSplit(
   collateral: bigint,
   pnl_: bigint,
   fees: bigint,
+  closeFee: bigint,
   keeperFee: bigint,
   penalty: bigint,
 ): LiquidationSplit {
   const split: LiquidationSplit = {
+    closeFee: 0n,
     keeperFee: 0n,
     penalty: 0n,
     ownerRefund: 0n,
@@ -175,6 +180,7 @@ export function liquidationSplit(
   };
   const settlement = int(int(pnl_, "pnl") - toInt256(fees), "settlement");
   const equity_ = int(toInt256(collateral) + settlement, "equity");
+  uint(closeFee, "closeFee");
   uint(keeperFee, "keeperFee");
   uint(penalty, "penalty");
   if (equity_ < 0n) {
@@ -183,14 +189,17 @@ export function liquidationSplit(
     split.badDebt = -equity_;
     return split;
   }
-  if (settlement < 0n) split.toPool = -settlement;
-  else split.fromPool = settlement;
-  // The penalty first, then the keeper fee, then the owner's refund.
   let left = equity_;
-  split.penalty = penalty < left ? penalty : left;
-  left -= split.penalty;
+  split.closeFee = closeFee < left ? closeFee : left;
+  left -= split.closeFee;
   split.keeperFee = keeperFee < left ? keeperFee : left;
-  split.ownerRefund = left - split.keeperFee;
+  left -= split.keeperFee;
+  split.penalty = penalty < left ? penalty : left;
+  split.ownerRefund = left - split.penalty;
+  // The pool's side: the settlement, less the closing fee it keeps.
+  const poolFlow = settlement - split.closeFee;
+  if (poolFlow < 0n) split.toPool = -poolFlow;
+  else split.fromPool = poolFlow;
   return split;
 }
 

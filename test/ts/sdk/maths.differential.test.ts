@@ -338,6 +338,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
         ownerRefund: lensPreview.ownerRefund,
         badDebt: lensPreview.badDebt,
         price: lensPreview.price,
+        closeFee: lensPreview.closeFee,
       });
       expect(health(valuation.equity, valuation.maintenanceMargin), `${where}: health`).to.equal(lensHealth);
       expect(getPositionLiquidationPrice({ position, market, scale: SCALE }), `${where}: liquidationPrice`).to.equal(
@@ -656,6 +657,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
           ownerRefund: event.args.ownerRefund,
           badDebt: event.args.badDebt,
           price: event.args.price,
+          closeFee: event.args.closeFee,
         },
         `split of ${event.args.positionId}`,
       ).to.deep.equal({
@@ -664,6 +666,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
         ownerRefund: expected.ownerRefund,
         badDebt: expected.badDebt,
         price: expected.price,
+        closeFee: expected.closeFee,
       });
       seen.add(event.args.positionId);
       open.delete(event.args.positionId);
