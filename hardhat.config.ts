@@ -74,7 +74,7 @@ export default defineConfig({
     compilers: [compiler()],
     // Solidity tests compile in groups: solc's wasm build runs out of memory when every test file and the whole
     // system go into one job. Hardhat merges files that share a compiler config object, so each group gets its own.
-    overrides: testCompilerGroups("test/solidity", 2),
+    overrides: testCompilerGroups("test/solidity", 4),
     npmFilesToBuild: [
       "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol",
       "@openzeppelin/contracts/governance/TimelockController.sol",

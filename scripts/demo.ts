@@ -148,7 +148,8 @@ await runCommand(async () => {
         const reward = a.getValue("keeperReward") as bigint;
         keeperEarned += reward;
         const line =
-          `#${id} ${names.get(id)}: keeper ${usd(reward)}, insurance ${usd(a.getValue("penalty") as bigint)}, ` +
+          `#${id} ${names.get(id)}: closing fee ${usd(a.getValue("closeFee") as bigint)}, keeper ${usd(reward)}, ` +
+          `insurance ${usd(a.getValue("penalty") as bigint)}, ` +
           `owner ${usd(a.getValue("ownerRefund") as bigint)}, bad debt ${usd(a.getValue("badDebt") as bigint)}`;
         liquidations.push(line);
         console.log(`  ${line}`);

@@ -291,7 +291,18 @@ describe("MarginEngine: liquidation", function () {
     let liquidation = engine.connect(keeper).liquidate(first.id);
     await expect(liquidation)
       .to.emit(engine, "PositionLiquidated")
-      .withArgs(first.id, alice.address, keeper.address, 2_600n * WAD, KEEPER_RESERVE, 0n, 0n, e.badDebt, e.badDebt, 0n);
+      .withArgs(
+        first.id,
+        alice.address,
+        keeper.address,
+        2_600n * WAD,
+        KEEPER_RESERVE,
+        0n,
+        0n,
+        e.badDebt,
+        e.badDebt,
+        0n,
+      );
     await expect(liquidation).to.emit(insurance, "BadDebtCovered").withArgs(e.badDebt, e.badDebt);
     await expect(liquidation).to.changeTokenBalances(
       ethers,
@@ -359,7 +370,7 @@ describe("MarginEngine: liquidation", function () {
     await networkHelpers.time.setNextBlockTimestamp(backAt + GRACE_PERIOD);
     await expect(engine.connect(keeper).liquidateBatch([saved.id, lost.id]))
       .to.emit(engine, "PositionLiquidated")
-      .withArgs(lost.id, bob.address, keeper.address, 2_750n * WAD, anyValue, anyValue, anyValue, 0n, 0n);
+      .withArgs(lost.id, bob.address, keeper.address, 2_750n * WAD, anyValue, anyValue, anyValue, 0n, 0n, anyValue);
     expect((await engine.position(saved.id)).owner).to.equal(alice.address);
     expect((await engine.position(lost.id)).owner).to.equal(ethers.ZeroAddress);
   });

@@ -23,7 +23,10 @@ export type ClaimRefundErrorType = DecodedRevert | AccountRequiredError | WriteC
  * Claims a liquidation refund the owner could not receive when their position was liquidated (a `RefundDeferred`
  * event); it waits in the position's vault until then.
  */
-export async function claimRefund(client: WriteClient, parameters: ClaimRefundParameters): Promise<ClaimRefundReturnType> {
+export async function claimRefund(
+  client: WriteClient,
+  parameters: ClaimRefundParameters,
+): Promise<ClaimRefundReturnType> {
   return simulateAndWrite(client, {
     address: parameters.addresses.marginEngine,
     abi: marginEngineAbi,
