@@ -89,10 +89,20 @@ contract BulkheadLens is IBulkheadLens {
     function liquidatable(uint256[] calldata positionIds) external view returns (bool[] memory result) {
         result = new bool[](positionIds.length);
         MarketView[] memory markets = new MarketView[](ENGINE.marketCount());
+        // Per market: 0 not read yet, 1 priced, 2 no good price (as `liquidateBatch`, which skips it).
+        uint256[] memory status = new uint256[](markets.length);
         for (uint256 i; i < positionIds.length; ++i) {
             Position memory p = ENGINE.position(positionIds[i]);
             if (p.owner == address(0)) continue;
-            if (markets[p.marketId].price == 0) markets[p.marketId] = _marketView(p.marketId);
+            if (status[p.marketId] == 0) {
+                try ENGINE.indexPrice(p.marketId) returns (uint256) {
+                    markets[p.marketId] = _marketView(p.marketId);
+                    status[p.marketId] = 1;
+                } catch {
+                    status[p.marketId] = 2;
+                }
+            }
+            if (status[p.marketId] == 2) continue;
             MarketView memory m = markets[p.marketId];
             if (m.resumesAt > block.timestamp) continue;
             (int256 equity_, uint256 maintenance, ) = _valuation(p, m);

@@ -92,8 +92,9 @@ contract LiquidityPool is ILiquidityPool, ERC4626, EngineBound {
         if (received != assets) revert IMarginEngine.FeeOnTransferToken(assets, received);
     }
 
-    /// @dev A side's pnl (USD WAD) within what can change hands: its losses pay the pool at most its collateral, and
-    /// the pool owes its gains at most the sum of its profit caps.
+    /// @dev A side's pnl (USD WAD) within what can change hands in aggregate: its losses pay the pool at most its
+    /// collateral, and the pool owes its gains at most the sum of its profit caps. A bound per side, not per
+    /// position: one position's unrecoverable loss can still hide behind another's profit on the same side.
     function _bounded(int256 pnl, SideState memory side) internal view returns (int256) {
         int256 lowest = -(uint256(side.collateral) * SCALE).toInt256();
         int256 highest = (uint256(side.maxProfit) * SCALE).toInt256();

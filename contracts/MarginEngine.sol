@@ -13,6 +13,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IInsuranceFund} from "./interfaces/IInsuranceFund.sol";
 import {ILiquidityPool} from "./interfaces/ILiquidityPool.sol";
 import {IMarginEngine, Position, SideState} from "./interfaces/IMarginEngine.sol";
+import {IOracleErrors} from "./interfaces/IOracleErrors.sol";
 import {IPositionVault} from "./interfaces/IPositionVault.sol";
 import {GlobalParams, IRiskConfig, MarketParams} from "./interfaces/IRiskConfig.sol";
 import {ChainlinkOracle} from "./libraries/ChainlinkOracle.sol";
@@ -54,6 +55,11 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         uint256 updatedAt;
     }
 
+    /// @dev A market's status within one `liquidateBatch`.
+    uint256 internal constant MARKET_UNREAD = 0;
+    uint256 internal constant MARKET_OPEN = 1;
+    uint256 internal constant MARKET_SKIPPED = 2;
+
     mapping(uint256 marketId => MarketState) internal _marketState;
     mapping(uint256 marketId => mapping(bool isLong => SideState)) internal _sideState;
     mapping(uint256 positionId => Position) internal _positions;
@@ -61,8 +67,14 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     /// @dev A liquidation refund its owner could not receive, waiting in the position's vault.
     struct DeferredRefund {
         address owner;
-        uint96 amount;
+        uint256 amount;
     }
+
+    /// @notice Gas the owner's refund transfer may use in a liquidation. Plenty for an ERC-20 transfer (even behind a
+    /// proxy); a recipient hook that burns more only defers the refund, it cannot make the liquidation too dear.
+    uint256 public constant REFUND_GAS = 100_000;
+    /// @dev Gas the liquidation needs after a failed refund call: recording the refund and the event.
+    uint256 internal constant DEFERRAL_GAS = 60_000;
 
     mapping(uint256 positionId => DeferredRefund) internal _deferredRefunds;
 
@@ -269,18 +281,23 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginEngine
     function liquidateBatch(uint256[] calldata positionIds) external nonReentrant returns (uint256 liquidated) {
-        // A market's parameters, price and grace status are read once per batch.
+        // A market's parameters, price and grace status are read once per batch. A market with a bad price or in
+        // its grace period is skipped, not fatal: the keeper's other positions still go.
         Context[] memory contexts = new Context[](RISK_CONFIG.marketCount());
-        bool[] memory inGrace = new bool[](contexts.length);
+        uint256[] memory status = new uint256[](contexts.length);
         for (uint256 i; i < positionIds.length; ++i) {
             uint256 positionId = positionIds[i];
             Position memory p = _positions[positionId];
             if (p.owner == address(0)) continue;
-            if (contexts[p.marketId].price == 0) {
-                contexts[p.marketId] = _load(p.marketId);
-                inGrace[p.marketId] = _liquidationResumesAt(contexts[p.marketId]) > block.timestamp;
+            if (status[p.marketId] == MARKET_UNREAD) {
+                bool priced;
+                (priced, contexts[p.marketId]) = _tryLoad(p.marketId);
+                status[p.marketId] =
+                    priced && _liquidationResumesAt(contexts[p.marketId]) <= block.timestamp
+                        ? MARKET_OPEN
+                        : MARKET_SKIPPED;
             }
-            if (inGrace[p.marketId]) continue;
+            if (status[p.marketId] == MARKET_SKIPPED) continue;
             if (_liquidate(positionId, p, contexts[p.marketId])) ++liquidated;
         }
     }
@@ -521,8 +538,13 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         if (split.ownerRefund != 0) {
             // Last, and allowed to fail: an owner who cannot receive (a blocklisted address, a refusing hook) must not
             // shield their position, or a keeper's whole batch, from liquidation. The refund then waits in the vault.
-            try IPositionVault(vault).pay(p.owner, split.ownerRefund) {} catch {
-                _deferredRefunds[positionId] = DeferredRefund(p.owner, uint96(split.ownerRefund));
+            // The call gets a fixed gas budget, and the keeper must supply it in full, so a keeper cannot starve the
+            // transfer to force a deferral and a hook cannot burn the keeper's gas. Storage is written after the
+            // call, which is safe: every entry point is nonReentrant.
+            uint256 needed = (REFUND_GAS * 64) / 63 + DEFERRAL_GAS;
+            if (gasleft() < needed) revert InsufficientGas(gasleft(), needed);
+            try IPositionVault(vault).pay{gas: REFUND_GAS}(p.owner, split.ownerRefund) {} catch {
+                _deferredRefunds[positionId] = DeferredRefund(p.owner, split.ownerRefund);
                 emit RefundDeferred(positionId, p.owner, split.ownerRefund);
             }
         }
@@ -560,15 +582,38 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     /// @dev `_context`, with the accrued borrow indices stored.
     function _load(uint256 marketId) internal returns (Context memory c) {
         c = _context(marketId);
+        _store(marketId, c);
+    }
+
+    /// @dev `_tryContext`, with the accrued borrow indices stored.
+    function _tryLoad(uint256 marketId) internal returns (bool priced, Context memory c) {
+        (priced, c) = _tryContext(marketId);
+        _store(marketId, c);
+    }
+
+    function _store(uint256 marketId, Context memory c) internal {
         if (_marketState[marketId].lastAccrual != block.timestamp) _marketState[marketId] = c.state;
     }
 
-    /// @dev Loads the market's configuration, accrues its borrow indices to now and reads a good price.
+    /// @dev Loads the market's configuration, accrues its borrow indices to now and reads a good price; reverts with
+    /// the oracle's error on a bad one.
     function _context(uint256 marketId) internal view returns (Context memory c) {
+        bool priced;
+        (priced, c) = _tryContext(marketId);
+        if (!priced) {
+            // Read again for the oracle's own revert reason; only on the failure path.
+            ChainlinkOracle.read(c.market.feed, c.market.heartbeat, c.market.feedDecimals);
+            revert IOracleErrors.NoPrice(address(c.market.feed));
+        }
+    }
+
+    /// @dev `_context` that reports a bad price (`priced` false) instead of reverting. Reverts while the sequencer
+    /// is down.
+    function _tryContext(uint256 marketId) internal view returns (bool priced, Context memory c) {
         (c.market, c.global, c.sequencer, c.paused) = RISK_CONFIG.tradingConfig(marketId);
         c.state = _accrued(_marketState[marketId], c.market);
         ChainlinkOracle.sequencerUpSince(c.sequencer);
-        (c.price, c.roundId, c.updatedAt) = ChainlinkOracle.read(
+        (priced, c.price, c.roundId, c.updatedAt) = ChainlinkOracle.tryRead(
             c.market.feed,
             c.market.heartbeat,
             c.market.feedDecimals

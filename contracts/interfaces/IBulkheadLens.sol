@@ -45,7 +45,8 @@ interface IBulkheadLens {
     /// @notice What liquidating the position in this block would pay each party.
     function previewLiquidation(uint256 positionId) external view returns (LiquidationPreview memory);
 
-    /// @notice For each id, whether `liquidate` would succeed in this block (false for ids that are not open and in
-    /// markets inside a post-outage grace period).
+    /// @notice For each id, whether `liquidate` would succeed in this block: false for ids that are not open, and in
+    /// markets without a good price (stale or non-positive, or the L2 sequencer down) or inside a post-outage grace
+    /// period.
     function liquidatable(uint256[] calldata positionIds) external view returns (bool[] memory);
 }

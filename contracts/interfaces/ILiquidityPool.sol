@@ -14,8 +14,9 @@ interface ILiquidityPool is IERC4626, IEngineBound {
     function pay(address to, uint256 amount) external;
 
     /// @notice Net unrealised pnl of all traders at oracle prices, asset units (positive: traders are up). Fee-free;
-    /// O(markets) from the engine's per-side aggregates. Each side's pnl is bounded by what can change hands: losses
-    /// by the side's collateral, gains by the sum of its profit caps. Reverts on a bad price.
+    /// O(markets) from the engine's per-side aggregates. Each side's pnl is bounded by what can change hands in
+    /// aggregate: losses by the side's collateral, gains by the sum of its profit caps (a bound per side, not per
+    /// position). Reverts on a bad price.
     function netTraderPnl() external view returns (int256);
 
     /// @notice The pool's token balance not reserved for open positions' maximum profit.

@@ -86,6 +86,8 @@ interface IMarginEngine is IOracleErrors {
     error UnsupportedDecimals(uint8 decimals);
     /// @notice No liquidation refund waits to be claimed for this position.
     error NoDeferredRefund(uint256 positionId);
+    /// @notice A liquidation was sent with too little gas left to give the owner's refund transfer its fixed budget.
+    error InsufficientGas(uint256 left, uint256 needed);
 
     // ---------------------------------------------------------------- events
 
@@ -140,7 +142,7 @@ interface IMarginEngine is IOracleErrors {
     event MarginRemoved(uint256 indexed positionId, uint256 amount, uint256 newCollateral);
     /// @param keeperReward Keeper reserve plus liquidation fee paid to the liquidator.
     /// @param penalty Paid to the insurance fund.
-    /// @param ownerRefund Paid to the owner.
+    /// @param ownerRefund Paid to the owner, or, if the owner cannot receive it, deferred (see {RefundDeferred}).
     /// @param badDebt Deficit beyond the collateral.
     /// @param insuranceCover The part of badDebt the insurance fund paid to the pool; the pool absorbed the rest.
     /// @param closeFee Closing fee paid to the pool: a liquidation closes the position, and owes what a close would.
@@ -159,6 +161,7 @@ interface IMarginEngine is IOracleErrors {
     /// @notice A liquidated position's owner could not receive their refund (a blocklisted address or a refusing
     /// hook); it stays in the position's vault until the owner calls {claimRefund}.
     event RefundDeferred(uint256 indexed positionId, address indexed owner, uint256 amount);
+    /// @notice A deferred refund was paid to `to`, an address of the owner's choosing (one that can receive).
     event RefundClaimed(uint256 indexed positionId, address indexed owner, address to, uint256 amount);
 
     // ---------------------------------------------------------------- trading
@@ -216,7 +219,8 @@ interface IMarginEngine is IOracleErrors {
     function liquidate(uint256 positionId) external;
 
     /// @notice Liquidates every listed position that is liquidatable and skips the others (closed, healthy or
-    /// unknown ids) without reverting.
+    /// unknown ids, and positions of a market whose price is stale or non-positive or that is in its post-outage
+    /// grace period) without reverting. Reverts only while the L2 sequencer is down.
     /// @return liquidated How many positions were liquidated.
     function liquidateBatch(uint256[] calldata positionIds) external returns (uint256 liquidated);
 

@@ -9,6 +9,6 @@ interface IOracleErrors {
     error NonPositivePrice(address feed, int256 answer);
     /// @notice The L2 sequencer-uptime feed reports the sequencer down.
     error SequencerDown(address sequencerFeed);
-    /// @notice The feed has more than 36 decimals.
-    error UnsupportedFeedDecimals(address feed, uint8 decimals);
+    /// @notice The feed gave no usable price.
+    error NoPrice(address feed);
 }

@@ -31,6 +31,21 @@ library ChainlinkOracle {
         price = normalize(uint256(answer), decimals);
     }
 
+    /// @notice `read` that reports a bad price instead of reverting: `ok` is false for a non-positive or stale answer
+    /// and for a feed that reverts.
+    function tryRead(
+        AggregatorV3Interface feed,
+        uint256 heartbeat,
+        uint8 decimals
+    ) internal view returns (bool ok, uint256 price, uint80 roundId, uint256 updatedAt) {
+        try feed.latestRoundData() returns (uint80 id, int256 answer, uint256, uint256 at, uint80) {
+            if (answer <= 0 || at + heartbeat < block.timestamp) return (false, 0, id, at);
+            return (true, normalize(uint256(answer), decimals), id, at);
+        } catch {
+            return (false, 0, 0, 0);
+        }
+    }
+
     /// @notice Reverts while the sequencer is down; returns when it last came up (zero without a feed).
     function sequencerUpSince(AggregatorV3Interface sequencerFeed) internal view returns (uint256) {
         if (address(sequencerFeed) == address(0)) return 0;

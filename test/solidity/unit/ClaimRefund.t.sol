@@ -88,6 +88,22 @@ contract ClaimRefundTest is UnitBase {
         _assertRefundWaiting(0);
     }
 
+    /// @dev A keeper cannot starve the refund transfer of gas to force a deferral: without the refund's full budget
+    /// left, the liquidation reverts and changes nothing.
+    function test_liquidate_revertsWhen_tooLittleGasIsLeftForTheRefund() public {
+        Snapshot memory before = _snapshot(id);
+        vm.prank(keeper);
+        (bool ok, bytes memory err) = address(engine).call{gas: 200_000}(abi.encodeCall(IMarginEngine.liquidate, (id)));
+        assertFalse(ok, "liquidated without the refund's gas");
+        assertEq(bytes4(err), IMarginEngine.InsufficientGas.selector, "error");
+        _assertUnchanged(before, id);
+
+        vm.prank(keeper);
+        engine.liquidate{gas: 500_000}(id);
+        assertEq(engine.position(id).owner, address(0), "not liquidated with enough gas");
+        _assertRefundWaiting(0);
+    }
+
     // ------------------------------------------------------------ claim
 
     function test_claimRefund_paysTheAddressTheOwnerChooses() public {

@@ -138,18 +138,42 @@ contract LiquidateBatchTest is UnitBase {
         _assertDeleted(weakEthLong);
     }
 
-    function test_liquidateBatch_revertsWhen_aListedPositionsPriceIsStale() public {
-        // Only BTC keeps reporting: the stale ETH price makes the whole batch revert, BTC included.
-        uint256 ethUpdatedAt = block.timestamp;
-        vm.warp(block.timestamp + HEARTBEAT + 1);
+    function test_liquidateBatch_skipsAMarketWhosePriceIsStale() public {
+        // Only BTC keeps reporting (within its heartbeat, so no outage): the stale ETH market is skipped, the BTC
+        // short liquidated.
+        setPrice(ETH, 2_750e18);
+        vm.warp(block.timestamp + HEARTBEAT / 2);
+        setPrice(BTC, 61_000e18);
+        vm.warp(block.timestamp + HEARTBEAT / 2 + 1);
         setPrice(BTC, 65_000e18);
-        Snapshot memory before = _snapshot(weakBtcShort);
+        Position memory ethBefore = engine.position(weakEthLong);
+        assertEq(lens.liquidatable(_ids(weakBtcShort, weakEthLong))[1], false, "lens: stale market liquidatable");
+        assertEq(_batch(_ids(weakBtcShort, weakEthLong)), 1, "liquidated");
+        _assertDeleted(weakBtcShort);
+        _assertPosition(engine.position(weakEthLong), ethBefore);
+        assertEq(vaultBalance(weakEthLong), 315 * USD, "eth vault");
+        // A single liquidation still names the problem.
         vm.expectRevert(
-            abi.encodeWithSelector(IOracleErrors.StalePrice.selector, address(ethFeed), ethUpdatedAt, HEARTBEAT)
+            abi.encodeWithSelector(
+                IOracleErrors.StalePrice.selector,
+                address(ethFeed),
+                block.timestamp - HEARTBEAT - 1,
+                HEARTBEAT
+            )
         );
         vm.prank(keeper);
-        engine.liquidateBatch(_ids(weakBtcShort, weakEthLong));
-        _assertUnchanged(before, weakBtcShort);
+        engine.liquidate(weakEthLong);
+    }
+
+    function test_liquidateBatch_skipsAMarketWithANonPositivePrice() public {
+        setPrice(BTC, 65_000e18);
+        ethFeed.updateAnswer(0);
+        Position memory ethBefore = engine.position(weakEthLong);
+        assertFalse(lens.liquidatable(_ids(weakEthLong))[0], "lens: liquidatable without a price");
+        assertEq(_batch(_ids(weakEthLong, weakBtcShort)), 1, "liquidated");
+        _assertDeleted(weakBtcShort);
+        _assertPosition(engine.position(weakEthLong), ethBefore);
+        assertEq(vaultBalance(weakEthLong), 315 * USD, "eth vault");
     }
 
     function test_liquidateBatch_worksWhilePaused() public {
