@@ -8,4 +8,9 @@ const dir = process.env.BULKHEAD_TEST_NODE_DIR ?? "/tmp/bulkhead-test-node";
 
 export default {
   paths: { artifacts: `${dir}/artifacts`, cache: `${dir}/cache` },
+  networks: {
+    // `npm run coverage` deploys instrumented contracts, larger than the 24 KB a real chain accepts; only then may
+    // the node take them. Every other run keeps the limit, as on a real chain.
+    node: { type: "edr-simulated", allowUnlimitedContractSize: process.env.BULKHEAD_COVERAGE === "1" },
+  },
 };

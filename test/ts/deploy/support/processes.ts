@@ -75,7 +75,11 @@ export async function startNode(chainId: number, workDir: string): Promise<TestN
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: childEnv({ BULKHEAD_TEST_NODE_DIR: workDir }),
+    // Under `npm run coverage` the node must accept the instrumented, oversized contracts (see hardhat-node.config).
+    env: childEnv({
+      BULKHEAD_TEST_NODE_DIR: workDir,
+      ...(process.env.BULKHEAD_COVERAGE === "1" ? { BULKHEAD_COVERAGE: "1" } : {}),
+    }),
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
