@@ -1,6 +1,4 @@
-import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import path from "node:path";
 
 import hardhatEthers from "@nomicfoundation/hardhat-ethers";
 import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matchers";
@@ -12,6 +10,7 @@ import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
 import hardhatVerify from "@nomicfoundation/hardhat-verify";
 import { configVariable, defineConfig } from "hardhat/config";
 
+import bulkheadBuild from "./hardhat/build-plugin.js";
 import bulkheadSdkCodegen from "./sdk/codegen/hardhat-plugin.js";
 
 const require = createRequire(import.meta.url);
@@ -43,21 +42,6 @@ function compiler() {
   };
 }
 
-/** Maps every `*.t.sol` under `dir` to a compiler config object shared by groups of `size` files. */
-function testCompilerGroups(dir: string, size: number): Record<string, ReturnType<typeof compiler>> {
-  const files = readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter((file) => file.endsWith(".t.sol"))
-    .map((file) => path.posix.join(dir, file.split(path.sep).join("/")))
-    .sort();
-  const overrides: Record<string, ReturnType<typeof compiler>> = {};
-  let group = compiler();
-  files.forEach((file, i) => {
-    if (i % size === 0) group = compiler();
-    overrides[file] = group;
-  });
-  return overrides;
-}
-
 export default defineConfig({
   plugins: [
     hardhatEthers,
@@ -69,12 +53,14 @@ export default defineConfig({
     hardhatKeystore,
     hardhatVerify,
     bulkheadSdkCodegen,
+    bulkheadBuild,
   ],
   solidity: {
+    // Contracts and tests build separately: scripts (`hardhat run`) and `hardhat test mocha` build the contracts only.
+    // Solidity tests deploy the system from its artifacts (test/solidity/utils/Artifacts.sol) and import interfaces
+    // only, so they compile in one job that never rebuilds the contracts, and test the bytecode that is deployed.
+    splitTestsCompilation: true,
     compilers: [compiler()],
-    // Solidity tests compile in groups: solc's wasm build runs out of memory when every test file and the whole
-    // system go into one job. Hardhat merges files that share a compiler config object, so each group gets its own.
-    overrides: testCompilerGroups("test/solidity", 4),
     npmFilesToBuild: [
       "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol",
       "@openzeppelin/contracts/governance/TimelockController.sol",

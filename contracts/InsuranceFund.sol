@@ -12,6 +12,7 @@ import {IInsuranceFund} from "./interfaces/IInsuranceFund.sol";
 contract InsuranceFund is IInsuranceFund, EngineBound {
     using SafeERC20 for IERC20;
 
+    /// @inheritdoc IInsuranceFund
     IERC20 public immutable ASSET;
 
     constructor(IERC20 asset) {

@@ -26,12 +26,15 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
 
+    /// @inheritdoc IMarginEngine
     IERC20 public immutable ASSET;
+    /// @inheritdoc IMarginEngine
     ILiquidityPool public immutable POOL;
+    /// @inheritdoc IMarginEngine
     IInsuranceFund public immutable INSURANCE_FUND;
     /// @inheritdoc IMarginEngine
     IRiskConfig public immutable RISK_CONFIG;
-    /// @notice Implementation behind every position vault clone.
+    /// @inheritdoc IMarginEngine
     address public immutable VAULT_IMPLEMENTATION;
     /// @dev 10^(18 − asset decimals): USD WAD per asset unit.
     uint256 internal immutable SCALE;
@@ -70,7 +73,8 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         uint256 amount;
     }
 
-    /// @notice Gas the owner's refund transfer may use in a liquidation. Plenty for an ERC-20 transfer (even behind a
+    /// @inheritdoc IMarginEngine
+    /// @dev Plenty for an ERC-20 transfer (even behind a
     /// proxy); a recipient hook that burns more only defers the refund, it cannot make the liquidation too dear.
     uint256 public constant REFUND_GAS = 100_000;
     /// @dev Gas the liquidation needs after a failed refund call: recording the refund and the event.

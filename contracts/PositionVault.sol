@@ -12,7 +12,9 @@ import {IPositionVault} from "./interfaces/IPositionVault.sol";
 contract PositionVault is IPositionVault {
     using SafeERC20 for IERC20;
 
+    /// @inheritdoc IPositionVault
     address public immutable ENGINE;
+    /// @inheritdoc IPositionVault
     IERC20 public immutable ASSET;
 
     constructor(IERC20 asset) {

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+import {IInsuranceFund} from "./IInsuranceFund.sol";
+import {ILiquidityPool} from "./ILiquidityPool.sol";
 import {IOracleErrors} from "./IOracleErrors.sol";
 import {IRiskConfig} from "./IRiskConfig.sol";
 
@@ -258,6 +262,21 @@ interface IMarginEngine is IOracleErrors {
     /// @notice Accrues a market's borrow indices to now. Anyone may call; the risk configuration does before a rate
     /// changes, so past time is charged at the old rate.
     function accrue(uint256 marketId) external;
+
+    /// @notice The settlement token.
+    function ASSET() external view returns (IERC20);
+
+    /// @notice The liquidity pool: counterparty of every trade.
+    function POOL() external view returns (ILiquidityPool);
+
+    /// @notice The insurance fund: receives liquidation penalties, covers bad debt first.
+    function INSURANCE_FUND() external view returns (IInsuranceFund);
+
+    /// @notice The implementation behind every position vault clone.
+    function VAULT_IMPLEMENTATION() external view returns (address);
+
+    /// @notice Gas the owner's refund transfer may use in a liquidation (see {liquidate}).
+    function REFUND_GAS() external view returns (uint256);
 
     /// @notice The risk configuration this engine reads its parameters, pause flag and sequencer feed from.
     function RISK_CONFIG() external view returns (IRiskConfig);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {IMockFeed} from "../utils/Artifacts.sol";
 
 import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
@@ -18,7 +18,7 @@ contract OracleAttackTest is AttackBase {
     uint256 internal aliceId;
     /// @dev Liquidatable at 2,800: long 1 ETH, 310 USD.
     uint256 internal bobId;
-    MockV3Aggregator internal sequencer;
+    IMockFeed internal sequencer;
     uint256 internal t0;
 
     function setUp() public override {
@@ -177,7 +177,7 @@ contract OracleAttackTest is AttackBase {
 
     /// @dev A sequencer-uptime feed that has reported "up" for a day.
     function _installSequencer() internal {
-        sequencer = new MockV3Aggregator(0, 0);
+        sequencer = deployFeed(0, 0);
         sequencer.updateRoundData(1, 0, block.timestamp, block.timestamp - 1 days);
         vm.prank(governance);
         config.setSequencerFeed(sequencer);

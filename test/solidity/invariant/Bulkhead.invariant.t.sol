@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {IMockFeed} from "../utils/Artifacts.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {CommonBase} from "forge-std/Base.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 
-import {BulkheadLens} from "../../../contracts/BulkheadLens.sol";
-import {InsuranceFund} from "../../../contracts/InsuranceFund.sol";
+import {IBulkheadLens} from "../../../contracts/interfaces/IBulkheadLens.sol";
+import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
 import {LiquidationPreview} from "../../../contracts/interfaces/IBulkheadLens.sol";
 import {IMarginEngine, Position, SideState} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {GlobalParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
-import {LiquidityPool} from "../../../contracts/LiquidityPool.sol";
-import {MarginEngine} from "../../../contracts/MarginEngine.sol";
-import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
-import {RiskConfig} from "../../../contracts/RiskConfig.sol";
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
+import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {ITestStablecoin} from "../utils/Artifacts.sol";
+import {IRiskConfig} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 
 // The handler lives in this file: the test runner can target only contracts whose artifacts it was given, and running
@@ -24,14 +24,14 @@ import {BaseTest} from "../utils/BaseTest.sol";
 
 /// @notice The deployed system a handler drives.
 struct System {
-    TestStablecoin usd;
-    MarginEngine engine;
-    LiquidityPool pool;
-    InsuranceFund insurance;
-    BulkheadLens lens;
-    RiskConfig config;
-    MockV3Aggregator ethFeed;
-    MockV3Aggregator btcFeed;
+    ITestStablecoin usd;
+    IMarginEngine engine;
+    ILiquidityPool pool;
+    IInsuranceFund insurance;
+    IBulkheadLens lens;
+    IRiskConfig config;
+    IMockFeed ethFeed;
+    IMockFeed btcFeed;
     address guardian;
 }
 
@@ -1246,14 +1246,14 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     function _warp(uint256 dt) internal {
         vm.warp(block.timestamp + dt);
         for (uint256 m; m < 2; ++m) {
-            MockV3Aggregator feed = m == 0 ? s.ethFeed : s.btcFeed;
+            IMockFeed feed = m == 0 ? s.ethFeed : s.btcFeed;
             if (block.timestamp - feed.latestTimestamp() > REFRESH_AFTER) _pushRound(m);
         }
     }
 
     /// @dev A new round at the current time with the latest answer.
     function _pushRound(uint256 marketId) internal {
-        MockV3Aggregator feed = marketId == 0 ? s.ethFeed : s.btcFeed;
+        IMockFeed feed = marketId == 0 ? s.ethFeed : s.btcFeed;
         feed.updateAnswer(feed.latestAnswer());
     }
 

@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IEngineBound} from "../../../contracts/interfaces/IEngineBound.sol";
 import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
-import {InsuranceFund} from "../../../contracts/InsuranceFund.sol";
+import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
 import {UnitBase} from "./UnitBase.sol";
 
 contract InsuranceFundTest is UnitBase {
@@ -71,7 +71,7 @@ contract InsuranceFundTest is UnitBase {
     }
 
     function test_bindEngine_onceByTheDeployerOnly() public {
-        InsuranceFund fresh = new InsuranceFund(usd);
+        IInsuranceFund fresh = deployInsuranceFund(address(usd));
         vm.expectRevert(abi.encodeWithSelector(IEngineBound.OnlyEngine.selector, address(engine)));
         vm.prank(address(engine));
         fresh.cover(alice, 0); // unbound: nobody is the engine yet

@@ -6,7 +6,7 @@ import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.so
 import {IEngineBound} from "../../../contracts/interfaces/IEngineBound.sol";
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
-import {LiquidityPool} from "../../../contracts/LiquidityPool.sol";
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {UnitBase} from "./UnitBase.sol";
 
 contract LiquidityPoolTest is UnitBase {
@@ -195,7 +195,7 @@ contract LiquidityPoolTest is UnitBase {
     }
 
     function test_bindEngine_onceByTheDeployerOnly() public {
-        LiquidityPool fresh = new LiquidityPool(usd, "x", "x");
+        ILiquidityPool fresh = deployPool(address(usd), "x", "x");
         assertEq(fresh.netTraderPnl(), 0);
         assertEq(fresh.freeLiquidity(), 0);
         assertEq(fresh.totalAssets(), 0);

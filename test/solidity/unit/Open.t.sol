@@ -9,7 +9,7 @@ import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine, Position} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
 import {GlobalParams, IRiskConfig, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
-import {MarginEngine} from "../../../contracts/MarginEngine.sol";
+import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {UnitBase} from "./UnitBase.sol";
 
 /// @dev A token whose decimals the engine must refuse.
@@ -521,11 +521,6 @@ contract OpenTest is UnitBase {
     function test_constructor_revertsWhen_assetHasMoreThan18Decimals() public {
         Decimals19Token token = new Decimals19Token();
         vm.expectRevert(abi.encodeWithSelector(IMarginEngine.UnsupportedDecimals.selector, uint8(19)));
-        new MarginEngine(
-            IERC20(address(token)),
-            ILiquidityPool(address(pool)),
-            IInsuranceFund(address(insurance)),
-            config
-        );
+        deployEngine(address(token), address(pool), address(insurance), address(config));
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {IMockFeed} from "../utils/Artifacts.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
@@ -13,10 +13,10 @@ import {UnitBase} from "./UnitBase.sol";
 /// @dev The Chainlink adapter as the engine uses it: normalisation, staleness, non-positive answers, the L2 sequencer
 /// and the grace period after an outage.
 contract OracleTest is UnitBase {
-    MockV3Aggregator internal sequencer;
+    IMockFeed internal sequencer;
 
-    function _listFeed(uint8 decimals, int256 answer) internal returns (uint256 marketId, MockV3Aggregator feed) {
-        feed = new MockV3Aggregator(decimals, answer);
+    function _listFeed(uint8 decimals, int256 answer) internal returns (uint256 marketId, IMockFeed feed) {
+        feed = deployFeed(decimals, answer);
         MarketParams memory m = defaultMarketParams(address(feed));
         m.feedDecimals = decimals;
         vm.prank(governance);
@@ -24,7 +24,7 @@ contract OracleTest is UnitBase {
     }
 
     function _useSequencer(int256 status) internal {
-        sequencer = new MockV3Aggregator(0, status);
+        sequencer = deployFeed(0, status);
         vm.prank(governance);
         config.setSequencerFeed(AggregatorV3Interface(address(sequencer)));
     }
@@ -99,7 +99,7 @@ contract OracleTest is UnitBase {
     }
 
     function test_listMarket_revertsWhen_feedHasMoreThan36Decimals() public {
-        MockV3Aggregator feed = new MockV3Aggregator(37, 3_000e36);
+        IMockFeed feed = deployFeed(37, 3_000e36);
         MarketParams memory m = defaultMarketParams(address(feed));
         m.feedDecimals = 37;
         vm.expectRevert(
@@ -111,7 +111,7 @@ contract OracleTest is UnitBase {
     }
 
     function test_listMarket_revertsWhen_declaredDecimalsDifferFromTheFeeds() public {
-        MockV3Aggregator feed = new MockV3Aggregator(18, 3_000e18);
+        IMockFeed feed = deployFeed(18, 3_000e18);
         MarketParams memory m = defaultMarketParams(address(feed)); // declares 8
         vm.expectRevert(
             abi.encodeWithSelector(IRiskConfig.ParameterOutOfBounds.selector, bytes32("feedDecimals"), 8, 18, 18)
@@ -433,7 +433,7 @@ contract OracleTest is UnitBase {
         uint256 id = _weakLong();
         vm.warp(block.timestamp + 2 hours);
         setPrice(ETH, 2_750e18);
-        vm.mockCallRevert(address(ethFeed), abi.encodeWithSelector(MockV3Aggregator.getRoundData.selector), "");
+        vm.mockCallRevert(address(ethFeed), abi.encodeWithSelector(AggregatorV3Interface.getRoundData.selector), "");
         _liquidate(id);
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
+import {IMockFeed} from "../utils/Artifacts.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IAccessManaged} from "@openzeppelin/contracts/access/manager/IAccessManaged.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
@@ -9,7 +9,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IEngineBound} from "../../../contracts/interfaces/IEngineBound.sol";
 import {GlobalParams, IRiskConfig, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
-import {RiskConfig} from "../../../contracts/RiskConfig.sol";
+import {IRiskConfig} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {UnitBase} from "./UnitBase.sol";
 
 contract Decimals19 {
@@ -101,9 +101,9 @@ contract RiskConfigTest is UnitBase {
 
     function test_setMarketParams_feedMustBeAContract() public {
         MarketParams memory p = _market();
-        p.feed = MockV3Aggregator(address(0xdead));
+        p.feed = IMockFeed(address(0xdead));
         _assertMarketRejected(p, "feed", 0xdead, 1, type(uint160).max);
-        p.feed = MockV3Aggregator(address(0));
+        p.feed = IMockFeed(address(0));
         _assertMarketRejected(p, "feed", 0, 1, type(uint160).max);
     }
 
@@ -275,7 +275,7 @@ contract RiskConfigTest is UnitBase {
     }
 
     function test_setMarketParams_worksBeforeTheEngineIsBound() public {
-        RiskConfig fresh = new RiskConfig(address(manager), IERC20Metadata(address(usd)), defaultGlobalParams());
+        IRiskConfig fresh = deployRiskConfig(address(manager), address(usd), defaultGlobalParams());
         fresh.listMarket(_market()); // the admin may call every function no role was given on this target
         MarketParams memory p = _market();
         p.borrowRateLong = 0;
@@ -352,7 +352,7 @@ contract RiskConfigTest is UnitBase {
                 10e18
             )
         );
-        new RiskConfig(address(manager), IERC20Metadata(address(usd)), g);
+        deployRiskConfig(address(manager), address(usd), g);
     }
 
     function test_constructor_revertsWhen_assetHasMoreThan18Decimals() public {
@@ -360,13 +360,13 @@ contract RiskConfigTest is UnitBase {
         vm.expectRevert(
             abi.encodeWithSelector(IRiskConfig.ParameterOutOfBounds.selector, bytes32("assetDecimals"), 19, 0, 18)
         );
-        new RiskConfig(address(manager), IERC20Metadata(address(token)), defaultGlobalParams());
+        deployRiskConfig(address(manager), address(token), defaultGlobalParams());
     }
 
     // ------------------------------------------------------------ sequencer feed
 
     function test_setSequencerFeed_acceptsAContractOrZero() public {
-        MockV3Aggregator feed = new MockV3Aggregator(0, 0);
+        IMockFeed feed = deployFeed(0, 0);
         vm.expectEmit(address(config));
         emit IRiskConfig.SequencerFeedUpdated(address(feed));
         vm.prank(governance);
@@ -480,7 +480,7 @@ contract RiskConfigTest is UnitBase {
     }
 
     function test_bindEngine_onceByTheDeployerOnly() public {
-        RiskConfig fresh = new RiskConfig(address(manager), IERC20Metadata(address(usd)), defaultGlobalParams());
+        IRiskConfig fresh = deployRiskConfig(address(manager), address(usd), defaultGlobalParams());
         assertEq(fresh.engine(), address(0));
 
         vm.expectRevert(abi.encodeWithSelector(IEngineBound.BindingForbidden.selector, alice));

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
-import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {IMockFeed} from "../utils/Artifacts.sol";
+import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 
-import {InsuranceFund} from "../../../contracts/InsuranceFund.sol";
+import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
 import {Position, SideState} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {GlobalParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
-import {LiquidityPool} from "../../../contracts/LiquidityPool.sol";
-import {MarginEngine} from "../../../contracts/MarginEngine.sol";
-import {RiskConfig} from "../../../contracts/RiskConfig.sol";
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
+import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {IRiskConfig} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 
 /// @dev A 6-decimal token that burns `feeBps` of every transfer between two accounts once switched on.
@@ -221,7 +221,7 @@ abstract contract UnitBase is BaseTest {
 
     // ------------------------------------------------------------ clock and prices
 
-    function _feed(uint256 marketId) internal view returns (MockV3Aggregator) {
+    function _feed(uint256 marketId) internal view returns (IMockFeed) {
         return marketId == ETH ? ethFeed : btcFeed;
     }
 
@@ -281,19 +281,19 @@ abstract contract UnitBase is BaseTest {
 
     struct FeeSystem {
         FeeToken token;
-        MarginEngine engine;
-        LiquidityPool pool;
+        IMarginEngine engine;
+        ILiquidityPool pool;
     }
 
     /// @dev A full system on `FeeToken` (fee off), the ETH market listed, 1M of LP liquidity, alice funded and
-    /// approved. The test contract is the AccessManager admin, which may call every unconfigured (admin) function.
+    /// approved. The test contract is the IAccessManager admin, which may call every unconfigured (admin) function.
     function _deployFeeSystem() internal returns (FeeSystem memory s) {
         s.token = new FeeToken();
-        AccessManager m = new AccessManager(address(this));
-        RiskConfig c = new RiskConfig(address(m), IERC20Metadata(address(s.token)), defaultGlobalParams());
-        s.pool = new LiquidityPool(s.token, "fee LP", "fLP");
-        InsuranceFund f = new InsuranceFund(s.token);
-        s.engine = new MarginEngine(s.token, s.pool, f, c);
+        IAccessManager m = deployAccessManager(address(this));
+        IRiskConfig c = deployRiskConfig(address(m), address(s.token), defaultGlobalParams());
+        s.pool = deployPool(address(s.token), "fee LP", "fLP");
+        IInsuranceFund f = deployInsuranceFund(address(s.token));
+        s.engine = deployEngine(address(s.token), address(s.pool), address(f), address(c));
         s.pool.bindEngine(address(s.engine));
         f.bindEngine(address(s.engine));
         c.bindEngine(address(s.engine));

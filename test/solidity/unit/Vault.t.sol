@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IPositionVault} from "../../../contracts/interfaces/IPositionVault.sol";
-import {PositionVault} from "../../../contracts/PositionVault.sol";
+import {IPositionVault} from "../../../contracts/interfaces/IPositionVault.sol";
 import {UnitBase} from "./UnitBase.sol";
 
 contract VaultTest is UnitBase {
@@ -58,8 +58,8 @@ contract VaultTest is UnitBase {
             engine.vaultOf(id).code,
             abi.encodePacked(hex"363d3d373d3d3d363d73", implementation, hex"5af43d82803e903d91602b57fd5bf3")
         );
-        assertEq(PositionVault(engine.vaultOf(id)).ENGINE(), address(engine));
-        assertEq(address(PositionVault(engine.vaultOf(id)).ASSET()), address(usd));
+        assertEq(IPositionVault(engine.vaultOf(id)).ENGINE(), address(engine));
+        assertEq(address(IPositionVault(engine.vaultOf(id)).ASSET()), address(usd));
     }
 
     // ------------------------------------------------------------ pay

@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
-import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 import {Test} from "./LeanTest.sol";
 
-import {BulkheadLens} from "../../../contracts/BulkheadLens.sol";
-import {InsuranceFund} from "../../../contracts/InsuranceFund.sol";
-import {Position} from "../../../contracts/interfaces/IMarginEngine.sol";
-import {GlobalParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
-import {LiquidityPool} from "../../../contracts/LiquidityPool.sol";
-import {MarginEngine} from "../../../contracts/MarginEngine.sol";
-import {TestStablecoin} from "../../../contracts/mocks/TestStablecoin.sol";
-import {RiskConfig} from "../../../contracts/RiskConfig.sol";
+import {IBulkheadLens} from "../../../contracts/interfaces/IBulkheadLens.sol";
+import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
+import {IMarginEngine, Position} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {GlobalParams, IRiskConfig, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {Artifacts, IMockFeed, ITestStablecoin} from "./Artifacts.sol";
 
 /// @dev Deploys a full Bulkhead system: 6-decimal stablecoin, ETH and BTC Chainlink mocks, 1M USD of LP liquidity.
 abstract contract BaseTest is Test {
@@ -36,27 +33,27 @@ abstract contract BaseTest is Test {
     address internal bob = makeAddr("bob");
     address internal keeper = makeAddr("keeper");
 
-    AccessManager internal manager;
-    TestStablecoin internal usd;
-    MockV3Aggregator internal ethFeed;
-    MockV3Aggregator internal btcFeed;
-    RiskConfig internal config;
-    LiquidityPool internal pool;
-    InsuranceFund internal insurance;
-    MarginEngine internal engine;
-    BulkheadLens internal lens;
+    IAccessManager internal manager;
+    ITestStablecoin internal usd;
+    IMockFeed internal ethFeed;
+    IMockFeed internal btcFeed;
+    IRiskConfig internal config;
+    ILiquidityPool internal pool;
+    IInsuranceFund internal insurance;
+    IMarginEngine internal engine;
+    IBulkheadLens internal lens;
 
     function setUp() public virtual {
         vm.warp(1_700_000_000);
-        manager = new AccessManager(address(this));
-        usd = new TestStablecoin();
-        ethFeed = new MockV3Aggregator(8, int256(ETH_PRICE / 1e10));
-        btcFeed = new MockV3Aggregator(8, int256(BTC_PRICE / 1e10));
-        config = new RiskConfig(address(manager), IERC20Metadata(address(usd)), defaultGlobalParams());
-        pool = new LiquidityPool(usd, "Bulkhead LP tUSD", "bhLP");
-        insurance = new InsuranceFund(usd);
-        engine = new MarginEngine(usd, pool, insurance, config);
-        lens = new BulkheadLens(engine, usd);
+        manager = deployAccessManager(address(this));
+        usd = ITestStablecoin(Artifacts.deploy(Artifacts.TEST_STABLECOIN, ""));
+        ethFeed = deployFeed(8, int256(ETH_PRICE / 1e10));
+        btcFeed = deployFeed(8, int256(BTC_PRICE / 1e10));
+        config = deployRiskConfig(address(manager), address(usd), defaultGlobalParams());
+        pool = deployPool(address(usd), "Bulkhead LP tUSD", "bhLP");
+        insurance = deployInsuranceFund(address(usd));
+        engine = deployEngine(address(usd), address(pool), address(insurance), address(config));
+        lens = deployLens(address(engine), address(usd));
         pool.bindEngine(address(engine));
         insurance.bindEngine(address(engine));
         config.bindEngine(address(engine));
@@ -76,14 +73,14 @@ abstract contract BaseTest is Test {
 
     function _setRoles() internal {
         bytes4[] memory gov = new bytes4[](4);
-        gov[0] = RiskConfig.listMarket.selector;
-        gov[1] = RiskConfig.setMarketParams.selector;
-        gov[2] = RiskConfig.setGlobalParams.selector;
-        gov[3] = RiskConfig.setSequencerFeed.selector;
+        gov[0] = IRiskConfig.listMarket.selector;
+        gov[1] = IRiskConfig.setMarketParams.selector;
+        gov[2] = IRiskConfig.setGlobalParams.selector;
+        gov[3] = IRiskConfig.setSequencerFeed.selector;
         manager.setTargetFunctionRole(address(config), gov, GOVERNANCE_ROLE);
         bytes4[] memory guard = new bytes4[](2);
-        guard[0] = RiskConfig.pause.selector;
-        guard[1] = RiskConfig.unpause.selector;
+        guard[0] = IRiskConfig.pause.selector;
+        guard[1] = IRiskConfig.unpause.selector;
         manager.setTargetFunctionRole(address(config), guard, GUARDIAN_ROLE);
         manager.grantRole(GOVERNANCE_ROLE, governance, 0);
         manager.grantRole(GUARDIAN_ROLE, guardian, 0);
@@ -102,7 +99,7 @@ abstract contract BaseTest is Test {
     function defaultMarketParams(address feed) internal pure returns (MarketParams memory) {
         return
             MarketParams({
-                feed: MockV3Aggregator(feed),
+                feed: AggregatorV3Interface(feed),
                 heartbeat: 3600,
                 feedDecimals: 8,
                 imr: 0.1e18,
@@ -117,6 +114,45 @@ abstract contract BaseTest is Test {
                 maxOpenInterestLong: 50_000_000e18,
                 maxOpenInterestShort: 50_000_000e18
             });
+    }
+
+    // ------------------------------------------------------------ deployment (from the compiled artifacts)
+
+    function deployAccessManager(address admin) internal returns (IAccessManager) {
+        return IAccessManager(Artifacts.deploy(Artifacts.ACCESS_MANAGER, abi.encode(admin)));
+    }
+
+    function deployFeed(uint8 decimals, int256 answer) internal returns (IMockFeed) {
+        return IMockFeed(Artifacts.deploy(Artifacts.MOCK_FEED, abi.encode(decimals, answer)));
+    }
+
+    function deployRiskConfig(
+        address authority,
+        address asset,
+        GlobalParams memory global
+    ) internal returns (IRiskConfig) {
+        return IRiskConfig(Artifacts.deploy(Artifacts.RISK_CONFIG, abi.encode(authority, asset, global)));
+    }
+
+    function deployPool(address asset, string memory name, string memory symbol) internal returns (ILiquidityPool) {
+        return ILiquidityPool(Artifacts.deploy(Artifacts.LIQUIDITY_POOL, abi.encode(asset, name, symbol)));
+    }
+
+    function deployInsuranceFund(address asset) internal returns (IInsuranceFund) {
+        return IInsuranceFund(Artifacts.deploy(Artifacts.INSURANCE_FUND, abi.encode(asset)));
+    }
+
+    function deployEngine(
+        address asset,
+        address pool_,
+        address fund,
+        address config_
+    ) internal returns (IMarginEngine) {
+        return IMarginEngine(Artifacts.deploy(Artifacts.MARGIN_ENGINE, abi.encode(asset, pool_, fund, config_)));
+    }
+
+    function deployLens(address engine_, address asset) internal returns (IBulkheadLens) {
+        return IBulkheadLens(Artifacts.deploy(Artifacts.LENS, abi.encode(engine_, asset)));
     }
 
     // ------------------------------------------------------------ actions

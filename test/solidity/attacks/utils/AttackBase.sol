@@ -4,12 +4,12 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 
-import {BulkheadLens} from "../../../../contracts/BulkheadLens.sol";
-import {InsuranceFund} from "../../../../contracts/InsuranceFund.sol";
+import {IBulkheadLens} from "../../../../contracts/interfaces/IBulkheadLens.sol";
+import {IInsuranceFund} from "../../../../contracts/interfaces/IInsuranceFund.sol";
 import {Position, SideState} from "../../../../contracts/interfaces/IMarginEngine.sol";
-import {LiquidityPool} from "../../../../contracts/LiquidityPool.sol";
-import {MarginEngine} from "../../../../contracts/MarginEngine.sol";
-import {RiskConfig} from "../../../../contracts/RiskConfig.sol";
+import {ILiquidityPool} from "../../../../contracts/interfaces/ILiquidityPool.sol";
+import {IMarginEngine} from "../../../../contracts/interfaces/IMarginEngine.sol";
+import {IRiskConfig} from "../../../../contracts/interfaces/IRiskConfig.sol";
 import {BaseTest} from "../../utils/BaseTest.sol";
 
 interface IMintable {
@@ -21,11 +21,11 @@ interface IMintable {
 abstract contract AttackBase is BaseTest {
     struct System {
         IERC20 token;
-        RiskConfig config;
-        LiquidityPool pool;
-        InsuranceFund insurance;
-        MarginEngine engine;
-        BulkheadLens lens;
+        IRiskConfig config;
+        ILiquidityPool pool;
+        IInsuranceFund insurance;
+        IMarginEngine engine;
+        IBulkheadLens lens;
     }
 
     /// @dev Token balances of actors and system contracts, and hashes of every record and aggregate.
@@ -49,24 +49,24 @@ abstract contract AttackBase is BaseTest {
     /// access manager. No LP liquidity.
     function _deploySystem(IERC20Metadata token) internal returns (System memory s) {
         s.token = token;
-        s.config = new RiskConfig(address(manager), token, defaultGlobalParams());
-        s.pool = new LiquidityPool(token, "Bulkhead LP", "bhLP");
-        s.insurance = new InsuranceFund(token);
-        s.engine = new MarginEngine(token, s.pool, s.insurance, s.config);
-        s.lens = new BulkheadLens(s.engine, token);
+        s.config = deployRiskConfig(address(manager), address(token), defaultGlobalParams());
+        s.pool = deployPool(address(token), "Bulkhead LP", "bhLP");
+        s.insurance = deployInsuranceFund(address(token));
+        s.engine = deployEngine(address(token), address(s.pool), address(s.insurance), address(s.config));
+        s.lens = deployLens(address(s.engine), address(token));
         s.pool.bindEngine(address(s.engine));
         s.insurance.bindEngine(address(s.engine));
         s.config.bindEngine(address(s.engine));
 
         bytes4[] memory gov = new bytes4[](4);
-        gov[0] = RiskConfig.listMarket.selector;
-        gov[1] = RiskConfig.setMarketParams.selector;
-        gov[2] = RiskConfig.setGlobalParams.selector;
-        gov[3] = RiskConfig.setSequencerFeed.selector;
+        gov[0] = IRiskConfig.listMarket.selector;
+        gov[1] = IRiskConfig.setMarketParams.selector;
+        gov[2] = IRiskConfig.setGlobalParams.selector;
+        gov[3] = IRiskConfig.setSequencerFeed.selector;
         manager.setTargetFunctionRole(address(s.config), gov, GOVERNANCE_ROLE);
         bytes4[] memory guard = new bytes4[](2);
-        guard[0] = RiskConfig.pause.selector;
-        guard[1] = RiskConfig.unpause.selector;
+        guard[0] = IRiskConfig.pause.selector;
+        guard[1] = IRiskConfig.unpause.selector;
         manager.setTargetFunctionRole(address(s.config), guard, GUARDIAN_ROLE);
 
         vm.startPrank(governance);
