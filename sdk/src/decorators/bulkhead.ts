@@ -104,7 +104,8 @@ export type BoundParameters<parameters> = parameters extends unknown ? Omit<para
 /** The deployment the actions are bound to: a parsed deployment file or explicit addresses. */
 export type BulkheadActionsConfig = { deployment: BulkheadDeployment } | { addresses: BulkheadAddresses };
 
-export interface BulkheadPublicActions<chain extends Chain | undefined = Chain | undefined> {
+// Type aliases, not interfaces: `client.extend` wants an index signature, which only aliases have implicitly.
+export type BulkheadPublicActions<chain extends Chain | undefined = Chain | undefined> = {
   getPosition(parameters: BoundParameters<GetPositionParameters>): Promise<GetPositionReturnType>;
   getPositionSummary(parameters: BoundParameters<GetPositionSummaryParameters>): Promise<GetPositionSummaryReturnType>;
   getMarket(parameters: BoundParameters<GetMarketParameters>): Promise<GetMarketReturnType>;
@@ -151,9 +152,9 @@ export interface BulkheadPublicActions<chain extends Chain | undefined = Chain |
   simulateWithdrawLiquidity(
     parameters: BoundParameters<SimulateWithdrawLiquidityParameters>,
   ): Promise<SimulateWithdrawLiquidityReturnType<chain>>;
-}
+};
 
-export interface BulkheadWalletActions {
+export type BulkheadWalletActions = {
   openPosition(parameters: BoundParameters<OpenPositionParameters>): Promise<Hash>;
   /** Opens, waits, and returns the new position's id. */
   openPositionAndWait(parameters: BoundParameters<OpenPositionParameters>): Promise<OpenPositionAndWaitReturnType>;
@@ -172,7 +173,7 @@ export interface BulkheadWalletActions {
     parameters: Omit<SignPermitParameters, "token" | "spender"> &
       Partial<Pick<SignPermitParameters, "token" | "spender">>,
   ): Promise<SignPermitReturnType>;
-}
+};
 
 export type BulkheadActions<chain extends Chain | undefined = Chain | undefined> = BulkheadPublicActions<chain> &
   BulkheadWalletActions;
