@@ -1,4 +1,4 @@
-import type { Account, Chain, Client, Transport } from "viem";
+import type { Account, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -21,7 +21,7 @@ export type SimulateAddMarginReturnType<chain extends Chain | undefined = Chain 
 >;
 
 /** `ERC20InsufficientAllowanceError` when the engine may not pull the amount yet, … */
-export type SimulateAddMarginErrorType = DecodedRevert | AccountRequiredError;
+export type SimulateAddMarginErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /**
  * Simulates `addMargin` and returns the request for `writeContract`. Sends nothing, approvals included: the engine

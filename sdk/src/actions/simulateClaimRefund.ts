@@ -1,4 +1,4 @@
-import type { Account, Address, Chain, Client, Transport } from "viem";
+import type { Account, Address, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -21,7 +21,7 @@ export type SimulateClaimRefundReturnType<chain extends Chain | undefined = Chai
 >;
 
 /** `NoDeferredRefundError`, `NotPositionOwnerError`, … */
-export type SimulateClaimRefundErrorType = DecodedRevert | AccountRequiredError;
+export type SimulateClaimRefundErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates `claimRefund` and returns the request for `writeContract`. */
 export async function simulateClaimRefund<chain extends Chain | undefined>(

@@ -1,4 +1,4 @@
-import type { Account, Chain, Client, Transport } from "viem";
+import type { Account, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -20,7 +20,8 @@ export type SimulateClosePositionReturnType<chain extends Chain | undefined = Ch
   chain
 >;
 
-export type SimulateClosePositionErrorType = DecodedRevert | PositionNotOpenError | AccountRequiredError;
+export type SimulateClosePositionErrorType =
+  DecodedRevert | PositionNotOpenError | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates a close with the price bound and deadline resolved as `closePosition` does; returns the request. */
 export async function simulateClosePosition<chain extends Chain | undefined>(

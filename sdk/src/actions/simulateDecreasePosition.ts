@@ -1,4 +1,4 @@
-import type { Account, Chain, Client, Transport } from "viem";
+import type { Account, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -22,7 +22,8 @@ export type SimulateDecreasePositionReturnType<chain extends Chain | undefined =
   chain
 >;
 
-export type SimulateDecreasePositionErrorType = DecodedRevert | PositionNotOpenError | AccountRequiredError;
+export type SimulateDecreasePositionErrorType =
+  DecodedRevert | PositionNotOpenError | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates a decrease with the price bound and deadline resolved as `decreasePosition` does; returns the request. */
 export async function simulateDecreasePosition<chain extends Chain | undefined>(

@@ -1,4 +1,4 @@
-import type { Account, Address, Chain, Client, Transport } from "viem";
+import type { Account, Address, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -22,7 +22,7 @@ export type SimulateDepositLiquidityReturnType<chain extends Chain | undefined =
   chain
 >;
 
-export type SimulateDepositLiquidityErrorType = DecodedRevert | AccountRequiredError;
+export type SimulateDepositLiquidityErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates an ERC-4626 `deposit` and returns the request; the pool must already be allowed to pull the assets. */
 export async function simulateDepositLiquidity<chain extends Chain | undefined>(

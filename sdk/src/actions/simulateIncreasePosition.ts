@@ -1,4 +1,4 @@
-import type { Account, Chain, Client, Transport } from "viem";
+import type { Account, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -24,7 +24,8 @@ export type SimulateIncreasePositionReturnType<chain extends Chain | undefined =
   chain
 >;
 
-export type SimulateIncreasePositionErrorType = DecodedRevert | PositionNotOpenError | AccountRequiredError;
+export type SimulateIncreasePositionErrorType =
+  DecodedRevert | PositionNotOpenError | AccountRequiredError | SimulateContractErrorType;
 
 /**
  * Simulates an increase with the price bound and deadline resolved as `increasePosition` does, and returns the

@@ -1,4 +1,4 @@
-import type { Account, Chain, Client, Transport } from "viem";
+import type { Account, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -19,7 +19,7 @@ export type SimulateLiquidateReturnType<chain extends Chain | undefined = Chain 
 >;
 
 /** `NotLiquidatableError` (with the equity and the requirement), `LiquidationGracePeriodError`, … */
-export type SimulateLiquidateErrorType = DecodedRevert | AccountRequiredError;
+export type SimulateLiquidateErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates `liquidate` and returns the request for `writeContract`: how a keeper checks before it sends. */
 export async function simulateLiquidate<chain extends Chain | undefined>(

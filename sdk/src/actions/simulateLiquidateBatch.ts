@@ -1,4 +1,4 @@
-import type { Account, Chain, Client, Transport } from "viem";
+import type { Account, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -18,7 +18,7 @@ export type SimulateLiquidateBatchReturnType<chain extends Chain | undefined = C
   chain
 >;
 
-export type SimulateLiquidateBatchErrorType = DecodedRevert | AccountRequiredError;
+export type SimulateLiquidateBatchErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates `liquidateBatch` (which skips ids that are not liquidatable) and returns the request. */
 export async function simulateLiquidateBatch<chain extends Chain | undefined>(

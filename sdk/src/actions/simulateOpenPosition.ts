@@ -1,4 +1,4 @@
-import type { Account, Chain, Client, Transport } from "viem";
+import type { Account, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -26,7 +26,7 @@ export type SimulateOpenPositionReturnType<chain extends Chain | undefined = Cha
 >;
 
 /** `ERC20InsufficientAllowanceError` without an allowance, `InitialMarginBreachedError`, `PausedError`, … */
-export type SimulateOpenPositionErrorType = DecodedRevert | AccountRequiredError;
+export type SimulateOpenPositionErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /**
  * Simulates an open with the price bound and deadline resolved as `openPosition` does, and returns the request for

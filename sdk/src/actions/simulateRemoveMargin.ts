@@ -1,4 +1,4 @@
-import type { Account, Chain, Client, Transport } from "viem";
+import type { Account, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -21,7 +21,7 @@ export type SimulateRemoveMarginReturnType<chain extends Chain | undefined = Cha
 >;
 
 /** `CollateralBelowMinimumError`, `InitialMarginBreachedError`, `NotPositionOwnerError`, … */
-export type SimulateRemoveMarginErrorType = DecodedRevert | AccountRequiredError;
+export type SimulateRemoveMarginErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates `removeMargin` and returns the request for `writeContract`. */
 export async function simulateRemoveMargin<chain extends Chain | undefined>(

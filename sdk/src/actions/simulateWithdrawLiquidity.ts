@@ -1,4 +1,4 @@
-import type { Account, Address, Chain, Client, Transport } from "viem";
+import type { Account, Address, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
@@ -29,7 +29,7 @@ export type SimulateWithdrawLiquidityReturnType<chain extends Chain | undefined 
   SimulatedWrite<typeof liquidityPoolAbi, "withdraw", chain> | SimulatedWrite<typeof liquidityPoolAbi, "redeem", chain>;
 
 /** Above what is free of reservations: `ERC4626ExceededMaxWithdrawError` / `ERC4626ExceededMaxRedeemError`. */
-export type SimulateWithdrawLiquidityErrorType = DecodedRevert | AccountRequiredError;
+export type SimulateWithdrawLiquidityErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates a withdrawal, by assets (`withdraw`) or by shares (`redeem`), and returns the request. */
 export async function simulateWithdrawLiquidity<chain extends Chain | undefined>(

@@ -1,7 +1,8 @@
 /**
  * viem client decorators: `client.extend(bulkheadActions({ deployment }))` adds the SDK's actions to any viem client
  * as methods, bound to one deployment's addresses. `bulkheadPublicActions` adds the reads and the `simulate…` variants
- * (a public client), `bulkheadWalletActions` the writes (a wallet client), `bulkheadActions` both.
+ * (a public client), `bulkheadWalletActions` the writes (a wallet client), `bulkheadActions` both. Extending a client
+ * whose chain is not the deployment's throws `ChainMismatchError`.
  */
 import type { Account, Chain, Client, Hash, Transport } from "viem";
 
@@ -96,7 +97,7 @@ import { waitForBulkheadReceipt, type WaitForBulkheadReceiptReturnType } from ".
 import { waitForPositionOpened, type WaitForPositionOpenedReturnType } from "../actions/waitForPositionOpened.js";
 import { withdrawLiquidity, type WithdrawLiquidityParameters } from "../actions/withdrawLiquidity.js";
 import { parseAddresses, type BulkheadAddresses, type BulkheadDeployment } from "../deployment.js";
-import { InvalidDeploymentError } from "../errors/sdk.js";
+import { ChainMismatchError, InvalidDeploymentError } from "../errors/sdk.js";
 
 /** An action's parameters without the addresses the decorator supplies (distributed over unions). */
 export type BoundParameters<parameters> = parameters extends unknown ? Omit<parameters, "addresses"> : never;
@@ -184,36 +185,47 @@ function addressesOf(config: BulkheadActionsConfig): BulkheadAddresses {
   return parseAddresses(addresses);
 }
 
+/** A deployment file is for one chain: a client on another is refused when it is extended (when its chain is known). */
+function checkChain(config: BulkheadActionsConfig, client: Client): void {
+  if (!("deployment" in config) || client.chain === undefined) return;
+  if (client.chain.id !== config.deployment.chainId) {
+    throw new ChainMismatchError(config.deployment.chainId, client.chain.id);
+  }
+}
+
 /** Reads, receipts and `simulate…` variants, bound to a deployment: `publicClient.extend(bulkheadPublicActions(…))`. */
 export function bulkheadPublicActions(config: BulkheadActionsConfig) {
   const addresses = addressesOf(config);
   const fromBlock = "deployment" in config ? config.deployment.deploymentBlock : undefined;
   return <transport extends Transport, chain extends Chain | undefined, account extends Account | undefined>(
     client: Client<transport, chain, account>,
-  ): BulkheadPublicActions<chain> => ({
-    getPosition: (parameters) => getPosition(client, { ...parameters, addresses }),
-    getPositionSummary: (parameters) => getPositionSummary(client, { ...parameters, addresses }),
-    getMarket: (parameters) => getMarket(client, { ...parameters, addresses }),
-    getMarkets: (parameters) => getMarkets(client, { ...parameters, addresses }),
-    getGlobalParams: (parameters) => getGlobalParams(client, { ...parameters, addresses }),
-    getPoolState: (parameters) => getPoolState(client, { ...parameters, addresses }),
-    getLiquidityBalance: (parameters) => getLiquidityBalance(client, { ...parameters, addresses }),
-    getPositionEvents: (parameters) => getPositionEvents(client, { fromBlock, ...parameters, addresses }),
-    waitForBulkheadReceipt: ({ hash }) => waitForBulkheadReceipt(client, { hash, addresses }),
-    waitForPositionOpened: ({ hash }) => waitForPositionOpened(client, { hash, addresses }),
-    simulateOpenPosition: (parameters) => simulateOpenPosition(client, { ...parameters, addresses }),
-    simulateIncreasePosition: (parameters) => simulateIncreasePosition(client, { ...parameters, addresses }),
-    simulateDecreasePosition: (parameters) => simulateDecreasePosition(client, { ...parameters, addresses }),
-    simulateClosePosition: (parameters) => simulateClosePosition(client, { ...parameters, addresses }),
-    simulateAddMargin: (parameters) => simulateAddMargin(client, { ...parameters, addresses }),
-    simulateRemoveMargin: (parameters) => simulateRemoveMargin(client, { ...parameters, addresses }),
-    simulateLiquidate: (parameters) => simulateLiquidate(client, { ...parameters, addresses }),
-    simulateLiquidateBatch: (parameters) => simulateLiquidateBatch(client, { ...parameters, addresses }),
-    simulateClaimRefund: (parameters) => simulateClaimRefund(client, { ...parameters, addresses }),
-    simulateDepositLiquidity: (parameters) => simulateDepositLiquidity(client, { ...parameters, addresses }),
-    simulateWithdrawLiquidity: (parameters) =>
-      simulateWithdrawLiquidity(client, { ...parameters, addresses } as SimulateWithdrawLiquidityParameters),
-  });
+  ): BulkheadPublicActions<chain> => {
+    checkChain(config, client);
+    return {
+      getPosition: (parameters) => getPosition(client, { ...parameters, addresses }),
+      getPositionSummary: (parameters) => getPositionSummary(client, { ...parameters, addresses }),
+      getMarket: (parameters) => getMarket(client, { ...parameters, addresses }),
+      getMarkets: (parameters) => getMarkets(client, { ...parameters, addresses }),
+      getGlobalParams: (parameters) => getGlobalParams(client, { ...parameters, addresses }),
+      getPoolState: (parameters) => getPoolState(client, { ...parameters, addresses }),
+      getLiquidityBalance: (parameters) => getLiquidityBalance(client, { ...parameters, addresses }),
+      getPositionEvents: (parameters) => getPositionEvents(client, { fromBlock, ...parameters, addresses }),
+      waitForBulkheadReceipt: ({ hash }) => waitForBulkheadReceipt(client, { hash, addresses }),
+      waitForPositionOpened: ({ hash }) => waitForPositionOpened(client, { hash, addresses }),
+      simulateOpenPosition: (parameters) => simulateOpenPosition(client, { ...parameters, addresses }),
+      simulateIncreasePosition: (parameters) => simulateIncreasePosition(client, { ...parameters, addresses }),
+      simulateDecreasePosition: (parameters) => simulateDecreasePosition(client, { ...parameters, addresses }),
+      simulateClosePosition: (parameters) => simulateClosePosition(client, { ...parameters, addresses }),
+      simulateAddMargin: (parameters) => simulateAddMargin(client, { ...parameters, addresses }),
+      simulateRemoveMargin: (parameters) => simulateRemoveMargin(client, { ...parameters, addresses }),
+      simulateLiquidate: (parameters) => simulateLiquidate(client, { ...parameters, addresses }),
+      simulateLiquidateBatch: (parameters) => simulateLiquidateBatch(client, { ...parameters, addresses }),
+      simulateClaimRefund: (parameters) => simulateClaimRefund(client, { ...parameters, addresses }),
+      simulateDepositLiquidity: (parameters) => simulateDepositLiquidity(client, { ...parameters, addresses }),
+      simulateWithdrawLiquidity: (parameters) =>
+        simulateWithdrawLiquidity(client, { ...parameters, addresses } as SimulateWithdrawLiquidityParameters),
+    };
+  };
 }
 
 /** The writes (approvals or permits included), bound to a deployment: `walletClient.extend(bulkheadWalletActions(…))`. */
@@ -221,23 +233,26 @@ export function bulkheadWalletActions(config: BulkheadActionsConfig) {
   const addresses = addressesOf(config);
   return <transport extends Transport, chain extends Chain | undefined, account extends Account | undefined>(
     client: Client<transport, chain, account>,
-  ): BulkheadWalletActions => ({
-    openPosition: (parameters) => openPosition(client, { ...parameters, addresses }),
-    openPositionAndWait: (parameters) => openPositionAndWait(client, { ...parameters, addresses }),
-    increasePosition: (parameters) => increasePosition(client, { ...parameters, addresses }),
-    decreasePosition: (parameters) => decreasePosition(client, { ...parameters, addresses }),
-    closePosition: (parameters) => closePosition(client, { ...parameters, addresses }),
-    addMargin: (parameters) => addMargin(client, { ...parameters, addresses }),
-    removeMargin: (parameters) => removeMargin(client, { ...parameters, addresses }),
-    liquidate: (parameters) => liquidate(client, { ...parameters, addresses }),
-    liquidateBatch: (parameters) => liquidateBatch(client, { ...parameters, addresses }),
-    claimRefund: (parameters) => claimRefund(client, { ...parameters, addresses }),
-    depositLiquidity: (parameters) => depositLiquidity(client, { ...parameters, addresses }),
-    withdrawLiquidity: (parameters) =>
-      withdrawLiquidity(client, { ...parameters, addresses } as WithdrawLiquidityParameters),
-    signPermit: (parameters) =>
-      signPermit(client, { token: addresses.asset, spender: addresses.marginEngine, ...parameters }),
-  });
+  ): BulkheadWalletActions => {
+    checkChain(config, client);
+    return {
+      openPosition: (parameters) => openPosition(client, { ...parameters, addresses }),
+      openPositionAndWait: (parameters) => openPositionAndWait(client, { ...parameters, addresses }),
+      increasePosition: (parameters) => increasePosition(client, { ...parameters, addresses }),
+      decreasePosition: (parameters) => decreasePosition(client, { ...parameters, addresses }),
+      closePosition: (parameters) => closePosition(client, { ...parameters, addresses }),
+      addMargin: (parameters) => addMargin(client, { ...parameters, addresses }),
+      removeMargin: (parameters) => removeMargin(client, { ...parameters, addresses }),
+      liquidate: (parameters) => liquidate(client, { ...parameters, addresses }),
+      liquidateBatch: (parameters) => liquidateBatch(client, { ...parameters, addresses }),
+      claimRefund: (parameters) => claimRefund(client, { ...parameters, addresses }),
+      depositLiquidity: (parameters) => depositLiquidity(client, { ...parameters, addresses }),
+      withdrawLiquidity: (parameters) =>
+        withdrawLiquidity(client, { ...parameters, addresses } as WithdrawLiquidityParameters),
+      signPermit: (parameters) =>
+        signPermit(client, { token: addresses.asset, spender: addresses.marginEngine, ...parameters }),
+    };
+  };
 }
 
 /**

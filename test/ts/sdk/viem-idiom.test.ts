@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { BaseError, createPublicClient, createWalletClient, custom, type Address, type EIP1193Provider } from "viem";
 import { writeContract } from "viem/actions";
+import { mainnet } from "viem/chains";
 
 import * as sdk from "../../../sdk/src/index.js";
 import {
@@ -162,6 +163,19 @@ describe("SDK in viem's idiom", function () {
       const noAccount = createWalletClient({ transport }).extend(bulkheadActions({ addresses }));
       await expectRejection(noAccount.closePosition({ positionId }), AccountRequiredError);
       expect(() => bulkheadActions({ addresses: undefined as never })).to.throw(InvalidDeploymentError);
+      // A deployment is for one chain: a client on another is refused as it is extended.
+      const mainnetClient = createPublicClient({ transport, chain: mainnet });
+      expect(() =>
+        mainnetClient.extend(bulkheadActions({ deployment: { chainId: 31337, addresses } as never })),
+      ).to.throw(ChainMismatchError);
+      // A client with a chain: the request carries it, and the wallet client sends it.
+      const local = { ...mainnet, id: 31337 };
+      const chained = createWalletClient({ transport, chain: local, account: alice }).extend(
+        bulkheadActions({ deployment: { chainId: 31337, addresses } as never }),
+      );
+      const simulated = await chained.simulateRemoveMargin({ positionId, amount: USD });
+      expect(simulated.request.chain?.id).to.equal(31337);
+      await chained.waitForBulkheadReceipt({ hash: await chained.writeContract(simulated.request) });
     });
 
     it("every simulate… variant returns the result and a request that viem's writeContract sends", async function () {
