@@ -145,16 +145,15 @@ describe("SDK client (viem) on the embedded chain", function () {
       walletClient: clients.walletFor(carol),
       addresses,
     });
-    const receipt = await carolClient.waitForTransaction(
-      await carolClient.openPosition({
-        marketId: ETH,
-        isLong: false,
-        size: WAD / 10n,
-        collateral: 100n * USD,
-        approval: "permit",
-      }),
-    );
-    expect(eventsNamed(receipt.events, "PositionOpened")).to.have.length(1);
+    const { positionId, event } = await carolClient.openPositionAndWait({
+      marketId: ETH,
+      isLong: false,
+      size: WAD / 10n,
+      collateral: 100n * USD,
+      approval: "permit",
+    });
+    expect(event.owner).to.equal(carol);
+    expect((await carolClient.getPosition(positionId))?.owner).to.equal(carol);
     expect(await s.usd.nonces(carol)).to.equal(1n);
     // Exactly what the open needed was permitted, and the open spent it (a little headroom for the fee stays).
     expect(await s.usd.allowance(carol, addresses.marginEngine)).to.be.lessThan(USD);
