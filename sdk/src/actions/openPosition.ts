@@ -19,7 +19,7 @@ export interface OpenPositionParameters extends SimulateOpenPositionParameters {
   approval?: Approval | undefined;
 }
 
-/** The open transaction's hash; its `PositionOpened` event carries the new id (see `waitForBulkheadReceipt`). */
+/** The open transaction's hash; `waitForPositionOpened` turns it into the new id (or use `openPositionAndWait`). */
 export type OpenPositionReturnType = Hash;
 
 export type OpenPositionErrorType =
