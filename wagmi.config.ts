@@ -6,8 +6,9 @@
 import { defineConfig } from "@wagmi/cli";
 import { hardhat } from "@wagmi/cli/plugins";
 
-import { ABIS_OUT, ERRORS_OUT, SDK_CONTRACTS } from "./sdk/codegen/contracts.js";
+import { ABIS_OUT, ERRORS_OUT, EXTERNAL_ABIS, SDK_CONTRACTS } from "./sdk/codegen/contracts.js";
 import { bulkheadErrors } from "./sdk/codegen/errors-plugin.js";
+import { externalAbis } from "./sdk/codegen/external-abis-plugin.js";
 
 export default defineConfig({
   out: ABIS_OUT,
@@ -19,5 +20,6 @@ export default defineConfig({
       include: SDK_CONTRACTS.map((name) => `contracts/**/${name}.json`),
     }),
     bulkheadErrors({ root: process.cwd(), contracts: SDK_CONTRACTS, classesOut: ERRORS_OUT }),
+    externalAbis({ root: process.cwd(), abis: EXTERNAL_ABIS }),
   ],
 });

@@ -1,6 +1,7 @@
 /**
  * A Bulkhead client: the SDK's actions bound to a viem public client (reads), an optional wallet client (writes) and
- * one deployment.
+ * one deployment. The viem-style alternative, with the `simulate…` variants too, is
+ * `client.extend(bulkheadActions({ deployment }))` (decorators/bulkhead.ts).
  */
 import type { Hash } from "viem";
 
@@ -29,6 +30,7 @@ import { claimRefund, type ClaimRefundParameters } from "./actions/claimRefund.j
 import { liquidate, type LiquidateParameters } from "./actions/liquidate.js";
 import { liquidateBatch, type LiquidateBatchParameters } from "./actions/liquidateBatch.js";
 import { openPosition, type OpenPositionParameters } from "./actions/openPosition.js";
+import { openPositionAndWait, type OpenPositionAndWaitReturnType } from "./actions/openPositionAndWait.js";
 import { removeMargin, type RemoveMarginParameters } from "./actions/removeMargin.js";
 import { signPermit, type SignPermitParameters, type SignPermitReturnType } from "./actions/signPermit.js";
 import { waitForBulkheadReceipt, type WaitForBulkheadReceiptReturnType } from "./actions/waitForBulkheadReceipt.js";
@@ -67,6 +69,8 @@ export interface BulkheadClient {
   waitForTransaction(hash: Hash): Promise<WaitForBulkheadReceiptReturnType>;
 
   openPosition(parameters: Bound<OpenPositionParameters>): Promise<Hash>;
+  /** Opens, waits, and returns the new position's id. */
+  openPositionAndWait(parameters: Bound<OpenPositionParameters>): Promise<OpenPositionAndWaitReturnType>;
   increasePosition(parameters: Bound<IncreasePositionParameters>): Promise<Hash>;
   decreasePosition(parameters: Bound<DecreasePositionParameters>): Promise<Hash>;
   closePosition(parameters: Bound<ClosePositionParameters>): Promise<Hash>;
@@ -128,6 +132,8 @@ export function createBulkheadClient({
       read(() => getPositionEvents(publicClient, { fromBlock: deployment?.deploymentBlock, ...base, ...parameters })),
     waitForTransaction: (hash) => waitForBulkheadReceipt(publicClient, { hash, addresses: checked }),
     openPosition: (parameters) => write("openPosition", (client) => openPosition(client, { ...base, ...parameters })),
+    openPositionAndWait: (parameters) =>
+      write("openPositionAndWait", (client) => openPositionAndWait(client, { ...base, ...parameters })),
     increasePosition: (parameters) =>
       write("increasePosition", (client) => increasePosition(client, { ...base, ...parameters })),
     decreasePosition: (parameters) =>

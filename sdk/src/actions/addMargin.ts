@@ -3,18 +3,15 @@ import type { Hash, WriteContractErrorType } from "viem";
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
 import type { AccountRequiredError, PermitNotSupportedError } from "../errors/sdk.js";
-import { marginEngineAbi } from "../generated/abis.js";
 import { ensureAllowance, type Approval } from "../internal/approval.js";
 import { resolveBlock } from "../internal/block.js";
-import { accountOf, type WriteClient, type WriteParameters } from "../internal/client.js";
+import { accountOf, type WriteClient } from "../internal/client.js";
 import { DEFAULT_DEADLINE_SECONDS } from "../internal/trade.js";
-import { simulateAndWrite } from "../internal/write.js";
+import { sendRequest } from "../internal/write.js";
+import { simulateAddMargin, type SimulateAddMarginParameters } from "./simulateAddMargin.js";
 
-export interface AddMarginParameters extends WriteParameters {
+export interface AddMarginParameters extends SimulateAddMarginParameters {
   addresses: Pick<BulkheadAddresses, "marginEngine" | "asset">;
-  positionId: bigint;
-  /** Asset units. */
-  amount: bigint;
   /** How to get the allowance if it is short (default `"approve"`). */
   approval?: Approval | undefined;
 }
@@ -25,7 +22,7 @@ export type AddMarginErrorType =
 
 /** Adds collateral to a position. Always allowed: paused or not, whatever the oracle says. */
 export async function addMargin(client: WriteClient, parameters: AddMarginParameters): Promise<AddMarginReturnType> {
-  const { addresses, positionId, amount, approval = "approve" } = parameters;
+  const { addresses, amount, approval = "approve" } = parameters;
   const account = accountOf(client, parameters.account, "addMargin");
   if (approval !== "none") {
     const { timestamp } = await resolveBlock(client, undefined);
@@ -38,11 +35,6 @@ export async function addMargin(client: WriteClient, parameters: AddMarginParame
       deadline: timestamp + DEFAULT_DEADLINE_SECONDS,
     });
   }
-  return simulateAndWrite(client, {
-    address: addresses.marginEngine,
-    abi: marginEngineAbi,
-    functionName: "addMargin",
-    args: [positionId, amount],
-    account,
-  });
+  const { request } = await simulateAddMargin(client, { ...parameters, account });
+  return sendRequest(client, request);
 }

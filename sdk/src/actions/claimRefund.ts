@@ -1,19 +1,12 @@
-import type { Address, Hash, WriteContractErrorType } from "viem";
+import type { Hash, WriteContractErrorType } from "viem";
 
-import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
 import type { AccountRequiredError } from "../errors/sdk.js";
-import { marginEngineAbi } from "../generated/abis.js";
-import { accountOf, type WriteClient, type WriteParameters } from "../internal/client.js";
-import { simulateAndWrite } from "../internal/write.js";
+import type { WriteClient } from "../internal/client.js";
+import { sendRequest } from "../internal/write.js";
+import { simulateClaimRefund, type SimulateClaimRefundParameters } from "./simulateClaimRefund.js";
 
-export interface ClaimRefundParameters extends WriteParameters {
-  addresses: Pick<BulkheadAddresses, "marginEngine">;
-  positionId: bigint;
-  /** Where the refund goes; any address the owner chooses (one that can receive the token). */
-  to: Address;
-}
-
+export type ClaimRefundParameters = SimulateClaimRefundParameters;
 export type ClaimRefundReturnType = Hash;
 
 /** `NoDeferredRefundError`, `NotPositionOwnerError`, … */
@@ -27,11 +20,6 @@ export async function claimRefund(
   client: WriteClient,
   parameters: ClaimRefundParameters,
 ): Promise<ClaimRefundReturnType> {
-  return simulateAndWrite(client, {
-    address: parameters.addresses.marginEngine,
-    abi: marginEngineAbi,
-    functionName: "claimRefund",
-    args: [parameters.positionId, parameters.to],
-    account: accountOf(client, parameters.account, "claimRefund"),
-  });
+  const { request } = await simulateClaimRefund(client, parameters);
+  return sendRequest(client, request);
 }

@@ -1,21 +1,12 @@
 import type { Hash, WriteContractErrorType } from "viem";
 
-import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
-import { PositionNotOpenError, type AccountRequiredError } from "../errors/sdk.js";
-import { marginEngineAbi } from "../generated/abis.js";
-import { accountOf, type WriteClient, type WriteParameters } from "../internal/client.js";
-import { resolveTrade, type TradeOptions } from "../internal/trade.js";
-import { simulateAndWrite } from "../internal/write.js";
-import { getPosition } from "./getPosition.js";
+import type { AccountRequiredError, PositionNotOpenError } from "../errors/sdk.js";
+import type { WriteClient } from "../internal/client.js";
+import { sendRequest } from "../internal/write.js";
+import { simulateDecreasePosition, type SimulateDecreasePositionParameters } from "./simulateDecreasePosition.js";
 
-export interface DecreasePositionParameters extends TradeOptions, WriteParameters {
-  addresses: Pick<BulkheadAddresses, "marginEngine">;
-  positionId: bigint;
-  /** Index tokens closed, WAD; strictly below the position's size (use `closePosition` for all of it). */
-  sizeDelta: bigint;
-}
-
+export type DecreasePositionParameters = SimulateDecreasePositionParameters;
 export type DecreasePositionReturnType = Hash;
 export type DecreasePositionErrorType =
   DecodedRevert | PositionNotOpenError | AccountRequiredError | WriteContractErrorType;
@@ -25,16 +16,6 @@ export async function decreasePosition(
   client: WriteClient,
   parameters: DecreasePositionParameters,
 ): Promise<DecreasePositionReturnType> {
-  const { addresses, positionId, sizeDelta } = parameters;
-  const account = accountOf(client, parameters.account, "decreasePosition");
-  const position = await getPosition(client, { addresses, positionId });
-  if (position === null) throw new PositionNotOpenError(positionId);
-  const trade = await resolveTrade(client, addresses, position.marketId, !position.isLong, parameters);
-  return simulateAndWrite(client, {
-    address: addresses.marginEngine,
-    abi: marginEngineAbi,
-    functionName: "decrease",
-    args: [positionId, sizeDelta, trade.acceptablePrice, trade.deadline],
-    account,
-  });
+  const { request } = await simulateDecreasePosition(client, parameters);
+  return sendRequest(client, request);
 }

@@ -1,21 +1,17 @@
-import type { Address, Hash, WriteContractErrorType } from "viem";
+import type { Hash, WriteContractErrorType } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
 import type { AccountRequiredError, PermitNotSupportedError } from "../errors/sdk.js";
-import { liquidityPoolAbi } from "../generated/abis.js";
 import { ensureAllowance, type Approval } from "../internal/approval.js";
 import { resolveBlock } from "../internal/block.js";
-import { accountOf, addressOfAccount, type WriteClient, type WriteParameters } from "../internal/client.js";
+import { accountOf, type WriteClient } from "../internal/client.js";
 import { DEFAULT_DEADLINE_SECONDS } from "../internal/trade.js";
-import { simulateAndWrite } from "../internal/write.js";
+import { sendRequest } from "../internal/write.js";
+import { simulateDepositLiquidity, type SimulateDepositLiquidityParameters } from "./simulateDepositLiquidity.js";
 
-export interface DepositLiquidityParameters extends WriteParameters {
+export interface DepositLiquidityParameters extends SimulateDepositLiquidityParameters {
   addresses: Pick<BulkheadAddresses, "liquidityPool" | "asset">;
-  /** Asset units. */
-  assets: bigint;
-  /** Receives the shares; defaults to the sender. */
-  receiver?: Address | undefined;
   /** How to get the allowance if it is short (default `"approve"`). */
   approval?: Approval | undefined;
 }
@@ -42,11 +38,6 @@ export async function depositLiquidity(
       deadline: timestamp + DEFAULT_DEADLINE_SECONDS,
     });
   }
-  return simulateAndWrite(client, {
-    address: addresses.liquidityPool,
-    abi: liquidityPoolAbi,
-    functionName: "deposit",
-    args: [assets, parameters.receiver ?? addressOfAccount(account)],
-    account,
-  });
+  const { request } = await simulateDepositLiquidity(client, { ...parameters, account });
+  return sendRequest(client, request);
 }

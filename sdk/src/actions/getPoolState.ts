@@ -3,7 +3,8 @@ import { readContract } from "viem/actions";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import { toBulkheadError, type DecodedRevert } from "../errors/decode.js";
-import { liquidityPoolAbi, marginEngineAbi, testStablecoinAbi } from "../generated/abis.js";
+import { liquidityPoolAbi, marginEngineAbi } from "../generated/abis.js";
+import { settlementTokenAbi } from "../abis.js";
 import { resolveBlock } from "../internal/block.js";
 import type { ReadClient } from "../internal/client.js";
 import type { PoolState } from "../types.js";
@@ -40,7 +41,7 @@ export async function getPoolState(
     ] = await Promise.all([
       readContract(client, {
         address: addresses.asset,
-        abi: testStablecoinAbi,
+        abi: settlementTokenAbi,
         functionName: "balanceOf",
         args: [addresses.liquidityPool],
         blockNumber,

@@ -4,7 +4,8 @@ import { readContract } from "viem/actions";
 import type { BulkheadAddresses } from "../deployment.js";
 import { toBulkheadError, type DecodedRevert } from "../errors/decode.js";
 import { PositionNotOpenError } from "../errors/sdk.js";
-import { marginEngineAbi, testStablecoinAbi } from "../generated/abis.js";
+import { marginEngineAbi } from "../generated/abis.js";
+import { settlementTokenAbi } from "../abis.js";
 import { resolveBlock } from "../internal/block.js";
 import type { ReadClient } from "../internal/client.js";
 import {
@@ -73,12 +74,17 @@ export async function getPositionSummary(
         args: [positionId],
         blockNumber,
       }),
-      readContract(client, { address: addresses.asset, abi: testStablecoinAbi, functionName: "decimals", blockNumber }),
+      readContract(client, {
+        address: addresses.asset,
+        abi: settlementTokenAbi,
+        functionName: "decimals",
+        blockNumber,
+      }),
       getMarket(client, { addresses, marketId: position.marketId, blockNumber }),
     ]);
     vaultBalance = await readContract(client, {
       address: addresses.asset,
-      abi: testStablecoinAbi,
+      abi: settlementTokenAbi,
       functionName: "balanceOf",
       args: [vault],
       blockNumber,

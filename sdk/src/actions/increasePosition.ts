@@ -4,22 +4,19 @@ import { readContract } from "viem/actions";
 import type { BulkheadAddresses } from "../deployment.js";
 import { toBulkheadError, type DecodedRevert } from "../errors/decode.js";
 import { PositionNotOpenError, type AccountRequiredError, type PermitNotSupportedError } from "../errors/sdk.js";
-import { marginEngineAbi, riskConfigAbi, testStablecoinAbi } from "../generated/abis.js";
+import { marginEngineAbi, riskConfigAbi } from "../generated/abis.js";
+import { settlementTokenAbi } from "../abis.js";
 import { ensureAllowance, type Approval } from "../internal/approval.js";
-import { accountOf, type WriteClient, type WriteParameters } from "../internal/client.js";
-import { boundPrice, DEFAULT_SLIPPAGE_BPS, resolveTrade, type TradeOptions } from "../internal/trade.js";
-import { simulateAndWrite } from "../internal/write.js";
+import { accountOf, type WriteClient } from "../internal/client.js";
+import { boundPrice, DEFAULT_SLIPPAGE_BPS, resolveTrade } from "../internal/trade.js";
+import { sendRequest } from "../internal/write.js";
 import { accrueBorrowIndex } from "../math/position.js";
 import { borrowFee, ratioOfNotionalUp, scaleOf } from "../math/positionMath.js";
 import { getPosition } from "./getPosition.js";
+import { simulateIncreasePosition, type SimulateIncreasePositionParameters } from "./simulateIncreasePosition.js";
 
-export interface IncreasePositionParameters extends TradeOptions, WriteParameters {
+export interface IncreasePositionParameters extends SimulateIncreasePositionParameters {
   addresses: Pick<BulkheadAddresses, "marginEngine" | "riskConfig" | "asset">;
-  positionId: bigint;
-  /** Index tokens added, WAD. */
-  sizeDelta: bigint;
-  /** Collateral added, asset units (default 0). */
-  collateralDelta?: bigint | undefined;
   /** How to get the allowance for collateral, opening fee and borrow fee if it is short (default `"approve"`). */
   approval?: Approval | undefined;
 }
@@ -54,7 +51,7 @@ export async function increasePosition(
           functionName: "borrowIndex",
           args: [position.marketId, position.isLong],
         }),
-        readContract(client, { address: addresses.asset, abi: testStablecoinAbi, functionName: "decimals" }),
+        readContract(client, { address: addresses.asset, abi: settlementTokenAbi, functionName: "decimals" }),
       ]);
       const scale = scaleOf(decimals);
       // Upper bounds: the borrow index at the deadline, the fee at the worst price.
@@ -82,11 +79,11 @@ export async function increasePosition(
       deadline: trade.deadline,
     });
   }
-  return simulateAndWrite(client, {
-    address: addresses.marginEngine,
-    abi: marginEngineAbi,
-    functionName: "increase",
-    args: [positionId, sizeDelta, collateralDelta, trade.acceptablePrice, trade.deadline],
+  const { request } = await simulateIncreasePosition(client, {
+    ...parameters,
     account,
+    acceptablePrice: trade.acceptablePrice,
+    deadline: trade.deadline,
   });
+  return sendRequest(client, request);
 }

@@ -1,17 +1,12 @@
 import type { Hash, WriteContractErrorType } from "viem";
 
-import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
 import type { AccountRequiredError } from "../errors/sdk.js";
-import { marginEngineAbi } from "../generated/abis.js";
-import { accountOf, type WriteClient, type WriteParameters } from "../internal/client.js";
-import { simulateAndWrite } from "../internal/write.js";
+import type { WriteClient } from "../internal/client.js";
+import { sendRequest } from "../internal/write.js";
+import { simulateLiquidate, type SimulateLiquidateParameters } from "./simulateLiquidate.js";
 
-export interface LiquidateParameters extends WriteParameters {
-  addresses: Pick<BulkheadAddresses, "marginEngine">;
-  positionId: bigint;
-}
-
+export type LiquidateParameters = SimulateLiquidateParameters;
 export type LiquidateReturnType = Hash;
 
 /** `NotLiquidatableError` (with the equity and the requirement), `LiquidationGracePeriodError`, … */
@@ -19,11 +14,6 @@ export type LiquidateErrorType = DecodedRevert | AccountRequiredError | WriteCon
 
 /** Liquidates one position at the oracle price; the sender receives the keeper reward. */
 export async function liquidate(client: WriteClient, parameters: LiquidateParameters): Promise<LiquidateReturnType> {
-  return simulateAndWrite(client, {
-    address: parameters.addresses.marginEngine,
-    abi: marginEngineAbi,
-    functionName: "liquidate",
-    args: [parameters.positionId],
-    account: accountOf(client, parameters.account, "liquidate"),
-  });
+  const { request } = await simulateLiquidate(client, parameters);
+  return sendRequest(client, request);
 }

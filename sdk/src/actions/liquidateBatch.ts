@@ -1,17 +1,12 @@
 import type { Hash, WriteContractErrorType } from "viem";
 
-import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
 import type { AccountRequiredError } from "../errors/sdk.js";
-import { marginEngineAbi } from "../generated/abis.js";
-import { accountOf, type WriteClient, type WriteParameters } from "../internal/client.js";
-import { simulateAndWrite } from "../internal/write.js";
+import type { WriteClient } from "../internal/client.js";
+import { sendRequest } from "../internal/write.js";
+import { simulateLiquidateBatch, type SimulateLiquidateBatchParameters } from "./simulateLiquidateBatch.js";
 
-export interface LiquidateBatchParameters extends WriteParameters {
-  addresses: Pick<BulkheadAddresses, "marginEngine">;
-  positionIds: readonly bigint[];
-}
-
+export type LiquidateBatchParameters = SimulateLiquidateBatchParameters;
 export type LiquidateBatchReturnType = Hash;
 export type LiquidateBatchErrorType = DecodedRevert | AccountRequiredError | WriteContractErrorType;
 
@@ -20,11 +15,6 @@ export async function liquidateBatch(
   client: WriteClient,
   parameters: LiquidateBatchParameters,
 ): Promise<LiquidateBatchReturnType> {
-  return simulateAndWrite(client, {
-    address: parameters.addresses.marginEngine,
-    abi: marginEngineAbi,
-    functionName: "liquidateBatch",
-    args: [parameters.positionIds],
-    account: accountOf(client, parameters.account, "liquidateBatch"),
-  });
+  const { request } = await simulateLiquidateBatch(client, parameters);
+  return sendRequest(client, request);
 }

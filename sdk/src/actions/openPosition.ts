@@ -4,26 +4,22 @@ import { readContract } from "viem/actions";
 import type { BulkheadAddresses } from "../deployment.js";
 import { toBulkheadError, type DecodedRevert } from "../errors/decode.js";
 import type { AccountRequiredError, PermitNotSupportedError } from "../errors/sdk.js";
-import { marginEngineAbi, riskConfigAbi, testStablecoinAbi } from "../generated/abis.js";
+import { riskConfigAbi } from "../generated/abis.js";
+import { settlementTokenAbi } from "../abis.js";
 import { ensureAllowance, type Approval } from "../internal/approval.js";
-import { accountOf, type WriteClient, type WriteParameters } from "../internal/client.js";
-import { boundPrice, DEFAULT_SLIPPAGE_BPS, resolveTrade, type TradeOptions } from "../internal/trade.js";
-import { simulateAndWrite } from "../internal/write.js";
+import { accountOf, type WriteClient } from "../internal/client.js";
+import { boundPrice, DEFAULT_SLIPPAGE_BPS, resolveTrade } from "../internal/trade.js";
+import { sendRequest } from "../internal/write.js";
 import { ratioOfNotionalUp, scaleOf } from "../math/positionMath.js";
+import { simulateOpenPosition, type SimulateOpenPositionParameters } from "./simulateOpenPosition.js";
 
-export interface OpenPositionParameters extends TradeOptions, WriteParameters {
+export interface OpenPositionParameters extends SimulateOpenPositionParameters {
   addresses: Pick<BulkheadAddresses, "marginEngine" | "riskConfig" | "asset">;
-  marketId: bigint;
-  isLong: boolean;
-  /** Index tokens, WAD. */
-  size: bigint;
-  /** Asset units credited to the position (the keeper reserve and the opening fee are paid on top). */
-  collateral: bigint;
   /** How to get the allowance for collateral + keeper reserve + fee if it is short (default `"approve"`). */
   approval?: Approval | undefined;
 }
 
-/** The open transaction's hash; its `PositionOpened` event carries the new id (see `waitForBulkheadReceipt`). */
+/** The open transaction's hash; `waitForPositionOpened` turns it into the new id (or use `openPositionAndWait`). */
 export type OpenPositionReturnType = Hash;
 
 export type OpenPositionErrorType =
@@ -51,7 +47,7 @@ export async function openPosition(
           args: [marketId],
         }),
         readContract(client, { address: addresses.riskConfig, abi: riskConfigAbi, functionName: "globalParams" }),
-        readContract(client, { address: addresses.asset, abi: testStablecoinAbi, functionName: "decimals" }),
+        readContract(client, { address: addresses.asset, abi: settlementTokenAbi, functionName: "decimals" }),
       ]);
       // The fee is paid at the execution price: bounded for a long, estimated with the slippage for a short.
       const worst = trade.acceptablePrice > trade.price ? trade.acceptablePrice : trade.price;
@@ -70,11 +66,12 @@ export async function openPosition(
       deadline: trade.deadline,
     });
   }
-  return simulateAndWrite(client, {
-    address: addresses.marginEngine,
-    abi: marginEngineAbi,
-    functionName: "open",
-    args: [marketId, isLong, size, collateral, trade.acceptablePrice, trade.deadline],
+  // The same price bound and deadline as the approval was sized for.
+  const { request } = await simulateOpenPosition(client, {
+    ...parameters,
     account,
+    acceptablePrice: trade.acceptablePrice,
+    deadline: trade.deadline,
   });
+  return sendRequest(client, request);
 }

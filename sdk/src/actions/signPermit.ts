@@ -2,7 +2,7 @@ import { parseSignature, type Account, type Address, type Hex, type SignTypedDat
 import { readContract, signTypedData } from "viem/actions";
 
 import { PermitNotSupportedError } from "../errors/sdk.js";
-import { testStablecoinAbi } from "../generated/abis.js";
+import { settlementTokenAbi } from "../abis.js";
 import { accountOf, addressOfAccount, type WriteClient } from "../internal/client.js";
 
 export interface SignPermitParameters {
@@ -45,13 +45,13 @@ export async function signPermit(
   try {
     const [, name, version, chainId, verifyingContract] = await readContract(client, {
       address: token,
-      abi: testStablecoinAbi,
+      abi: settlementTokenAbi,
       functionName: "eip712Domain",
     });
     domain = { name, version, chainId, verifyingContract };
     nonce = await readContract(client, {
       address: token,
-      abi: testStablecoinAbi,
+      abi: settlementTokenAbi,
       functionName: "nonces",
       args: [owner],
     });

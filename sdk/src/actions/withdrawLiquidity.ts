@@ -1,29 +1,12 @@
-import type { Address, Hash, WriteContractErrorType } from "viem";
+import type { Hash, WriteContractErrorType } from "viem";
 
-import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
 import type { AccountRequiredError } from "../errors/sdk.js";
-import { liquidityPoolAbi } from "../generated/abis.js";
-import { accountOf, addressOfAccount, type WriteClient, type WriteParameters } from "../internal/client.js";
-import { simulateAndWrite } from "../internal/write.js";
+import type { WriteClient } from "../internal/client.js";
+import { sendRequest } from "../internal/write.js";
+import { simulateWithdrawLiquidity, type SimulateWithdrawLiquidityParameters } from "./simulateWithdrawLiquidity.js";
 
-export type WithdrawLiquidityParameters = WriteParameters & {
-  addresses: Pick<BulkheadAddresses, "liquidityPool">;
-  /** Receives the assets; defaults to the sender. */
-  receiver?: Address | undefined;
-  /** Whose shares are burnt; defaults to the sender (another owner must have approved the sender's share spending). */
-  owner?: Address | undefined;
-} & (
-    | {
-        /** Asset units to withdraw (ERC-4626 `withdraw`). */
-        assets: bigint;
-      }
-    | {
-        /** Shares to redeem (ERC-4626 `redeem`). */
-        shares: bigint;
-      }
-  );
-
+export type WithdrawLiquidityParameters = SimulateWithdrawLiquidityParameters;
 export type WithdrawLiquidityReturnType = Hash;
 
 /** Above what is free of reservations: `ERC4626ExceededMaxWithdrawError` / `ERC4626ExceededMaxRedeemError`. */
@@ -34,13 +17,6 @@ export async function withdrawLiquidity(
   client: WriteClient,
   parameters: WithdrawLiquidityParameters,
 ): Promise<WithdrawLiquidityReturnType> {
-  const account = accountOf(client, parameters.account, "withdrawLiquidity");
-  const sender = addressOfAccount(account);
-  const receiver = parameters.receiver ?? sender;
-  const owner = parameters.owner ?? sender;
-  const pool = { address: parameters.addresses.liquidityPool, abi: liquidityPoolAbi, account } as const;
-  if ("assets" in parameters) {
-    return simulateAndWrite(client, { ...pool, functionName: "withdraw", args: [parameters.assets, receiver, owner] });
-  }
-  return simulateAndWrite(client, { ...pool, functionName: "redeem", args: [parameters.shares, receiver, owner] });
+  const { request } = await simulateWithdrawLiquidity(client, parameters);
+  return sendRequest(client, request);
 }

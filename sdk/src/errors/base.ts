@@ -1,15 +1,17 @@
+import { BaseError } from "viem";
+
 import { version } from "../version.js";
 
-export interface BaseErrorParameters {
+export interface BulkheadErrorParameters {
   /** The error this one wraps. */
   cause?: unknown;
   /** What went wrong in more detail; defaults to the cause's short message. */
   details?: string | undefined;
   /** Extra lines shown between the short message and the details (arguments, hints). */
-  metaMessages?: readonly string[] | undefined;
+  metaMessages?: string[] | undefined;
 }
 
-export type BaseErrorType = BaseError & { name: string };
+export type BulkheadErrorType = BulkheadError & { name: string };
 
 function messageOf(cause: unknown): string {
   if (cause instanceof Error) {
@@ -20,40 +22,26 @@ function messageOf(cause: unknown): string {
 }
 
 /**
- * Root of every error the SDK throws: a one-line `shortMessage`, optional `details` and `metaMessages`, and the
- * `cause` it wraps, as in viem. `walk` follows the `cause` chain.
+ * Root of every error the SDK throws, and a viem `BaseError`: `error instanceof BaseError` (viem's) holds, and
+ * `shortMessage`, `details`, `metaMessages`, `cause` and `walk` behave as in viem. The message names the SDK's
+ * version rather than viem's.
  */
-export class BaseError extends Error {
-  override name = "BulkheadSdkError";
-  readonly shortMessage: string;
-  readonly details: string;
-  readonly metaMessages: readonly string[];
-  readonly version = `@bulkhead/sdk@${version}`;
+export class BulkheadError extends BaseError {
+  override name = "BulkheadError";
+  override version = `@bulkhead/sdk@${version}`;
 
-  constructor(shortMessage: string, parameters: BaseErrorParameters = {}) {
-    const details = parameters.details ?? messageOf(parameters.cause);
-    const metaMessages = parameters.metaMessages ?? [];
-    const message = [
-      shortMessage,
-      ...(metaMessages.length > 0 ? ["", ...metaMessages] : []),
-      ...(details !== "" ? ["", `Details: ${details}`] : []),
-      `Version: @bulkhead/sdk@${version}`,
-    ].join("\n");
-    super(message, parameters.cause === undefined ? undefined : { cause: parameters.cause });
-    this.shortMessage = shortMessage;
+  constructor(shortMessage: string, parameters: BulkheadErrorParameters = {}) {
+    const { cause, metaMessages } = parameters;
+    // viem takes the details from an Error cause; a non-Error cause (a provider's error object) is kept as is.
+    const details = parameters.details ?? messageOf(cause);
+    super(shortMessage, { details, metaMessages, cause: cause as Error | undefined });
     this.details = details;
-    this.metaMessages = metaMessages;
-  }
-
-  /** The deepest error of the cause chain, or the first one for which `predicate` holds (null if none). */
-  walk(predicate?: (error: unknown) => boolean): unknown {
-    let error: unknown = this;
-    for (let depth = 0; depth < 32; depth++) {
-      if (predicate?.(error) === true) return error;
-      const cause = error instanceof Error ? error.cause : undefined;
-      if (cause === undefined || cause === null) return predicate === undefined ? error : null;
-      error = cause;
-    }
-    return predicate === undefined ? error : null;
+    // viem's message ends with viem's version and a cause's full message; ours with the SDK's and the short one.
+    this.message = [
+      shortMessage,
+      ...(metaMessages !== undefined && metaMessages.length > 0 ? ["", ...metaMessages] : []),
+      ...(details !== "" ? ["", `Details: ${details}`] : []),
+      `Version: ${this.version}`,
+    ].join("\n");
   }
 }

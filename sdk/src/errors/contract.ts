@@ -2,7 +2,7 @@
 import type { AbiParameter, AbiParameterToPrimitiveType, Hex } from "viem";
 
 import type { bulkheadErrorsAbi } from "../generated/abis.js";
-import { BaseError } from "./base.js";
+import { BulkheadError } from "./base.js";
 
 type ErrorsAbi = typeof bulkheadErrorsAbi;
 
@@ -45,7 +45,7 @@ function show(value: unknown): string {
  * A custom error the contracts reverted with. Each Solidity error has its own subclass (`NotLiquidatableError`,
  * `StalePriceError`, …, in `bulkheadErrorClasses`), so callers can use `instanceof` and read typed `args`.
  */
-export class BulkheadContractError<name extends BulkheadErrorName = BulkheadErrorName> extends BaseError {
+export class BulkheadContractError<name extends BulkheadErrorName = BulkheadErrorName> extends BulkheadError {
   override name: string = "BulkheadContractError";
   /** The Solidity error's name. */
   readonly errorName: name;
@@ -87,7 +87,7 @@ export const panicReasons: Readonly<Record<number, string>> = {
 };
 
 /** The contract panicked (`Panic(uint256)`): an arithmetic overflow, a division by zero, … */
-export class ContractPanicError extends BaseError {
+export class ContractPanicError extends BulkheadError {
   override name = "ContractPanicError";
   readonly code: bigint;
   readonly data: Hex;
@@ -100,7 +100,7 @@ export class ContractPanicError extends BaseError {
 }
 
 /** The contract reverted with a reason string (`Error(string)`). */
-export class ContractRevertStringError extends BaseError {
+export class ContractRevertStringError extends BulkheadError {
   override name = "ContractRevertStringError";
   readonly reason: string;
   readonly data: Hex;
@@ -112,7 +112,7 @@ export class ContractRevertStringError extends BaseError {
 }
 
 /** Revert data that no Bulkhead ABI describes (or an empty revert). */
-export class UnknownRevertError extends BaseError {
+export class UnknownRevertError extends BulkheadError {
   override name = "UnknownRevertError";
   readonly data: Hex;
   /** The first four bytes, if there are that many. */

@@ -2,7 +2,7 @@ import type { Account, Address, Hash } from "viem";
 import { readContract } from "viem/actions";
 
 import { signPermit } from "../actions/signPermit.js";
-import { testStablecoinAbi } from "../generated/abis.js";
+import { settlementTokenAbi } from "../abis.js";
 import { addressOfAccount, type WriteClient } from "./client.js";
 import { simulateAndWrite, waitForSuccess } from "./write.js";
 
@@ -37,7 +37,7 @@ export async function ensureAllowance(
   const owner = addressOfAccount(account);
   const allowance = await readContract(client, {
     address: token,
-    abi: testStablecoinAbi,
+    abi: settlementTokenAbi,
     functionName: "allowance",
     args: [owner, spender],
   });
@@ -46,7 +46,7 @@ export async function ensureAllowance(
   if (approval === "approve") {
     hash = await simulateAndWrite(client, {
       address: token,
-      abi: testStablecoinAbi,
+      abi: settlementTokenAbi,
       functionName: "approve",
       args: [spender, amount],
       account,
@@ -55,7 +55,7 @@ export async function ensureAllowance(
     const permit = await signPermit(client, { token, spender, value: amount, deadline, account });
     hash = await simulateAndWrite(client, {
       address: token,
-      abi: testStablecoinAbi,
+      abi: settlementTokenAbi,
       functionName: "permit",
       args: [owner, spender, amount, deadline, permit.v, permit.r, permit.s],
       account,

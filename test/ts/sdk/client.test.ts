@@ -26,7 +26,8 @@ import {
   type BulkheadAddresses,
   type BulkheadClient,
 } from "../../../sdk/src/index.js";
-import * as abis from "../../../sdk/src/abis.js";
+import * as publicAbis from "../../../sdk/src/abis.js";
+import * as mockAbis from "../../../sdk/src/mocks.js";
 import { connectBulkhead, MarginEngine__factory } from "../../../sdk/src/ethers.js";
 import { loadDeployment } from "../../../sdk/src/node.js";
 import { buildRecord, serializeRecord } from "../../../scripts/lib/record.js";
@@ -144,16 +145,15 @@ describe("SDK client (viem) on the embedded chain", function () {
       walletClient: clients.walletFor(carol),
       addresses,
     });
-    const receipt = await carolClient.waitForTransaction(
-      await carolClient.openPosition({
-        marketId: ETH,
-        isLong: false,
-        size: WAD / 10n,
-        collateral: 100n * USD,
-        approval: "permit",
-      }),
-    );
-    expect(eventsNamed(receipt.events, "PositionOpened")).to.have.length(1);
+    const { positionId, event } = await carolClient.openPositionAndWait({
+      marketId: ETH,
+      isLong: false,
+      size: WAD / 10n,
+      collateral: 100n * USD,
+      approval: "permit",
+    });
+    expect(event.owner).to.equal(carol);
+    expect((await carolClient.getPosition(positionId))?.owner).to.equal(carol);
     expect(await s.usd.nonces(carol)).to.equal(1n);
     // Exactly what the open needed was permitted, and the open spent it (a little headroom for the fee stays).
     expect(await s.usd.allowance(carol, addresses.marginEngine)).to.be.lessThan(USD);
@@ -305,19 +305,23 @@ describe("SDK client (viem) on the embedded chain", function () {
 });
 
 describe("SDK generated bindings", function () {
+  const abis = { ...publicAbis, ...mockAbis };
   const artifactAbi = (path: string): unknown =>
-    (JSON.parse(readFileSync(join(ROOT, "artifacts", "contracts", path), "utf8")) as { abi: unknown }).abi;
-  const cases: [keyof typeof abis, string][] = [
-    ["marginEngineAbi", "MarginEngine.sol/MarginEngine.json"],
-    ["liquidityPoolAbi", "LiquidityPool.sol/LiquidityPool.json"],
-    ["insuranceFundAbi", "InsuranceFund.sol/InsuranceFund.json"],
-    ["riskConfigAbi", "RiskConfig.sol/RiskConfig.json"],
-    ["bulkheadLensAbi", "BulkheadLens.sol/BulkheadLens.json"],
-    ["positionVaultAbi", "PositionVault.sol/PositionVault.json"],
-    ["testStablecoinAbi", "mocks/TestStablecoin.sol/TestStablecoin.json"],
-    ["iMarginEngineAbi", "interfaces/IMarginEngine.sol/IMarginEngine.json"],
-    ["iRiskConfigAbi", "interfaces/IRiskConfig.sol/IRiskConfig.json"],
-    ["iBulkheadLensAbi", "interfaces/IBulkheadLens.sol/IBulkheadLens.json"],
+    (JSON.parse(readFileSync(join(ROOT, "artifacts", path), "utf8")) as { abi: unknown }).abi;
+  const cases: [Exclude<keyof typeof abis, "settlementTokenAbi">, string][] = [
+    ["marginEngineAbi", "contracts/MarginEngine.sol/MarginEngine.json"],
+    ["liquidityPoolAbi", "contracts/LiquidityPool.sol/LiquidityPool.json"],
+    ["insuranceFundAbi", "contracts/InsuranceFund.sol/InsuranceFund.json"],
+    ["riskConfigAbi", "contracts/RiskConfig.sol/RiskConfig.json"],
+    ["bulkheadLensAbi", "contracts/BulkheadLens.sol/BulkheadLens.json"],
+    ["positionVaultAbi", "contracts/PositionVault.sol/PositionVault.json"],
+    ["testStablecoinAbi", "contracts/mocks/TestStablecoin.sol/TestStablecoin.json"],
+    ["iMarginEngineAbi", "contracts/interfaces/IMarginEngine.sol/IMarginEngine.json"],
+    ["iRiskConfigAbi", "contracts/interfaces/IRiskConfig.sol/IRiskConfig.json"],
+    ["iBulkheadLensAbi", "contracts/interfaces/IBulkheadLens.sol/IBulkheadLens.json"],
+    // Read from the packages' published ABIs; the same as what Hardhat builds from their sources.
+    ["ierc20MetadataAbi", "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol/IERC20Metadata.json"],
+    ["mockV3AggregatorAbi", "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol/MockV3Aggregator.json"],
   ];
   const canonical = (abi: unknown): string =>
     JSON.stringify(

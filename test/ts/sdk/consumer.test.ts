@@ -189,7 +189,7 @@ describe("SDK consumer: packed, installed in a fresh strict TypeScript project, 
     // Every entry point resolves, through the package's exports map, to declarations.
     writeFileSync(
       join(app, "src", "entry-points.ts"),
-      ["", "/ethers", "/node", "/abis"]
+      ["", "/ethers", "/node", "/abis", "/mocks", "/mocks/ethers"]
         .map((entry, i) => `export type * as entry${i} from "@bulkhead/sdk${entry}";`)
         .join("\n"),
     );

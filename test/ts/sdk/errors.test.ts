@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { BrowserProvider, Interface, MaxUint256, type CallExceptionError, type Eip1193Provider } from "ethers";
 import {
+  BaseError,
   ContractFunctionExecutionError,
   ContractFunctionRevertedError,
   encodeErrorResult,
@@ -21,7 +22,6 @@ import { simulateContract } from "viem/actions";
 import {
   AccessManagedUnauthorizedError,
   addMargin,
-  BaseError,
   BindingForbiddenError,
   ERC20InsufficientAllowanceError,
   ERC4626ExceededMaxWithdrawError,
@@ -32,6 +32,7 @@ import {
   bulkheadErrorClasses,
   bulkheadErrorsAbi,
   BulkheadContractError,
+  BulkheadError,
   closePosition,
   CollateralBelowMinimumError,
   ContractPanicError,
@@ -135,7 +136,11 @@ describe("SDK typed errors", function () {
         const signature = `${item.name}(${item.inputs.map((input) => input.type).join(",")})`;
 
         const raw = decodeBulkheadErrorData(data);
-        expect(raw).to.be.instanceOf(ErrorClass).and.instanceOf(BulkheadContractError).and.instanceOf(BaseError);
+        expect(raw)
+          .to.be.instanceOf(ErrorClass)
+          .and.instanceOf(BulkheadContractError)
+          .and.instanceOf(BulkheadError)
+          .and.instanceOf(BaseError);
         const typed = raw as BulkheadContractError;
         expect(typed.errorName).to.equal(item.name);
         expect(typed.args).to.deep.equal(args);
