@@ -52,6 +52,8 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         GlobalParams global;
         AggregatorV3Interface sequencer;
         bool paused;
+        /// @dev The market's settlement price, or zero if it is not in settlement.
+        uint256 settlement;
         MarketState state;
         uint256 price;
         uint80 roundId;
@@ -111,7 +113,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         _checkDeadline(deadline);
         if (size == 0) revert ZeroSize();
         Context memory c = _load(marketId);
-        if (c.paused) revert Paused();
+        _checkAddingRisk(marketId, c);
         if (collateral < c.global.minCollateral) revert CollateralBelowMinimum(collateral, c.global.minCollateral);
         _checkPriceBound(isLong, true, c.price, acceptablePrice);
 
@@ -139,7 +141,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         if (sizeDelta == 0) revert ZeroSize();
         Position memory p = _ownedPosition(positionId);
         Context memory c = _load(p.marketId);
-        if (c.paused) revert Paused();
+        _checkAddingRisk(p.marketId, c);
         _checkPriceBound(p.isLong, true, c.price, acceptablePrice);
 
         Position memory n = _increased(p, c, sizeDelta, collateralDelta);
@@ -307,6 +309,39 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IMarginEngine
+    function takeProfit(uint256 positionId) external nonReentrant {
+        Position memory p = _positions[positionId];
+        if (p.owner == address(0)) revert UnknownPosition(positionId);
+        Context memory c = _load(p.marketId);
+        if (!_takeProfit(positionId, p, c)) {
+            revert NotAtCap(
+                positionId,
+                PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, type(uint256).max, SCALE),
+                p.maxProfit
+            );
+        }
+    }
+
+    /// @inheritdoc IMarginEngine
+    function takeProfitBatch(uint256[] calldata positionIds) external nonReentrant returns (uint256 taken) {
+        // Grace periods do not apply: paying a cap adds no risk. A market without a good price is skipped.
+        Context[] memory contexts = new Context[](RISK_CONFIG.marketCount());
+        uint256[] memory status = new uint256[](contexts.length);
+        for (uint256 i; i < positionIds.length; ++i) {
+            uint256 positionId = positionIds[i];
+            Position memory p = _positions[positionId];
+            if (p.owner == address(0)) continue;
+            if (status[p.marketId] == MARKET_UNREAD) {
+                bool priced;
+                (priced, contexts[p.marketId]) = _tryLoad(p.marketId);
+                status[p.marketId] = priced ? MARKET_OPEN : MARKET_SKIPPED;
+            }
+            if (status[p.marketId] == MARKET_SKIPPED) continue;
+            if (_takeProfit(positionId, p, contexts[p.marketId])) ++taken;
+        }
+    }
+
+    /// @inheritdoc IMarginEngine
     function claimRefund(uint256 positionId, address to) external nonReentrant {
         DeferredRefund memory refund = _deferredRefunds[positionId];
         if (refund.amount == 0) revert NoDeferredRefund(positionId);
@@ -346,7 +381,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginEngine
     function borrowIndex(uint256 marketId, bool isLong) external view returns (uint256) {
-        (MarketParams memory market, , , ) = RISK_CONFIG.tradingConfig(marketId);
+        (MarketParams memory market, , , , ) = RISK_CONFIG.tradingConfig(marketId);
         return _index(_accrued(_marketState[marketId], market), isLong);
     }
 
@@ -377,7 +412,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginEngine
     function accrue(uint256 marketId) external {
-        (MarketParams memory market, , , ) = RISK_CONFIG.tradingConfig(marketId);
+        (MarketParams memory market, , , , ) = RISK_CONFIG.tradingConfig(marketId);
         _marketState[marketId] = _accrued(_marketState[marketId], market);
     }
 
@@ -399,17 +434,28 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
             size: size.toUint128(),
             entryPrice: c.price.toUint128(),
             borrowIndex: _index(c.state, isLong),
-            // The cap is paid to the trader: rounded down.
-            maxProfit: Math.mulDiv(collateral, c.market.maxProfitRatio, PositionMath.WAD).toUint96(),
+            maxProfit: _capOf(collateral, size, c).toUint96(),
             marketId: marketId.toUint16(),
             isLong: isLong
         });
+        _checkNotional(size, c);
         Position memory none;
         _checkCapacity(marketId, isLong, _account(none, n), c);
     }
 
+    /// @dev The profit cap that `collateral` and `size` bring at the context's price: the lower of
+    /// maxProfitRatio × collateral and maxProfitNotionalRatio × notional. Paid to the trader: rounded down.
+    function _capOf(uint256 collateral, uint256 size, Context memory c) internal view returns (uint256) {
+        return
+            Math.min(
+                Math.mulDiv(collateral, c.market.maxProfitRatio, PositionMath.WAD),
+                PositionMath.ratioOfNotionalDown(size, c.price, c.market.maxProfitNotionalRatio, SCALE)
+            );
+    }
+
     /// @dev The position after an increase, checked against initial margin, with open interest and reservations
-    /// moved from the old position to the new one.
+    /// moved from the old position to the new one. The cap grows only by what the increase brings; profit beyond the
+    /// old cap is never carried into the new entry price.
     function _increased(
         Position memory p,
         Context memory c,
@@ -420,11 +466,11 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
             owner: p.owner,
             collateral: (p.collateral + collateralDelta).toUint96(),
             size: (p.size + sizeDelta).toUint128(),
-            entryPrice: PositionMath.averageEntryPrice(p.isLong, p.size, p.entryPrice, sizeDelta, c.price).toUint128(),
+            entryPrice: PositionMath
+                .entryAfterIncrease(p.isLong, p.size, p.entryPrice, sizeDelta, c.price, p.maxProfit, SCALE)
+                .toUint128(),
             borrowIndex: _index(c.state, p.isLong),
-            maxProfit: Math
-                .mulDiv(p.collateral + collateralDelta, c.market.maxProfitRatio, PositionMath.WAD)
-                .toUint96(),
+            maxProfit: (p.maxProfit + _capOf(collateralDelta, sizeDelta, c)).toUint96(),
             marketId: p.marketId,
             isLong: p.isLong
         });
@@ -436,6 +482,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         );
         uint256 required = PositionMath.ratioOfNotionalUp(n.size, c.price, c.market.imr, SCALE);
         if (equity_ < required.toInt256()) revert InitialMarginBreached(equity_, required);
+        _checkNotional(n.size, c);
 
         _checkCapacity(p.marketId, p.isLong, _account(p, n), c);
     }
@@ -468,6 +515,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         if (d.newCollateral < c.global.minCollateral) {
             revert CollateralBelowMinimum(d.newCollateral, c.global.minCollateral);
         }
+        _checkNotional(remaining, c);
         // A fresh struct: `p` is the caller's memory and must stay as it was.
         rest = Position({
             owner: p.owner,
@@ -539,20 +587,77 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         if (insuranceCover != 0) INSURANCE_FUND.cover(address(POOL), insuranceCover);
         if (split.penalty != 0) IPositionVault(vault).pay(address(INSURANCE_FUND), split.penalty);
         if (keeperReward != 0) IPositionVault(vault).pay(msg.sender, keeperReward);
-        if (split.ownerRefund != 0) {
-            // Last, and allowed to fail: an owner who cannot receive (a blocklisted address, a refusing hook) must not
-            // shield their position, or a keeper's whole batch, from liquidation. The refund then waits in the vault.
-            // The call gets a fixed gas budget, and the keeper must supply it in full, so a keeper cannot starve the
-            // transfer to force a deferral and a hook cannot burn the keeper's gas. Storage is written after the
-            // call, which is safe: every entry point is nonReentrant.
-            uint256 needed = (REFUND_GAS * 64) / 63 + DEFERRAL_GAS;
-            if (gasleft() < needed) revert InsufficientGas(gasleft(), needed);
-            try IPositionVault(vault).pay{gas: REFUND_GAS}(p.owner, split.ownerRefund) {} catch {
-                _deferredRefunds[positionId] = DeferredRefund(p.owner, split.ownerRefund);
-                emit RefundDeferred(positionId, p.owner, split.ownerRefund);
-            }
-        }
+        _refundOwner(positionId, vault, p.owner, split.ownerRefund);
         return true;
+    }
+
+    /// @dev Pays what a liquidation or a take-profit owes the owner, last, and allowed to fail: an owner who cannot
+    /// receive (a blocklisted address, a refusing hook) must not shield their position, or a keeper's whole batch. The
+    /// refund then waits in the vault. The call gets a fixed gas budget, and the keeper must supply it in full, so a
+    /// keeper cannot starve the transfer to force a deferral and a hook cannot burn the keeper's gas. Storage is
+    /// written after the call, which is safe: every entry point is nonReentrant.
+    function _refundOwner(uint256 positionId, address vault, address owner, uint256 amount) internal {
+        if (amount == 0) return;
+        uint256 needed = (REFUND_GAS * 64) / 63 + DEFERRAL_GAS;
+        if (gasleft() < needed) revert InsufficientGas(gasleft(), needed);
+        try IPositionVault(vault).pay{gas: REFUND_GAS}(owner, amount) {} catch {
+            _deferredRefunds[positionId] = DeferredRefund(owner, amount);
+            emit RefundDeferred(positionId, owner, amount);
+        }
+    }
+
+    /// @dev Closes the position at its profit cap if its pnl has reached it; returns whether it did. The executor
+    /// takes the keeper reserve; the owner's payout is deferred, not lost, if it cannot be received.
+    function _takeProfit(uint256 positionId, Position memory p, Context memory c) internal returns (bool) {
+        int256 uncapped = PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, type(uint256).max, SCALE);
+        if (uncapped < uint256(p.maxProfit).toInt256()) return false;
+
+        TakeProfit memory t;
+        t.fees =
+            PositionMath.borrowFee(p.size, p.entryPrice, _index(c.state, p.isLong) - p.borrowIndex, SCALE) +
+            PositionMath.ratioOfNotionalUp(p.size, c.price, c.market.closeFeeRatio, SCALE);
+        _removePosition(positionId, p);
+        address vault = vaultOf(positionId);
+        if (t.fees > p.maxProfit) {
+            uint256 owed = t.fees - p.maxProfit;
+            t.toPool = Math.min(owed, p.collateral);
+            t.badDebt = owed - t.toPool;
+        } else {
+            t.fromPool = p.maxProfit - t.fees;
+        }
+        t.payout = p.collateral + t.fromPool - t.toPool;
+        // The executor takes everything the vault holds beyond the collateral: the keeper reserve and any donation.
+        t.keeperReward = ASSET.balanceOf(vault) - p.collateral;
+        t.insuranceCover = t.badDebt == 0 ? 0 : Math.min(t.badDebt, ASSET.balanceOf(address(INSURANCE_FUND)));
+        emit ProfitTaken(
+            positionId,
+            p.owner,
+            msg.sender,
+            c.price,
+            p.maxProfit,
+            t.fees,
+            t.payout,
+            t.keeperReward,
+            t.badDebt
+        );
+
+        if (t.fromPool != 0) POOL.pay(vault, t.fromPool);
+        if (t.toPool != 0) IPositionVault(vault).pay(address(POOL), t.toPool);
+        if (t.insuranceCover != 0) INSURANCE_FUND.cover(address(POOL), t.insuranceCover);
+        if (t.keeperReward != 0) IPositionVault(vault).pay(msg.sender, t.keeperReward);
+        _refundOwner(positionId, vault, p.owner, t.payout);
+        return true;
+    }
+
+    /// @dev Amounts of a take-profit, asset units.
+    struct TakeProfit {
+        uint256 fees;
+        uint256 toPool;
+        uint256 fromPool;
+        uint256 badDebt;
+        uint256 payout;
+        uint256 keeperReward;
+        uint256 insuranceCover;
     }
 
     /// @dev Health and, when liquidatable, liquidation split of a position at the context's price.
@@ -614,14 +719,21 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     /// @dev `_context` that reports a bad price (`priced` false) instead of reverting. Reverts while the sequencer
     /// is down.
     function _tryContext(uint256 marketId) internal view returns (bool priced, Context memory c) {
-        (c.market, c.global, c.sequencer, c.paused) = RISK_CONFIG.tradingConfig(marketId);
+        (c.market, c.global, c.sequencer, c.paused, c.settlement) = RISK_CONFIG.tradingConfig(marketId);
         c.state = _accrued(_marketState[marketId], c.market);
+        // A market in settlement trades its last good answer, whatever its feed and the sequencer say.
+        if (c.settlement != 0) return (true, _withPrice(c, c.settlement));
         ChainlinkOracle.sequencerUpSince(c.sequencer);
         (priced, c.price, c.roundId, c.updatedAt) = ChainlinkOracle.tryRead(
             c.market.feed,
             c.market.heartbeat,
             c.market.feedDecimals
         );
+    }
+
+    function _withPrice(Context memory c, uint256 price_) internal pure returns (Context memory) {
+        c.price = price_;
+        return c;
     }
 
     /// @dev Indices grown to now at the market's rates.
@@ -642,7 +754,7 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     /// @dev When liquidations may resume after the latest sequencer or price outage (in the past if none is recent).
     function _liquidationResumesAt(Context memory c) internal view returns (uint256 resumesAt) {
         uint256 grace = c.global.liquidationGracePeriod;
-        if (grace == 0) return 0;
+        if (grace == 0 || c.settlement != 0) return 0;
         resumesAt = ChainlinkOracle.sequencerUpSince(c.sequencer) + grace;
         uint256 outageEnd = ChainlinkOracle.outageEndedAt(
             c.market.feed,
@@ -652,6 +764,18 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
             block.timestamp > grace ? block.timestamp - grace : 0
         );
         if (outageEnd != 0 && outageEnd + grace > resumesAt) resumesAt = outageEnd + grace;
+    }
+
+    /// @dev Opens and increases stop while paused and in a market in settlement.
+    function _checkAddingRisk(uint256 marketId, Context memory c) internal pure {
+        if (c.paused) revert Paused();
+        if (c.settlement != 0) revert MarketInSettlement(marketId);
+    }
+
+    /// @dev A position's notional at the context's price must reach the minimum.
+    function _checkNotional(uint256 size, Context memory c) internal view {
+        uint256 notional = PositionMath.toAssetsDown(PositionMath.notionalDown(size, c.price), SCALE);
+        if (notional < c.global.minNotional) revert NotionalBelowMinimum(notional, c.global.minNotional);
     }
 
     function _checkDeadline(uint256 deadline) internal view {
@@ -686,12 +810,20 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         side.entryNotional = (uint256(side.entryNotional) + toNotional - fromNotional).toUint128();
         side.collateral = (uint256(side.collateral) + to.collateral - from.collateral).toUint128();
         side.maxProfit = (uint256(side.maxProfit) + to.maxProfit - from.maxProfit).toUint128();
+        side.feeDebt = side.feeDebt + _feeDebtOf(toNotional, to.borrowIndex) - _feeDebtOf(fromNotional, from.borrowIndex);
         s.openInterest = side.openInterest;
         s.entryNotional = side.entryNotional;
         s.collateral = side.collateral;
         s.maxProfit = side.maxProfit;
+        s.feeDebt = side.feeDebt;
         _totalReserved = (uint256(_totalReserved) + to.maxProfit - from.maxProfit).toUint128();
         _totalEntryNotional = (uint256(_totalEntryNotional) + toNotional - fromNotional).toUint128();
+    }
+
+    /// @dev A position's term of its side's `feeDebt`: entry notional × its borrow index, rounded up, so the side's
+    /// accrued fees (index × entry notional − feeDebt) are never overstated.
+    function _feeDebtOf(uint256 notional, uint256 index) internal pure returns (uint256) {
+        return Math.mulDiv(notional, index, PositionMath.WAD, Math.Rounding.Ceil);
     }
 
     /// @dev After a position grew: its side's open-interest cap, and whether the pool can carry every profit cap and
@@ -699,7 +831,8 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     function _checkCapacity(uint256 marketId, bool isLong, SideState memory side, Context memory c) internal view {
         uint256 cap = isLong ? c.market.maxOpenInterestLong : c.market.maxOpenInterestShort;
         if (side.entryNotional > cap) revert OpenInterestCapExceeded(marketId, isLong, side.entryNotional, cap);
-        uint256 poolAssets = ASSET.balanceOf(address(POOL));
+        // Pool equity: pending deposits, redemptions set aside and escrowed fees are not the pool's to risk.
+        uint256 poolAssets = POOL.equityAssets();
         uint256 reserved = _totalReserved;
         if (reserved > poolAssets) revert InsufficientPoolLiquidity(poolAssets, reserved);
         // Rounded down: the bound is a limit on the caller.

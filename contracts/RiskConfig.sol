@@ -8,7 +8,8 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {EngineBound} from "./EngineBound.sol";
 import {IMarginEngine} from "./interfaces/IMarginEngine.sol";
-import {GlobalParams, IRiskConfig, MarketParams} from "./interfaces/IRiskConfig.sol";
+import {GlobalParams, IRiskConfig, LpParams, MarketParams} from "./interfaces/IRiskConfig.sol";
+import {ChainlinkOracle} from "./libraries/ChainlinkOracle.sol";
 import {RiskBounds} from "./libraries/RiskBounds.sol";
 
 /// @title Bulkhead risk configuration
@@ -24,12 +25,23 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
     GlobalParams internal _global;
     AggregatorV3Interface internal _sequencerFeed;
     uint16 internal _marketCount;
+    LpParams internal _lp;
+    mapping(uint256 marketId => uint256 price) internal _settlementPrices;
 
-    constructor(address authority, IERC20Metadata asset, GlobalParams memory global) AccessManaged(authority) {
+    /// @dev At most this many rounds back are searched for a market's last good answer.
+    uint256 internal constant MAX_ROUNDS_SEARCHED = 8;
+
+    constructor(
+        address authority,
+        IERC20Metadata asset,
+        GlobalParams memory global,
+        LpParams memory lp
+    ) AccessManaged(authority) {
         uint8 decimals = asset.decimals();
         if (decimals > 18) revert ParameterOutOfBounds("assetDecimals", decimals, 0, 18);
         SCALE = 10 ** (18 - decimals);
         _setGlobalParams(global);
+        _setLpParams(lp);
     }
 
     // ================================================================ governance
@@ -47,6 +59,7 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
     /// @inheritdoc IRiskConfig
     function setMarketParams(uint256 marketId, MarketParams calldata params) external restricted {
         if (marketId >= _marketCount) revert UnknownMarket(marketId);
+        if (_settlementPrices[marketId] != 0) revert MarketSettled(marketId);
         RiskBounds.checkMarket(params);
         address engine_ = engine();
         // Time so far is charged at the old rates.
@@ -67,6 +80,39 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
         }
         _sequencerFeed = feed;
         emit SequencerFeedUpdated(address(feed));
+    }
+
+    /// @inheritdoc IRiskConfig
+    function setLpParams(LpParams calldata params) external restricted {
+        _setLpParams(params);
+    }
+
+    /// @inheritdoc IRiskConfig
+    function settleMarket(uint256 marketId) external restricted {
+        if (marketId >= _marketCount) revert UnknownMarket(marketId);
+        if (_settlementPrices[marketId] != 0) revert MarketSettled(marketId);
+        MarketParams memory m = _markets[marketId];
+        (uint80 roundId, int256 answer, , uint256 updatedAt, ) = m.feed.latestRoundData();
+        // A non-positive answer is bad from its publication; a positive one from when it went stale.
+        uint256 badSince = answer <= 0 ? updatedAt : updatedAt + m.heartbeat;
+        if (answer > 0 && badSince >= block.timestamp) revert FeedNotDead(marketId, 0, 0);
+        uint256 settleableAt = badSince + RiskBounds.DEAD_FEED_PERIOD;
+        if (block.timestamp < settleableAt) revert FeedNotDead(marketId, badSince, settleableAt);
+        // The last good answer: the latest one if positive, else the newest positive one a few rounds back.
+        for (uint256 i; answer <= 0; ++i) {
+            if (i == MAX_ROUNDS_SEARCHED || roundId <= 1) revert NoGoodAnswer(marketId);
+            // roundId > 1: no underflow.
+            unchecked {
+                --roundId;
+            }
+            (, answer, , , ) = m.feed.getRoundData(roundId);
+        }
+        uint256 price = ChainlinkOracle.normalize(uint256(answer), m.feedDecimals);
+        address engine_ = engine();
+        // Borrow fees accrue up to the settlement at the market's rates.
+        if (engine_ != address(0)) IMarginEngine(engine_).accrue(marketId);
+        _settlementPrices[marketId] = price;
+        emit MarketSettlementStarted(marketId, price, roundId);
     }
 
     /// @inheritdoc IRiskConfig
@@ -103,6 +149,16 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
     }
 
     /// @inheritdoc IRiskConfig
+    function lpParams() external view returns (LpParams memory) {
+        return _lp;
+    }
+
+    /// @inheritdoc IRiskConfig
+    function settlementPrice(uint256 marketId) external view returns (uint256) {
+        return _settlementPrices[marketId];
+    }
+
+    /// @inheritdoc IRiskConfig
     function marketCount() external view returns (uint256) {
         return _marketCount;
     }
@@ -113,15 +169,27 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
     )
         external
         view
-        returns (MarketParams memory market, GlobalParams memory global, AggregatorV3Interface sequencer, bool paused_)
+        returns (
+            MarketParams memory market,
+            GlobalParams memory global,
+            AggregatorV3Interface sequencer,
+            bool paused_,
+            uint256 settlement
+        )
     {
         if (marketId >= _marketCount) revert UnknownMarket(marketId);
-        return (_markets[marketId], _global, _sequencerFeed, paused());
+        return (_markets[marketId], _global, _sequencerFeed, paused(), _settlementPrices[marketId]);
     }
 
     function _setGlobalParams(GlobalParams memory params) internal {
         RiskBounds.checkGlobal(params, SCALE);
         _global = params;
         emit GlobalParamsUpdated(params);
+    }
+
+    function _setLpParams(LpParams memory params) internal {
+        RiskBounds.checkLp(params, SCALE);
+        _lp = params;
+        emit LpParamsUpdated(params);
     }
 }

@@ -6,7 +6,7 @@ export default async (): Promise<Partial<SolidityHooks>> => ({
   async preprocessSolcInputBeforeBuilding(context, solcInput, next) {
     const isTestJob = Object.keys(solcInput.sources).some((source) => source.includes(SOLIDITY_TESTS_DIR));
     const input = isTestJob
-      ? { ...solcInput, settings: { ...solcInput.settings, optimizer: { enabled: false } } }
+      ? { ...solcInput, settings: { ...solcInput.settings, optimizer: { enabled: false }, viaIR: false } }
       : solcInput;
     return next(context, input);
   },

@@ -1,7 +1,7 @@
 /**
  * Build settings that Hardhat's config cannot express:
  * - compiler warnings we have read and accepted are dropped, once, here, so that every build prints only what is new;
- * - the Solidity test job compiles without the optimizer. Tests deploy the system from its own (optimised) artifacts
+ * - the Solidity test job compiles without the optimizer and the IR pipeline. Tests deploy the system from its own (optimised) artifacts
  *   and import interfaces only (test/solidity/utils/Artifacts.sol), so the optimizer would only speed up test code, at
  *   the cost of minutes of wasm solc per cold build.
  */

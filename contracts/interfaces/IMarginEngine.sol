@@ -38,6 +38,9 @@ struct SideState {
     uint128 collateral;
     /// @dev Sum of profit caps, asset units: the most the pool can owe the side.
     uint128 maxProfit;
+    /// @dev Sum of entry notional × the position's borrow index when last settled, USD WAD (each term rounded up):
+    /// the side's accrued borrow fees are `index now × entryNotional − feeDebt`, in O(1).
+    uint256 feeDebt;
 }
 
 /// @title Bulkhead margin engine
@@ -90,6 +93,12 @@ interface IMarginEngine is IOracleErrors {
     error UnsupportedDecimals(uint8 decimals);
     /// @notice No liquidation refund waits to be claimed for this position.
     error NoDeferredRefund(uint256 positionId);
+    /// @notice The position's notional would be below the minimum a position must have.
+    error NotionalBelowMinimum(uint256 notional, uint256 minimum);
+    /// @notice The market is in settlement (its feed is dead): no new positions or increases.
+    error MarketInSettlement(uint256 marketId);
+    /// @notice The position's pnl has not reached its profit cap.
+    error NotAtCap(uint256 positionId, int256 pnl, uint256 maxProfit);
     /// @notice A liquidation was sent with too little gas left to give the owner's refund transfer its fixed budget.
     error InsufficientGas(uint256 left, uint256 needed);
 
@@ -162,6 +171,23 @@ interface IMarginEngine is IOracleErrors {
         uint256 insuranceCover,
         uint256 closeFee
     );
+    /// @notice A position whose pnl reached its cap was closed at the cap by `executor`.
+    /// @param profit The cap paid, asset units.
+    /// @param fees Borrow and closing fees, asset units.
+    /// @param payout Owed to the owner (collateral + profit − fees), paid or deferred (see {RefundDeferred}).
+    /// @param keeperReward The keeper reserve (and anything else the vault held beyond the collateral).
+    /// @param badDebt Fees beyond collateral and cap, covered as in a liquidation.
+    event ProfitTaken(
+        uint256 indexed positionId,
+        address indexed owner,
+        address indexed executor,
+        uint256 price,
+        uint256 profit,
+        uint256 fees,
+        uint256 payout,
+        uint256 keeperReward,
+        uint256 badDebt
+    );
     /// @notice A liquidated position's owner could not receive their refund (a blocklisted address or a refusing
     /// hook); it stays in the position's vault until the owner calls {claimRefund}.
     event RefundDeferred(uint256 indexed positionId, address indexed owner, uint256 amount);
@@ -227,6 +253,17 @@ interface IMarginEngine is IOracleErrors {
     /// grace period) without reverting. Reverts only while the L2 sequencer is down.
     /// @return liquidated How many positions were liquidated.
     function liquidateBatch(uint256[] calldata positionIds) external returns (uint256 liquidated);
+
+    /// @notice Closes a position whose pnl has reached its profit cap, at the cap. Anyone may call, at any time the
+    /// market has a good price (grace periods do not apply: paying a cap adds no risk); the caller earns the keeper
+    /// reserve. The owner's payout is sent last and deferred (see {claimRefund}) if it cannot be received, so nothing
+    /// can block it.
+    function takeProfit(uint256 positionId) external;
+
+    /// @notice {takeProfit} for every listed position at its cap; skips the others (and markets without a good
+    /// price) without reverting.
+    /// @return taken How many positions were closed.
+    function takeProfitBatch(uint256[] calldata positionIds) external returns (uint256 taken);
 
     /// @notice Pays a deferred liquidation refund (see {RefundDeferred}) from the position's vault to `to`. Only the
     /// liquidated position's owner may claim.

@@ -25,8 +25,11 @@ struct MarketParams {
     uint64 openFeeRatio;
     /// @dev Fee on notional closed (decrease, close), paid to the pool.
     uint64 closeFeeRatio;
-    /// @dev A position's profit is capped at maxProfitRatio × collateral.
+    /// @dev A position's profit is capped at maxProfitRatio × collateral ...
     uint64 maxProfitRatio;
+    /// @dev ... and at maxProfitNotionalRatio × entry notional (at most 100 %), so a tiny position with a large
+    /// collateral cannot reserve the pool.
+    uint64 maxProfitNotionalRatio;
     /// @dev Borrow fee rate of longs, WAD per second of entry notional.
     uint64 borrowRateLong;
     /// @dev Borrow fee rate of shorts, WAD per second of entry notional.
@@ -47,6 +50,23 @@ struct GlobalParams {
     uint64 maxUtilization;
     /// @dev Seconds after an oracle or sequencer outage during which liquidations wait.
     uint32 liquidationGracePeriod;
+    /// @dev Smallest notional a position may have, in asset units (USD), so that no position is too small to be worth
+    /// liquidating or cheap to use as a lever on the pool's valuation.
+    uint80 minNotional;
+}
+
+/// @notice Parameters of the LP pool's asynchronous requests.
+struct LpParams {
+    /// @dev Seconds a request waits before anyone may execute it; it may be cancelled only during this time.
+    uint32 lpDelay;
+    /// @dev No request executes within this many seconds of a new round in any market with open interest.
+    uint32 lpSettle;
+    /// @dev No request executes within this many seconds after a post-outage grace period ends.
+    uint32 lpResume;
+    /// @dev Smallest request, asset units (a redemption is measured by its shares' value at the cached price).
+    uint80 minRequest;
+    /// @dev Paid by the requester with each request, to whoever executes it; asset units.
+    uint80 executionFee;
 }
 
 /// @title Bulkhead risk configuration
@@ -60,11 +80,20 @@ interface IRiskConfig is IEngineBound {
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice No more markets can be listed.
     error TooManyMarkets();
+    /// @notice The market's feed has not been bad for long enough to settle the market.
+    error FeedNotDead(uint256 marketId, uint256 badSince, uint256 settleableAt);
+    /// @notice The market is in settlement: no new positions or increases, parameters frozen.
+    error MarketSettled(uint256 marketId);
+    /// @notice No good answer could be found in the feed's recent history.
+    error NoGoodAnswer(uint256 marketId);
 
     event MarketListed(uint256 indexed marketId, MarketParams params);
     event MarketParamsUpdated(uint256 indexed marketId, MarketParams params);
     event GlobalParamsUpdated(GlobalParams params);
     event SequencerFeedUpdated(address feed);
+    event LpParamsUpdated(LpParams params);
+    /// @notice The market's dead feed was replaced by its last good answer, for good.
+    event MarketSettlementStarted(uint256 indexed marketId, uint256 price, uint80 roundId);
 
     /// @notice Lists a market; every parameter within bounds. Governance role.
     function listMarket(MarketParams calldata params) external returns (uint256 marketId);
@@ -77,6 +106,15 @@ interface IRiskConfig is IEngineBound {
 
     /// @notice Sets the L2 sequencer-uptime feed, or zero for none. Governance role.
     function setSequencerFeed(AggregatorV3Interface feed) external;
+
+    /// @notice Replaces the LP pool's request parameters. Governance role.
+    function setLpParams(LpParams calldata params) external;
+
+    /// @notice Puts a market whose feed has been bad (stale, non-positive) for longer than
+    /// `RiskBounds.DEAD_FEED_PERIOD` into settlement, at the last good answer in the feed's recent history: no new
+    /// positions or increases; closes, liquidations and the LP valuation use that answer from then on. Irreversible.
+    /// Governance role (a timelock in deployments).
+    function settleMarket(uint256 marketId) external;
 
     /// @notice Stops opens and increases. Guardian role.
     function pause() external;
@@ -92,13 +130,25 @@ interface IRiskConfig is IEngineBound {
 
     function sequencerFeed() external view returns (AggregatorV3Interface);
 
+    function lpParams() external view returns (LpParams memory);
+
+    /// @notice The settlement price of a market in settlement (USD WAD), zero otherwise.
+    function settlementPrice(uint256 marketId) external view returns (uint256);
+
     function marketCount() external view returns (uint256);
 
     /// @notice Everything the engine needs for one operation on a market, in one call. Reverts for an unknown market.
+    /// The last value is the market's settlement price (USD WAD) if it is in settlement, else zero.
     function tradingConfig(
         uint256 marketId
     )
         external
         view
-        returns (MarketParams memory market, GlobalParams memory global, AggregatorV3Interface sequencer, bool paused_);
+        returns (
+            MarketParams memory market,
+            GlobalParams memory global,
+            AggregatorV3Interface sequencer,
+            bool paused_,
+            uint256 settlement
+        );
 }

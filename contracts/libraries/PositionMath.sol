@@ -175,6 +175,33 @@ library PositionMath {
         return Math.mulDiv(notionalDown(size, entryPrice) + notionalDown(sizeDelta, price), WAD, newSize);
     }
 
+    /// @notice Entry price after adding `sizeDelta` at `price`. While the position's pnl at `price` exceeds its cap,
+    /// the entry is set so that the new position's pnl at `price` equals the cap (profit beyond the cap is never
+    /// carried into the larger position): for a long `e' = P − cap / size'`, for a short `e' = P + cap / size'`,
+    /// rounded against the trader. Otherwise the weighted average (`averageEntryPrice`).
+    /// @param maxProfit The position's cap before the increase, asset units.
+    function entryAfterIncrease(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 sizeDelta,
+        uint256 price,
+        uint256 maxProfit,
+        uint256 scale
+    ) internal pure returns (uint256) {
+        uint256 uncappedGain = isLong
+            ? (price > entryPrice ? toAssetsDown(Math.mulDiv(size, price - entryPrice, WAD), scale) : 0)
+            : (price < entryPrice ? toAssetsDown(Math.mulDiv(size, entryPrice - price, WAD), scale) : 0);
+        if (uncappedGain <= maxProfit) return averageEntryPrice(isLong, size, entryPrice, sizeDelta, price);
+        uint256 newSize = size + sizeDelta;
+        if (isLong) {
+            // A higher entry is worse for a long: the offset rounds down.
+            uint256 offset = Math.mulDiv(maxProfit * scale, WAD, newSize);
+            return price - offset;
+        }
+        return price + Math.mulDiv(maxProfit * scale, WAD, newSize, Math.Rounding.Ceil);
+    }
+
     /// @notice The price at which equity equals the maintenance margin, ignoring the profit cap, future fees and
     /// rounding of the margin; rounded towards earlier liquidation (up for a long, down for a short). Zero if a long
     /// stays solvent at any positive price.

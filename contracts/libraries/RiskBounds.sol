@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {GlobalParams, IRiskConfig, MarketParams} from "../interfaces/IRiskConfig.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {GlobalParams, IRiskConfig, LpParams, MarketParams} from "../interfaces/IRiskConfig.sol";
 
 /// @title Hard-coded bounds of every governance parameter
 /// @notice Governance (a timelock in deployments) can move parameters only within these bounds.
@@ -22,7 +24,12 @@ library RiskBounds {
     /// @dev 10 % to 1,000 % of collateral.
     uint256 internal constant MIN_MAX_PROFIT_RATIO = 0.1e18;
     uint256 internal constant MAX_MAX_PROFIT_RATIO = 10e18;
-    /// @dev 100 % of entry notional a year, WAD per second.
+    /// @dev 1 % to 100 % of entry notional: a cap never exceeds the notional, so reserving X of the pool takes a
+    /// position of at least X.
+    uint256 internal constant MIN_MAX_PROFIT_NOTIONAL_RATIO = 0.01e18;
+    uint256 internal constant MAX_MAX_PROFIT_NOTIONAL_RATIO = 1e18;
+    /// @dev 1 % to 100 % of entry notional a year, WAD per second: every reservation pays LPs at least 1 % a year.
+    uint256 internal constant MIN_BORROW_RATE = 0.01e18 / uint256(365 days);
     uint256 internal constant MAX_BORROW_RATE = 1e18 / uint256(365 days);
     /// @dev Feed heartbeat, seconds.
     uint256 internal constant MIN_HEARTBEAT = 60;
@@ -33,8 +40,26 @@ library RiskBounds {
     /// @dev Liquidation grace after an outage, seconds.
     uint256 internal constant MAX_LIQUIDATION_GRACE = 1 hours;
     /// @dev Whole USD; multiplied by the asset's unit.
+    /// @dev Whole USD; multiplied by the asset's unit. Positions hold at least 1 USD of collateral and 10 USD of
+    /// notional, and pay a keeper reserve of at least 0.1 USD, so that none is too small to be worth liquidating.
+    uint256 internal constant MIN_MIN_COLLATERAL_USD = 1;
     uint256 internal constant MAX_MIN_COLLATERAL_USD = 1_000_000;
+    uint256 internal constant MIN_MIN_NOTIONAL_USD = 10;
+    uint256 internal constant MAX_MIN_NOTIONAL_USD = 10_000_000;
+    uint256 internal constant MIN_KEEPER_RESERVE_TENTHS_USD = 1;
     uint256 internal constant MAX_KEEPER_RESERVE_USD = 1_000;
+    /// @dev LP requests: a delay of 1 minute to 1 day (minutes, not days); a settle time of 1 second (one block) to
+    /// 1 hour; a resume time of up to 1 day; a minimum request of 1 to 1,000,000 USD; a fee of at most 100 USD.
+    uint256 internal constant MIN_LP_DELAY = 1 minutes;
+    uint256 internal constant MAX_LP_DELAY = 1 days;
+    uint256 internal constant MIN_LP_SETTLE = 1;
+    uint256 internal constant MAX_LP_SETTLE = 1 hours;
+    uint256 internal constant MAX_LP_RESUME = 1 days;
+    uint256 internal constant MIN_MIN_REQUEST_USD = 1;
+    uint256 internal constant MAX_MIN_REQUEST_USD = 1_000_000;
+    uint256 internal constant MAX_LP_EXECUTION_FEE_USD = 100;
+    /// @dev A feed must have been bad (stale or non-positive) for this long before its market may be settled.
+    uint256 internal constant DEAD_FEED_PERIOD = 3 days;
 
     function checkMarket(MarketParams calldata p) internal view {
         if (address(p.feed).code.length == 0) {
@@ -52,17 +77,35 @@ library RiskBounds {
         _check("openFeeRatio", p.openFeeRatio, 0, MAX_TRADE_FEE_RATIO);
         _check("closeFeeRatio", p.closeFeeRatio, 0, MAX_TRADE_FEE_RATIO);
         _check("maxProfitRatio", p.maxProfitRatio, MIN_MAX_PROFIT_RATIO, MAX_MAX_PROFIT_RATIO);
-        _check("borrowRateLong", p.borrowRateLong, 0, MAX_BORROW_RATE);
-        _check("borrowRateShort", p.borrowRateShort, 0, MAX_BORROW_RATE);
+        _check(
+            "maxProfitNotionalRatio",
+            p.maxProfitNotionalRatio,
+            MIN_MAX_PROFIT_NOTIONAL_RATIO,
+            MAX_MAX_PROFIT_NOTIONAL_RATIO
+        );
+        _check("borrowRateLong", p.borrowRateLong, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        _check("borrowRateShort", p.borrowRateShort, MIN_BORROW_RATE, MAX_BORROW_RATE);
     }
 
     /// @param scale 10^(18 − asset decimals).
     function checkGlobal(GlobalParams memory p, uint256 scale) internal pure {
         uint256 unit = 1e18 / scale;
-        _check("minCollateral", p.minCollateral, 1, MAX_MIN_COLLATERAL_USD * unit);
-        _check("keeperReserve", p.keeperReserve, 0, MAX_KEEPER_RESERVE_USD * unit);
+        _check("minCollateral", p.minCollateral, MIN_MIN_COLLATERAL_USD * unit, MAX_MIN_COLLATERAL_USD * unit);
+        _check("keeperReserve", p.keeperReserve, (MIN_KEEPER_RESERVE_TENTHS_USD * unit) / 10, MAX_KEEPER_RESERVE_USD * unit);
         _check("maxUtilization", p.maxUtilization, MIN_MAX_UTILIZATION, MAX_MAX_UTILIZATION);
         _check("liquidationGracePeriod", p.liquidationGracePeriod, 0, MAX_LIQUIDATION_GRACE);
+        _check("minNotional", p.minNotional, MIN_MIN_NOTIONAL_USD * unit, MAX_MIN_NOTIONAL_USD * unit);
+    }
+
+    /// @param scale 10^(18 − asset decimals).
+    function checkLp(LpParams memory p, uint256 scale) internal pure {
+        uint256 unit = 1e18 / scale;
+        _check("lpDelay", p.lpDelay, MIN_LP_DELAY, MAX_LP_DELAY);
+        _check("lpSettle", p.lpSettle, MIN_LP_SETTLE, MAX_LP_SETTLE);
+        _check("lpResume", p.lpResume, 0, MAX_LP_RESUME);
+        _check("minRequest", p.minRequest, MIN_MIN_REQUEST_USD * unit, MAX_MIN_REQUEST_USD * unit);
+        // The fee comes out of the request, so it can never exceed the smallest one.
+        _check("executionFee", p.executionFee, 0, Math.min(MAX_LP_EXECUTION_FEE_USD * unit, p.minRequest));
     }
 
     function _check(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {
