@@ -195,7 +195,7 @@ contract LiquidityPoolTest is UnitBase {
     }
 
     function test_bindEngine_onceByTheDeployerOnly() public {
-        ILiquidityPool fresh = deployPool(address(usd), "x", "x");
+        ILiquidityPool fresh = deployPool(address(usd), address(config), "x", "x");
         assertEq(fresh.netTraderPnl(), 0);
         assertEq(fresh.freeLiquidity(), 0);
         assertEq(fresh.totalAssets(), 0);

@@ -430,7 +430,7 @@ contract RiskConfigTest is UnitBase {
         vm.prank(guardian);
         config.pause();
         assertTrue(config.paused());
-        (, , , bool paused_) = config.tradingConfig(ETH);
+        (, , , bool paused_, ) = config.tradingConfig(ETH);
         assertTrue(paused_);
 
         vm.expectRevert(Pausable.EnforcedPause.selector);

@@ -158,7 +158,14 @@ abstract contract UnitBase is BaseTest {
     }
 
     function _side(uint256 oi, uint256 notional) internal pure returns (SideState memory) {
-        return SideState({openInterest: uint128(oi), entryNotional: uint128(notional), collateral: 0, maxProfit: 0});
+        return
+            SideState({
+                openInterest: uint128(oi),
+                entryNotional: uint128(notional),
+                collateral: 0,
+                maxProfit: 0,
+                feeDebt: 0
+            });
     }
 
     // ------------------------------------------------------------ reference maths (independent of PositionMath)
@@ -291,7 +298,7 @@ abstract contract UnitBase is BaseTest {
         s.token = new FeeToken();
         IAccessManager m = deployAccessManager(address(this));
         IRiskConfig c = deployRiskConfig(address(m), address(s.token), defaultGlobalParams());
-        s.pool = deployPool(address(s.token), "fee LP", "fLP");
+        s.pool = deployPool(address(s.token), address(c), "fee LP", "fLP");
         IInsuranceFund f = deployInsuranceFund(address(s.token));
         s.engine = deployEngine(address(s.token), address(s.pool), address(f), address(c));
         s.pool.bindEngine(address(s.engine));

@@ -9,7 +9,7 @@ import {IBulkheadLens} from "../../../contracts/interfaces/IBulkheadLens.sol";
 import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine, Position} from "../../../contracts/interfaces/IMarginEngine.sol";
-import {GlobalParams, IRiskConfig, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {GlobalParams, IRiskConfig, LpParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {Artifacts, IMockFeed, ITestStablecoin} from "./Artifacts.sol";
 
 /// @dev Deploys a full Bulkhead system: 6-decimal stablecoin, ETH and BTC Chainlink mocks, 1M USD of LP liquidity.
@@ -25,6 +25,12 @@ abstract contract BaseTest is Test {
     uint256 internal constant MIN_COLLATERAL = 10 * USD;
     uint256 internal constant KEEPER_RESERVE = 5 * USD;
     uint256 internal constant POOL_LIQUIDITY = 1_000_000 * USD;
+    uint256 internal constant MIN_NOTIONAL = 10 * USD;
+    /// @dev LP requests wait 5 minutes; executions wait 12 s after a round and 5 minutes after a grace period.
+    uint256 internal constant LP_DELAY = 300;
+    uint256 internal constant LP_SETTLE = 12;
+    uint256 internal constant LP_RESUME = 300;
+    uint256 internal constant MIN_REQUEST = 10 * USD;
 
     address internal governance = makeAddr("governance");
     address internal guardian = makeAddr("guardian");
@@ -50,7 +56,7 @@ abstract contract BaseTest is Test {
         ethFeed = deployFeed(8, int256(ETH_PRICE / 1e10));
         btcFeed = deployFeed(8, int256(BTC_PRICE / 1e10));
         config = deployRiskConfig(address(manager), address(usd), defaultGlobalParams());
-        pool = deployPool(address(usd), "Bulkhead LP tUSD", "bhLP");
+        pool = deployPool(address(usd), address(config), "Bulkhead LP tUSD", "bhLP");
         insurance = deployInsuranceFund(address(usd));
         engine = deployEngine(address(usd), address(pool), address(insurance), address(config));
         lens = deployLens(address(engine), address(usd));
@@ -92,7 +98,20 @@ abstract contract BaseTest is Test {
                 minCollateral: uint80(MIN_COLLATERAL),
                 keeperReserve: uint80(KEEPER_RESERVE),
                 maxUtilization: 5e18,
-                liquidationGracePeriod: 600
+                liquidationGracePeriod: 600,
+                minNotional: uint80(MIN_NOTIONAL)
+            });
+    }
+
+    /// @dev No execution fee by default, so that pool balances in tests are round numbers.
+    function defaultLpParams() internal pure returns (LpParams memory) {
+        return
+            LpParams({
+                lpDelay: uint32(LP_DELAY),
+                lpSettle: uint32(LP_SETTLE),
+                lpResume: uint32(LP_RESUME),
+                minRequest: uint80(MIN_REQUEST),
+                executionFee: 0
             });
     }
 
@@ -109,6 +128,7 @@ abstract contract BaseTest is Test {
                 openFeeRatio: 0.001e18,
                 closeFeeRatio: 0.001e18,
                 maxProfitRatio: 9e18,
+                maxProfitNotionalRatio: 1e18,
                 borrowRateLong: uint64(uint256(0.1e18) / 365 days),
                 borrowRateShort: uint64(uint256(0.1e18) / 365 days),
                 maxOpenInterestLong: 50_000_000e18,
@@ -131,11 +151,25 @@ abstract contract BaseTest is Test {
         address asset,
         GlobalParams memory global
     ) internal returns (IRiskConfig) {
-        return IRiskConfig(Artifacts.deploy(Artifacts.RISK_CONFIG, abi.encode(authority, asset, global)));
+        return deployRiskConfig(authority, asset, global, defaultLpParams());
     }
 
-    function deployPool(address asset, string memory name, string memory symbol) internal returns (ILiquidityPool) {
-        return ILiquidityPool(Artifacts.deploy(Artifacts.LIQUIDITY_POOL, abi.encode(asset, name, symbol)));
+    function deployRiskConfig(
+        address authority,
+        address asset,
+        GlobalParams memory global,
+        LpParams memory lp
+    ) internal returns (IRiskConfig) {
+        return IRiskConfig(Artifacts.deploy(Artifacts.RISK_CONFIG, abi.encode(authority, asset, global, lp)));
+    }
+
+    function deployPool(
+        address asset,
+        address config_,
+        string memory name,
+        string memory symbol
+    ) internal returns (ILiquidityPool) {
+        return ILiquidityPool(Artifacts.deploy(Artifacts.LIQUIDITY_POOL, abi.encode(asset, config_, name, symbol)));
     }
 
     function deployInsuranceFund(address asset) internal returns (IInsuranceFund) {
@@ -157,12 +191,41 @@ abstract contract BaseTest is Test {
 
     // ------------------------------------------------------------ actions
 
+    /// @dev The whole life of an LP deposit: request, wait `lpDelay`, execution by a keeper, claim.
     function deposit(address who, uint256 assets) internal returns (uint256 shares) {
+        requestDeposit(who, assets);
+        vm.warp(block.timestamp + LP_DELAY);
+        executeDeposit(who);
+        uint256 claimable = pool.maxDeposit(who);
+        vm.prank(who);
+        shares = pool.deposit(claimable, who, who);
+    }
+
+    function requestDeposit(address who, uint256 assets) internal {
         usd.mint(who, assets);
         vm.startPrank(who);
         usd.approve(address(pool), assets);
-        shares = pool.deposit(assets, who);
+        pool.requestDeposit(assets, who, who);
         vm.stopPrank();
+    }
+
+    function executeDeposit(address who) internal {
+        address[] memory controllers = new address[](1);
+        controllers[0] = who;
+        vm.prank(keeper);
+        pool.executeDeposits(controllers);
+    }
+
+    /// @dev The whole life of an LP redemption: request, wait `lpDelay`, execution by a keeper, claim.
+    function redeem(address who, uint256 shares) internal returns (uint256 assets) {
+        vm.prank(who);
+        pool.requestRedeem(shares, who, who);
+        vm.warp(block.timestamp + LP_DELAY);
+        vm.prank(keeper);
+        pool.executeRedeems(type(uint256).max);
+        uint256 claimable = pool.maxRedeem(who);
+        vm.prank(who);
+        assets = pool.redeem(claimable, who, who);
     }
 
     /// @dev Mints and approves what an open needs (collateral, reserve, a generous fee) and opens at the oracle price.

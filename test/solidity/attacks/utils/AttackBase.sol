@@ -50,7 +50,7 @@ abstract contract AttackBase is BaseTest {
     function _deploySystem(IERC20Metadata token) internal returns (System memory s) {
         s.token = token;
         s.config = deployRiskConfig(address(manager), address(token), defaultGlobalParams());
-        s.pool = deployPool(address(token), "Bulkhead LP", "bhLP");
+        s.pool = deployPool(address(token), address(s.config), "Bulkhead LP", "bhLP");
         s.insurance = deployInsuranceFund(address(token));
         s.engine = deployEngine(address(token), address(s.pool), address(s.insurance), address(s.config));
         s.lens = deployLens(address(s.engine), address(token));
