@@ -110,6 +110,29 @@ contract BulkheadLens is IBulkheadLens {
         }
     }
 
+    /// @inheritdoc IBulkheadLens
+    function atCap(uint256[] calldata positionIds) external view returns (bool[] memory result) {
+        result = new bool[](positionIds.length);
+        uint256[] memory prices = new uint256[](ENGINE.marketCount());
+        // Per market: 0 not read yet, 1 priced, 2 no good price (as `takeProfitBatch`, which skips it).
+        uint256[] memory status = new uint256[](prices.length);
+        for (uint256 i; i < positionIds.length; ++i) {
+            Position memory p = ENGINE.position(positionIds[i]);
+            if (p.owner == address(0)) continue;
+            if (status[p.marketId] == 0) {
+                try ENGINE.indexPrice(p.marketId) returns (uint256 price) {
+                    prices[p.marketId] = price;
+                    status[p.marketId] = 1;
+                } catch {
+                    status[p.marketId] = 2;
+                }
+            }
+            if (status[p.marketId] == 2) continue;
+            int256 pnl = PositionMath.pnl(p.isLong, p.size, p.entryPrice, prices[p.marketId], type(uint256).max, SCALE);
+            result[i] = pnl >= uint256(p.maxProfit).toInt256();
+        }
+    }
+
     function _position(uint256 positionId) internal view returns (Position memory p) {
         p = ENGINE.position(positionId);
         if (p.owner == address(0)) revert IMarginEngine.UnknownPosition(positionId);

@@ -810,7 +810,10 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         side.entryNotional = (uint256(side.entryNotional) + toNotional - fromNotional).toUint128();
         side.collateral = (uint256(side.collateral) + to.collateral - from.collateral).toUint128();
         side.maxProfit = (uint256(side.maxProfit) + to.maxProfit - from.maxProfit).toUint128();
-        side.feeDebt = side.feeDebt + _feeDebtOf(toNotional, to.borrowIndex) - _feeDebtOf(fromNotional, from.borrowIndex);
+        side.feeDebt =
+            side.feeDebt +
+            _feeDebtOf(toNotional, to.borrowIndex) -
+            _feeDebtOf(fromNotional, from.borrowIndex);
         s.openInterest = side.openInterest;
         s.entryNotional = side.entryNotional;
         s.collateral = side.collateral;

@@ -49,4 +49,8 @@ interface IBulkheadLens {
     /// markets without a good price (stale or non-positive, or the L2 sequencer down) or inside a post-outage grace
     /// period.
     function liquidatable(uint256[] calldata positionIds) external view returns (bool[] memory);
+
+    /// @notice Which of `positionIds` are at their profit cap now (closable with `takeProfit`); false for unknown ids
+    /// and for positions of a market without a good price.
+    function atCap(uint256[] calldata positionIds) external view returns (bool[] memory);
 }

@@ -87,7 +87,10 @@ interface IERC7887Deposit {
 
     function pendingCancelDepositRequest(uint256 requestId, address controller) external view returns (bool isPending);
 
-    function claimableCancelDepositRequest(uint256 requestId, address controller) external view returns (uint256 assets);
+    function claimableCancelDepositRequest(
+        uint256 requestId,
+        address controller
+    ) external view returns (uint256 assets);
 
     function claimCancelDepositRequest(
         uint256 requestId,

@@ -189,9 +189,10 @@ library PositionMath {
         uint256 maxProfit,
         uint256 scale
     ) internal pure returns (uint256) {
-        uint256 uncappedGain = isLong
-            ? (price > entryPrice ? toAssetsDown(Math.mulDiv(size, price - entryPrice, WAD), scale) : 0)
-            : (price < entryPrice ? toAssetsDown(Math.mulDiv(size, entryPrice - price, WAD), scale) : 0);
+        uint256 uncappedGain =
+            isLong
+                ? (price > entryPrice ? toAssetsDown(Math.mulDiv(size, price - entryPrice, WAD), scale) : 0)
+                : (price < entryPrice ? toAssetsDown(Math.mulDiv(size, entryPrice - price, WAD), scale) : 0);
         if (uncappedGain <= maxProfit) return averageEntryPrice(isLong, size, entryPrice, sizeDelta, price);
         uint256 newSize = size + sizeDelta;
         if (isLong) {

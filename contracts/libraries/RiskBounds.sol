@@ -91,7 +91,12 @@ library RiskBounds {
     function checkGlobal(GlobalParams memory p, uint256 scale) internal pure {
         uint256 unit = 1e18 / scale;
         _check("minCollateral", p.minCollateral, MIN_MIN_COLLATERAL_USD * unit, MAX_MIN_COLLATERAL_USD * unit);
-        _check("keeperReserve", p.keeperReserve, (MIN_KEEPER_RESERVE_TENTHS_USD * unit) / 10, MAX_KEEPER_RESERVE_USD * unit);
+        _check(
+            "keeperReserve",
+            p.keeperReserve,
+            (MIN_KEEPER_RESERVE_TENTHS_USD * unit) / 10,
+            MAX_KEEPER_RESERVE_USD * unit
+        );
         _check("maxUtilization", p.maxUtilization, MIN_MAX_UTILIZATION, MAX_MAX_UTILIZATION);
         _check("liquidationGracePeriod", p.liquidationGracePeriod, 0, MAX_LIQUIDATION_GRACE);
         _check("minNotional", p.minNotional, MIN_MIN_NOTIONAL_USD * unit, MAX_MIN_NOTIONAL_USD * unit);
