@@ -6,10 +6,10 @@
  */
 import hre from "hardhat";
 
-import { checkDeployment, formatReport } from "./lib/check.js";
-import { runCommand } from "./lib/command.js";
-import { loadParameters } from "./lib/deploy.js";
-import { readRecord, recordFile } from "./lib/record.js";
+import { checkDeployment, formatReport } from "../deploy/lib/check.js";
+import { runCommand } from "../deploy/lib/command.js";
+import { loadParameters } from "../deploy/lib/deploy.js";
+import { readRecord, recordFile } from "../deploy/lib/record.js";
 
 await runCommand(async () => {
   const connection = await hre.network.create();

@@ -11,11 +11,11 @@
 import { verifyContract } from "@nomicfoundation/hardhat-verify/verify";
 import hre from "hardhat";
 
-import { isDevChain } from "./lib/chains.js";
-import { runCommand } from "./lib/command.js";
-import { journalDirFor } from "./lib/deploy.js";
-import { readRecord, recordFile } from "./lib/record.js";
-import { preflight, verificationTargets } from "./lib/verify.js";
+import { isDevChain } from "../deploy/lib/chains.js";
+import { runCommand } from "../deploy/lib/command.js";
+import { journalDirFor } from "../deploy/lib/deploy.js";
+import { readRecord, recordFile } from "../deploy/lib/record.js";
+import { preflight, verificationTargets } from "../deploy/lib/verify.js";
 
 const PROVIDERS = ["etherscan", "blockscout", "sourcify"] as const;
 

@@ -10,8 +10,11 @@ import {
   ParameterError,
   parseParameters,
   readParameterFile,
-} from "../../../scripts/lib/params.js";
-import { parseRatePerSecond, parseRatio, parseUsd, WAD } from "../../../scripts/lib/units.js";
+} from "../../../deploy/lib/parameters.js";
+import { parseRatePerSecond, parseRatio, parseUsd, WAD } from "../../../sdk/src/units.js";
+import { InvalidDeploymentError } from "../../../sdk/src/errors/sdk.js";
+import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS, MARKET_PARAM_SPECS } from "../../../sdk/src/params.js";
+import { parseDeploymentRecord, RECORD_VERSION } from "../../../sdk/src/record.js";
 import { ROOT } from "./support/processes.js";
 
 const local = (): Record<string, unknown> =>
@@ -73,6 +76,23 @@ describe("deployment parameters", function () {
     expect(params.funding).to.equal(null);
   });
 
+  it("reads the shipped Sepolia rehearsal file: Sepolia's parameters, mocks, funding and a seeded pool", function () {
+    const rehearsal = readParameterFile(path.join(ROOT, "deploy", "parameters", "sepolia-rehearsal.json"));
+    const params = parseParameters(rehearsal, "sepolia-rehearsal.json", 6n);
+    const real = parseParameters(sepolia(), "sepolia.json", 6n);
+    expect(params.kind).to.equal("rehearsal");
+    expect(params.chainId).to.equal(11155111);
+    expect(params.asset).to.deep.equal({ mock: "TestStablecoin" });
+    expect(params.global).to.deep.equal(real.global);
+    expect(params.markets.map((m) => m.params)).to.deep.equal(real.markets.map((m) => m.params));
+    expect(params.timelock?.minDelay).to.equal(real.timelock?.minDelay);
+    expect(params.funding?.poolSeed).to.equal(1_000_000n * 10n ** 6n);
+    const { chainId: _omitted, ...unpinned } = rehearsal;
+    expect(problemsOf(unpinned)).to.deep.equal([
+      "chainId: a rehearsal names the chain id of the testnet it rehearses (e.g. 11155111)",
+    ]);
+  });
+
   it("lists every problem of a file at once, each with where it is", function () {
     const json = sepolia();
     const markets = json.markets as Record<string, unknown>[];
@@ -84,10 +104,14 @@ describe("deployment parameters", function () {
     markets.push({ ...markets[0] }, { ...markets[0], name: "SOL-USD", feed: { mockPrice: "150" } });
     const problems = problemsOf(json);
     expect(problems).to.include("colour: unknown field");
-    expect(problems).to.include("asset: the open-mint TestStablecoin is for local chains only");
+    expect(problems).to.include("asset: the open-mint TestStablecoin is for local chains and rehearsals only");
     expect(problems).to.include("governance: a testnet is governed by a timelock, not the deployer");
-    expect(problems).to.include("funding: only local chains fund test accounts");
-    expect(problems).to.include("markets[3]: feed: mock feeds are for local chains only; give the feed's address");
+    expect(problems).to.include(
+      "funding: a testnet token cannot be minted: only funding.poolSeed, paid from the deployer's tokens",
+    );
+    expect(problems).to.include(
+      "markets[3].feed: mock feeds are for local chains and rehearsals only; give the feed's address",
+    );
     expect(problems).to.include("markets[1].heartbeat: 30 is outside the contract's bounds [60, 172800]");
     expect(problems).to.include(
       "markets[1].openFeeRatio: 20000000000000000 is outside the contract's bounds [0, 10000000000000000]",
@@ -101,6 +125,28 @@ describe("deployment parameters", function () {
     expect(problemsOf(json)).to.deep.equal([
       "markets[0].mmr: 100000000000000000 is outside the contract's bounds [5000000000000000, 99999999999999999]",
     ]);
+  });
+
+  it("takes every market field from the ABI, each with a unit and a bound mirrored from RiskBounds", function () {
+    const artifact = readParameterFile(path.join(ROOT, "artifacts", "contracts", "RiskConfig.sol", "RiskConfig.json"));
+    const abi = artifact.abi as { type: string; name?: string; outputs?: { components?: { name: string }[] }[] }[];
+    const struct = (name: string): string[] =>
+      abi
+        .find((item) => item.type === "function" && item.name === name)
+        ?.outputs?.[0]?.components?.map((c) => c.name) ?? [];
+    expect(["feed", ...MARKET_PARAM_FIELDS]).to.deep.equal(struct("marketParams"));
+    expect([...GLOBAL_PARAM_FIELDS]).to.deep.equal(struct("globalParams"));
+    for (const field of MARKET_PARAM_FIELDS) expect(MARKET_PARAM_SPECS[field], field).to.not.equal(undefined);
+  });
+
+  it("the deployment record has one versioned schema: an unknown version is refused with what to do", function () {
+    expect(() => parseDeploymentRecord({ version: 1, chainId: 1 }, "deployments/1.json")).to.throw(
+      /deployments\/1\.json has record version 1; this version of the tooling reads version 2\. Re-run `npm run deploy/,
+    );
+    expect(() => parseDeploymentRecord({ version: RECORD_VERSION, chainId: 1, extra: true }, "x.json")).to.throw(
+      InvalidDeploymentError,
+      /extra: unknown field/,
+    );
   });
 
   it("finds the file for a network", function () {

@@ -14,9 +14,9 @@ import path from "node:path";
 import { expect } from "chai";
 import { parseEther, Wallet, ZeroHash, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
 
-import { checkDeployment } from "../../../scripts/lib/check.js";
-import { readJournal, unfinished } from "../../../scripts/lib/journal.js";
-import { parseParameters } from "../../../scripts/lib/params.js";
+import { checkDeployment } from "../../../deploy/lib/check.js";
+import { readJournal, unfinished } from "../../../deploy/lib/journal.js";
+import { parseParameters } from "../../../deploy/lib/parameters.js";
 import {
   AccessManager__factory,
   MockV3Aggregator__factory,

@@ -7,6 +7,7 @@
  * (`BULKHEAD_IGNITION_DIR` moves its parent) and the record in `deployments/<chainId>.json`
  * (`BULKHEAD_DEPLOYMENTS_DIR` moves its folder).
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 
 import {
@@ -22,10 +23,10 @@ import type { HardhatConfig } from "hardhat/types/config";
 import type { ChainType, NetworkConnection } from "hardhat/types/network";
 import type { UserInterruptionManager } from "hardhat/types/user-interruptions";
 
-import { bulkheadModule } from "../../deploy/modules/bulkhead.js";
-import type { BulkheadPlan } from "../../deploy/modules/plan.js";
 import { AggregatorV3Interface__factory, IERC20Metadata__factory } from "../../typechain-types/index.js";
-import { isDevChain } from "./chains.js";
+import { bulkheadModule } from "../modules/bulkhead.js";
+import type { BulkheadPlan } from "../modules/plan.js";
+import { isDevChain, REAL_GENESIS, REHEARSAL_FLAG } from "./chains.js";
 import { claimJournal, confirmedBlocks, repairJournal } from "./journal.js";
 import {
   assetOf,
@@ -35,8 +36,10 @@ import {
   resolveAccount,
   TEST_STABLECOIN_DECIMALS,
   type DeployParams,
-} from "./params.js";
+} from "./parameters.js";
 import { buildRecord, recordFile, writeRecord, type DeploymentRecord } from "./record.js";
+
+const README = "deploy/README.md";
 
 export interface DeployEnvironment {
   artifacts: ArtifactManager;
@@ -104,50 +107,127 @@ export async function loadParameters(
   parametersFile?: string,
 ): Promise<DeployParams> {
   const file = parametersFile ?? parameterFileFor(root, chain.networkName, chain.chainId);
-  const source = path.relative(root, file).startsWith("..") ? file : path.relative(root, file);
   const json = readParameterFile(file);
+  return checkParameters(json, sourceName(root, file), chain);
+}
+
+/** A file's name for messages: relative to the project when inside it. */
+export function sourceName(root: string, file: string): string {
+  const relative = path.relative(root, file);
+  return relative.startsWith("..") ? file : relative;
+}
+
+/** Validates a parameter file's JSON and checks it against the chain: kind, chain id, token and feeds. */
+export async function checkParameters(
+  json: Record<string, unknown>,
+  source: string,
+  chain: ChainContext,
+): Promise<DeployParams> {
   const asset = assetOf(json, source);
+  const where = `chain ${chain.chainId} (network "${chain.networkName}")`;
+  const overridden = (process.env.BULKHEAD_DEPLOY_PARAMETERS ?? "") !== "";
+  const byName = `deploy/parameters/${chain.networkName}.json`;
+  const rehearsalHint =
+    `to rehearse on a local node posing as this chain, where the token and feeds do not exist, deploy a rehearsal ` +
+    `file (mocks included) instead: ${REHEARSAL_FLAG}=1 BULKHEAD_DEPLOY_PARAMETERS=deploy/parameters/` +
+    `${chain.networkName}-rehearsal.json (${README}, "Rehearse on a local node")`;
   let decimals = TEST_STABLECOIN_DECIMALS;
   if ("address" in asset) {
-    await expectCode(chain.provider, asset.address, `the settlement token (asset in ${source})`);
+    await expectCode(
+      chain.provider,
+      asset.address,
+      `the settlement token (asset in ${source})`,
+      `${where}. If the address is right, the RPC URL points at another chain; ${rehearsalHint}`,
+    );
     decimals = await IERC20Metadata__factory.connect(asset.address, chain.provider).decimals();
     if (decimals > 18n) {
-      throw new DeployError(`the settlement token has ${decimals} decimals; at most 18 are supported`);
+      throw new DeployError(
+        `the settlement token has ${decimals} decimals; at most 18 are supported: set asset in ${source} to another token`,
+      );
     }
   }
   const params = parseParameters(json, source, decimals);
 
   if (params.chainId !== undefined && params.chainId !== chain.chainId) {
     throw new DeployError(
-      `${source} is for chain ${params.chainId}, but ${chain.networkName} is chain ${chain.chainId}`,
+      `${source} is for chain ${params.chainId}, but ${chain.networkName} is chain ${chain.chainId}: ` +
+        (overridden
+          ? `BULKHEAD_DEPLOY_PARAMETERS names it; unset it to use ${byName}, or name the file for this chain`
+          : `check the network's RPC URL, or the file's chainId`),
     );
   }
   if (params.kind === "local" && !isDevChain(chain.chainId)) {
     throw new DeployError(
       `${source} is a local parameter file (mock token and feeds, deployer governance), but chain ` +
-        `${chain.chainId} is not a development chain: create deploy/parameters/${chain.networkName}.json`,
+        `${chain.chainId} is not a development chain (31337, 1337). ` +
+        (overridden
+          ? `BULKHEAD_DEPLOY_PARAMETERS names it: unset it to deploy with ${byName}, or point it at a rehearsal file`
+          : `Write ${byName} (copy deploy/parameters/sepolia.json)`) +
+        ` (${README})`,
     );
   }
+  if (params.kind === "rehearsal") checkRehearsal(source, chain);
   for (const market of params.markets) {
     if (!("address" in market.feed)) continue;
-    await expectCode(chain.provider, market.feed.address, `the ${market.name} feed`);
+    await expectCode(
+      chain.provider,
+      market.feed.address,
+      `the ${market.name} feed (in ${source})`,
+      `${where}: take the feed's address on this chain from data.chain.link; ${rehearsalHint}`,
+    );
     const decimals = await AggregatorV3Interface__factory.connect(market.feed.address, chain.provider).decimals();
     if (decimals !== market.params.feedDecimals) {
       throw new DeployError(
-        `the ${market.name} feed has ${decimals} decimals; ${source} says ${market.params.feedDecimals}`,
+        `the ${market.name} feed has ${decimals} decimals; ${source} says ${market.params.feedDecimals}: ` +
+          `set that market's feedDecimals to ${decimals}`,
       );
     }
   }
   if (params.sequencerFeed !== ZeroAddress) {
-    await expectCode(chain.provider, params.sequencerFeed, "the sequencer feed");
+    await expectCode(
+      chain.provider,
+      params.sequencerFeed,
+      `the sequencer feed (in ${source})`,
+      `${where}: use Chainlink's L2 sequencer uptime feed of this chain, or null on an L1`,
+    );
   }
   return params;
+}
+
+/**
+ * A rehearsal file (mock token and feeds on a testnet's chain id) is accepted only when asked for explicitly and
+ * only on a chain that provably is not the real network: its genesis block must differ from the real one.
+ */
+function checkRehearsal(source: string, chain: ChainContext): void {
+  if (process.env[REHEARSAL_FLAG] !== "1") {
+    throw new DeployError(
+      `${source} is a rehearsal file: it deploys a mock token and mock feeds that anyone can mint and move. It is ` +
+        `accepted only on a local node posing as the testnet, with ${REHEARSAL_FLAG}=1 set (${README}, "Rehearse ` +
+        `on a local node"). To deploy to the real ${chain.networkName}, unset BULKHEAD_DEPLOY_PARAMETERS`,
+    );
+  }
+  const real = REAL_GENESIS[chain.chainId];
+  if (real === undefined) {
+    throw new DeployError(
+      `cannot tell a rehearsal node from the real chain ${chain.chainId}: its genesis hash is not known. Add it to ` +
+        `REAL_GENESIS in deploy/lib/chains.ts (eth_getBlockByNumber("0x0") on a real endpoint), or rehearse a known ` +
+        `testnet (${Object.keys(REAL_GENESIS).join(", ")})`,
+    );
+  }
+  if (chain.genesisHash.toLowerCase() === real.toLowerCase()) {
+    throw new DeployError(
+      `${chain.networkName} is the real chain ${chain.chainId} (its genesis block is the real network's), not a ` +
+        `rehearsal node: a rehearsal file is refused here. Unset ${REHEARSAL_FLAG} and BULKHEAD_DEPLOY_PARAMETERS ` +
+        `to deploy with deploy/parameters/${chain.networkName}.json`,
+    );
+  }
 }
 
 /** The module plan: the parameters with every account resolved to an address. */
 export function planOf(params: DeployParams, chain: ChainContext, log: (line: string) => void): BulkheadPlan {
   const resolve = (ref: string): string => resolveAccount(ref, chain.deployer);
-  let funding = params.funding;
+  let funding: BulkheadPlan["funding"] =
+    params.funding === null ? null : { ...params.funding, mint: "mock" in params.asset };
   if (funding !== null && funding.accounts > chain.accounts.length) {
     log(`The node has ${chain.accounts.length} accounts: funding those (the parameters ask for ${funding.accounts}).`);
     funding = { ...funding, accounts: chain.accounts.length };
@@ -198,7 +278,10 @@ export async function deployBulkhead(
 ): Promise<DeployOutcome> {
   const log = options.log ?? ((line: string) => console.log(line));
   const chain = await chainContext(connection);
-  const params = await loadParameters(env.config.paths.root, chain, options.parametersFile);
+  const root = env.config.paths.root;
+  const parametersFile = options.parametersFile ?? parameterFileFor(root, chain.networkName, chain.chainId);
+  const parametersJson = readParameterFile(parametersFile);
+  const params = await checkParameters(parametersJson, sourceName(root, parametersFile), chain);
   const plan = planOf(params, chain, log);
   const { module, feeds } = bulkheadModule(plan);
 
@@ -216,6 +299,7 @@ export async function deployBulkhead(
     );
     await repairJournal(journalDir, provider, artifactResolver, config.requiredConfirmations ?? 1, log);
   }
+  await expectSeed(params, chain, journalDir);
 
   const startBlock = await chain.provider.getBlockNumber();
   const network = connection.networkConfig;
@@ -277,15 +361,35 @@ export async function deployBulkhead(
       proposers: plan.timelock?.proposers ?? [],
       executors: plan.timelock?.executors ?? [],
     },
+    parameters: { file: params.source, content: parametersJson },
   });
   if (journalDir === undefined) return { record, params, file: undefined, written: false };
   const file = recordFile(env.config.paths.root, chain.chainId);
   return { record, params, file, written: writeRecord(file, record) };
 }
 
-async function expectCode(provider: Provider, address: string, what: string): Promise<void> {
+async function expectCode(provider: Provider, address: string, what: string, next: string): Promise<void> {
   if ((await provider.getCode(address)) === "0x") {
-    throw new DeployError(`${what} at ${address} has no code on this chain`);
+    throw new DeployError(`${what} at ${address} has no code on ${next}`);
+  }
+}
+
+/**
+ * A pool seed paid in an existing token needs the deployer to hold it: checked before a fresh deployment sends
+ * anything (a resumed one may have deposited it already).
+ */
+async function expectSeed(params: DeployParams, chain: ChainContext, journalDir: string | undefined): Promise<void> {
+  const seed = params.funding?.poolSeed ?? 0n;
+  if (seed === 0n || !("address" in params.asset)) return;
+  if (journalDir !== undefined && existsSync(path.join(journalDir, "journal.jsonl"))) return;
+  const token = IERC20Metadata__factory.connect(params.asset.address, chain.provider);
+  const balance = await token.balanceOf(chain.deployer);
+  if (balance < seed) {
+    throw new DeployError(
+      `funding.poolSeed in ${params.source} deposits ${seed} units of the settlement token from the deployer ` +
+        `${chain.deployer}, which holds ${balance}: get test tokens first (for Circle's test USDC: ` +
+        `faucet.circle.com), or lower funding.poolSeed (0: the pool starts empty; ${README}, "Seed the pool")`,
+    );
   }
 }
 

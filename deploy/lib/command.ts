@@ -3,7 +3,7 @@
  * record) into a plain message and exit code 1, without a stack trace. Anything else is rethrown as is.
  */
 import { DeployError } from "./deploy.js";
-import { ParameterError } from "./params.js";
+import { ParameterError } from "./parameters.js";
 
 export async function runCommand(body: () => Promise<void>): Promise<void> {
   try {
