@@ -27,12 +27,13 @@ import {
   TestStablecoin__factory,
 } from "../../../typechain-types/index.js";
 import { chainState, mined, providerFor, readDeployment } from "./support/chain.js";
-import { ROOT, runToEnd, startNode, temporaryDir, type TestNode } from "./support/processes.js";
+import { ROOT, runToEnd, scaled, startNode, temporaryDir, type TestNode } from "./support/processes.js";
 
 const USD = 10n ** 6n;
 const WAD = 10n ** 18n;
 
 describe("deploy to localhost (a hardhat node on 31337)", function () {
+  this.timeout(scaled(600_000));
   let work: ReturnType<typeof temporaryDir>;
   let node: TestNode;
   let provider: JsonRpcProvider;
