@@ -171,7 +171,8 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
     // A fresh pool is empty; the rehearsal file seeds it, so the first trade can open at once.
     const token = TestStablecoin__factory.connect(record.contracts.asset.address, provider);
     expect(await token.balanceOf(record.contracts.pool.address)).to.equal(1_000_000n * USD);
-    expect(await token.balanceOf(await proposer.getAddress())).to.equal(100_000n * USD);
+    // Funding mints to the network's accounts: through `sepolia`, that is the deployer alone.
+    expect(await token.balanceOf(deployer.address)).to.equal(100_000n * USD);
   });
 
   it("deploy:check confirms it from the chain, against the parameters recorded with it (no variable needed)", async function () {
