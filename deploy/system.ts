@@ -1,8 +1,9 @@
 /**
- * A full Bulkhead system on the embedded chain, deployed with the typechain factories and wired as in
- * test/solidity/utils/BaseTest.sol: 6-decimal stablecoin, ETH-USD and BTC-USD Chainlink mocks (8 decimals), an
- * AccessManager with a governance role on the RiskConfig setters and a guardian role on pause / unpause, the engine
- * bound to its pool, insurance fund and risk configuration, two markets and 1M USD of LP liquidity.
+ * A full Bulkhead system on the embedded chain, deployed by the same Ignition modules as every deployment
+ * (deploy/modules, through `deployPlan`) with this file's values: 6-decimal stablecoin, ETH-USD and BTC-USD Chainlink
+ * mocks (8 decimals), an AccessManager with a governance role on the RiskConfig setters (the deployer and `governance`)
+ * and a guardian role on pause / unpause, the engine bound to its pool, insurance fund and risk configuration, two
+ * markets and 1M USD of LP liquidity.
  *
  * Used by the mocha tests (test/ts/fixture.ts, through `networkHelpers.loadFixture(deployBulkhead)`) and by
  * scripts/bench-gas.ts. Parameter types and field lists are the SDK's (sdk/src/params.ts); only the values are here.
@@ -10,7 +11,8 @@
  * so balances can be predicted to the unit and gas figures do not depend on the wall clock.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { MaxUint256, type ContractTransactionResponse } from "ethers";
+import { MaxUint256, ZeroAddress, type ContractTransactionResponse } from "ethers";
+import hre from "hardhat";
 import type { ChainType, NetworkConnection } from "hardhat/types/network";
 
 import {
@@ -34,6 +36,8 @@ import type {
   TestStablecoin,
 } from "../typechain-types/index.js";
 import type { GlobalParams, MarketParams } from "../sdk/src/params.js";
+import { deployPlan } from "./lib/deploy.js";
+import type { BulkheadPlan } from "./modules/plan.js";
 import type { GlobalParamsStruct, MarketParamsStruct } from "../typechain-types/contracts/RiskConfig.js";
 
 // ------------------------------------------------------------------ units and defaults
@@ -163,46 +167,47 @@ export async function deployBulkhead<ChainTypeT extends ChainType | string>(
   };
   const { deployer } = actors;
 
-  const manager = await new AccessManager__factory(deployer).deploy(deployer.address);
-  const usd = await new TestStablecoin__factory(deployer).deploy();
-  const feedFactory = new MockV3Aggregator__factory(deployer);
-  const ethFeed = await feedFactory.deploy(FEED_DECIMALS, ETH_PRICE / 10n ** 10n);
-  const btcFeed = await feedFactory.deploy(FEED_DECIMALS, BTC_PRICE / 10n ** 10n);
+  // The Ignition modules a real deployment runs, with this fixture's plan: the deployer stays AccessManager admin
+  // (and, as on every local chain, holds the governance role), the guardian role goes to `guardian`.
+  const ethParams = defaultMarketParams("");
+  const btcParams = defaultMarketParams("");
+  const { feed: _eth, ...ethValues } = ethParams;
+  const { feed: _btc, ...btcValues } = btcParams;
   const global = defaultGlobalParams();
-  const config = await new RiskConfig__factory(deployer).deploy(manager, usd, global);
-  const pool = await new LiquidityPool__factory(deployer).deploy(usd, "Bulkhead LP tUSD", "bhLP");
-  const insurance = await new InsuranceFund__factory(deployer).deploy(usd);
-  const engine = await new MarginEngine__factory(deployer).deploy(usd, pool, insurance, config);
-  const lens = await new BulkheadLens__factory(deployer).deploy(engine, usd);
-  await lens.waitForDeployment();
-
-  await mined(pool.bindEngine(engine));
-  await mined(insurance.bindEngine(engine));
-  await mined(config.bindEngine(engine));
-
-  const governed = ["listMarket", "setMarketParams", "setGlobalParams", "setSequencerFeed"] as const;
-  await mined(
-    manager.setTargetFunctionRole(
-      config,
-      governed.map((name) => config.interface.getFunction(name).selector),
-      GOVERNANCE_ROLE,
-    ),
-  );
-  await mined(
-    manager.setTargetFunctionRole(
-      config,
-      (["pause", "unpause"] as const).map((name) => config.interface.getFunction(name).selector),
-      GUARDIAN_ROLE,
-    ),
-  );
+  const plan: BulkheadPlan = {
+    asset: { mock: "TestStablecoin" },
+    pool: { name: "Bulkhead LP tUSD", symbol: "bhLP" },
+    timelock: null,
+    guardian: actors.guardian.address,
+    global,
+    sequencerFeed: ZeroAddress,
+    markets: [
+      { name: "ETH-USD", feed: { mockAnswer: ETH_PRICE / 10n ** 10n }, params: ethValues },
+      { name: "BTC-USD", feed: { mockAnswer: BTC_PRICE / 10n ** 10n }, params: btcValues },
+    ],
+    funding: null,
+  };
+  const accounts = signers.map((signer) => signer.address);
+  const { contracts, feeds } = await deployPlan(hre, connection, { accounts, deployer: deployer.address }, plan);
+  const feedAddress = (name: string): string => {
+    const feed = feeds[name];
+    if (feed === undefined) throw new Error(`no ${name} feed deployed`);
+    return feed.address;
+  };
+  const manager = AccessManager__factory.connect(contracts.accessManager.address, deployer);
+  const usd = TestStablecoin__factory.connect(contracts.asset.address, deployer);
+  const ethFeed = MockV3Aggregator__factory.connect(feedAddress("ETH-USD"), deployer);
+  const btcFeed = MockV3Aggregator__factory.connect(feedAddress("BTC-USD"), deployer);
+  const config = RiskConfig__factory.connect(contracts.riskConfig.address, deployer);
+  const pool = LiquidityPool__factory.connect(contracts.pool.address, deployer);
+  const insurance = InsuranceFund__factory.connect(contracts.insuranceFund.address, deployer);
+  const engine = MarginEngine__factory.connect(contracts.engine.address, deployer);
+  const lens = BulkheadLens__factory.connect(contracts.lens.address, deployer);
   await mined(manager.grantRole(GOVERNANCE_ROLE, actors.governance, 0));
-  await mined(manager.grantRole(GUARDIAN_ROLE, actors.guardian, 0));
-
   const markets = [
-    defaultMarketParams(await ethFeed.getAddress()),
-    defaultMarketParams(await btcFeed.getAddress()),
+    { ...ethParams, feed: await ethFeed.getAddress() },
+    { ...btcParams, feed: await btcFeed.getAddress() },
   ] as const;
-  for (const params of markets) await mined(config.connect(actors.governance).listMarket(params));
 
   const system: Bulkhead = {
     connection: connection as NetworkConnection<ChainType | string>,

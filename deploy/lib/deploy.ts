@@ -283,14 +283,13 @@ export async function deployBulkhead(
   const parametersJson = readParameterFile(parametersFile);
   const params = await checkParameters(parametersJson, sourceName(root, parametersFile), chain);
   const plan = planOf(params, chain, log);
-  const { module, feeds } = bulkheadModule(plan);
 
   const ephemeral = connection.networkConfig.type === "edr-simulated";
   const journalDir = ephemeral ? undefined : journalDirFor(env.config, chain.chainId);
-  const artifactResolver = new HardhatArtifactResolver(env.artifacts);
-  const provider = connection.provider as EIP1193Provider;
-  const config = ignitionConfig(env.config);
   if (journalDir !== undefined) {
+    const artifactResolver = new HardhatArtifactResolver(env.artifacts);
+    const provider = connection.provider as EIP1193Provider;
+    const config = ignitionConfig(env.config);
     claimJournal(
       journalDir,
       { chainId: chain.chainId, genesisHash: chain.genesisHash },
@@ -302,45 +301,7 @@ export async function deployBulkhead(
   await expectSeed(params, chain, journalDir);
 
   const startBlock = await chain.provider.getBlockNumber();
-  const network = connection.networkConfig;
-  const fees = network.ignition;
-  const resumeHint = `Fix the cause and run the same command again: the deployment resumes where it stopped.`;
-  const result = await deploy({
-    config,
-    provider,
-    deploymentDir: journalDir,
-    executionEventListener:
-      options.ui === true && env.interruptions !== undefined ? new PrettyEventHandler(env.interruptions) : undefined,
-    artifactResolver,
-    ignitionModule: module,
-    deploymentParameters: {},
-    accounts: chain.accounts,
-    defaultSender: chain.deployer,
-    maxFeePerGasLimit: fees.maxFeePerGasLimit,
-    maxFeePerGas: fees.maxFeePerGas,
-    maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-    gasPrice: fees.gasPrice,
-    disableFeeBumping: fees.disableFeeBumping,
-  }).catch((error: unknown) => {
-    // Ignition throws (rather than returns) when it cannot send at all: no funds, a node that went away, …
-    throw new DeployError(`${(error as Error).message}\n\n${resumeHint}`, { cause: error });
-  });
-  if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
-    throw new DeployError(`${errorDeploymentResultToExceptionMessage(result)}\n\n${resumeHint}`);
-  }
-
-  const addressOf = (future: { id: string }): string => {
-    const deployed = (result as SuccessfulDeploymentResult).contracts[future.id];
-    if (deployed === undefined) throw new DeployError(`Ignition returned no address for ${future.id}`);
-    return getAddress(deployed.address);
-  };
-  const contracts = Object.fromEntries(
-    Object.entries(module.results).map(([key, future]) => [
-      key,
-      { address: addressOf(future), abi: future.contractName },
-    ]),
-  ) as DeploymentRecord["contracts"];
-  const feedFutures = params.markets.map(({ name }) => feeds.results[name]);
+  const { contracts, feeds } = await deployPlan(env, connection, chain, plan, { journalDir, ui: options.ui });
 
   const deploymentBlock =
     journalDir === undefined
@@ -355,7 +316,7 @@ export async function deployBulkhead(
     kind: params.kind,
     contracts,
     marketNames: params.markets.map((m) => m.name),
-    feedAbis: feedFutures.map((f) => f?.contractName ?? "AggregatorV3Interface"),
+    feedAbis: params.markets.map(({ name }) => feeds[name]?.abi ?? "AggregatorV3Interface"),
     guardian: plan.guardian,
     timelockMembers: {
       proposers: plan.timelock?.proposers ?? [],
@@ -391,6 +352,62 @@ async function expectSeed(params: DeployParams, chain: ChainContext, journalDir:
         `faucet.circle.com), or lower funding.poolSeed (0: the pool starts empty; ${README}, "Seed the pool")`,
     );
   }
+}
+
+/**
+ * Runs the Ignition modules for a plan (the one system wiring: deployments, tests and the gas bench all use it) and
+ * returns the addresses of the contracts and of each market's feed. `journalDir` undefined: nothing is journaled
+ * (the embedded chain).
+ */
+export async function deployPlan(
+  env: DeployEnvironment,
+  connection: AnyConnection,
+  chain: Pick<ChainContext, "accounts" | "deployer">,
+  plan: BulkheadPlan,
+  options: { journalDir?: string | undefined; ui?: boolean | undefined } = {},
+): Promise<{ contracts: DeploymentRecord["contracts"]; feeds: Record<string, { address: string; abi: string }> }> {
+  const { module, feeds } = bulkheadModule(plan);
+  const network = connection.networkConfig;
+  const fees = network.ignition;
+  const resumeHint = `Fix the cause and run the same command again: the deployment resumes where it stopped.`;
+  const result = await deploy({
+    config: ignitionConfig(env.config),
+    provider: connection.provider as EIP1193Provider,
+    deploymentDir: options.journalDir,
+    executionEventListener:
+      options.ui === true && env.interruptions !== undefined ? new PrettyEventHandler(env.interruptions) : undefined,
+    artifactResolver: new HardhatArtifactResolver(env.artifacts),
+    ignitionModule: module,
+    deploymentParameters: {},
+    accounts: chain.accounts,
+    defaultSender: chain.deployer,
+    maxFeePerGasLimit: fees.maxFeePerGasLimit,
+    maxFeePerGas: fees.maxFeePerGas,
+    maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    gasPrice: fees.gasPrice,
+    disableFeeBumping: fees.disableFeeBumping,
+  }).catch((error: unknown) => {
+    // Ignition throws (rather than returns) when it cannot send at all: no funds, a node that went away, …
+    throw new DeployError(`${(error as Error).message}\n\n${resumeHint}`, { cause: error });
+  });
+  if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
+    throw new DeployError(`${errorDeploymentResultToExceptionMessage(result)}\n\n${resumeHint}`);
+  }
+  const entryOf = (future: { id: string; contractName: string }): { address: string; abi: string } => {
+    const deployed = (result as SuccessfulDeploymentResult).contracts[future.id];
+    if (deployed === undefined) throw new DeployError(`Ignition returned no address for ${future.id}`);
+    return { address: getAddress(deployed.address), abi: future.contractName };
+  };
+  const contracts = Object.fromEntries(
+    Object.entries(module.results).map(([key, future]) => [key, entryOf(future)]),
+  ) as DeploymentRecord["contracts"];
+  const feedEntries = Object.fromEntries(
+    plan.markets.flatMap(({ name }) => {
+      const future = feeds.results[name];
+      return future === undefined ? [] : [[name, entryOf(future)]];
+    }),
+  );
+  return { contracts, feeds: feedEntries };
 }
 
 /** The first block from `from` holding a transaction sent by `sender` (embedded chain: a handful of blocks). */
