@@ -10,6 +10,9 @@
  * Time is pinned: the chain starts at START_TIME and every helper that sends a transaction says when it is mined,
  * so balances can be predicted to the unit and gas figures do not depend on the wall clock.
  */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { MaxUint256, ZeroAddress, type ContractTransactionResponse } from "ethers";
 import hre from "hardhat";
@@ -36,6 +39,7 @@ import type {
   TestStablecoin,
 } from "../typechain-types/index.js";
 import type { GlobalParams, MarketParams } from "../sdk/src/params.js";
+import { parseParameters, TEST_STABLECOIN_DECIMALS } from "../sdk/src/parameters.js";
 import { deployPlan } from "./lib/deploy.js";
 import type { BulkheadPlan } from "./modules/plan.js";
 import type { GlobalParamsStruct, MarketParamsStruct } from "../typechain-types/contracts/RiskConfig.js";
@@ -59,46 +63,42 @@ export const BTC_PRICE = 60_000n * WAD;
 /** Chainlink USD feeds answer with 8 decimals. */
 export const FEED_DECIMALS = 8;
 
-export const MIN_COLLATERAL = 10n * USD;
-export const KEEPER_RESERVE = 5n * USD;
+/**
+ * The values are deploy/parameters/local.json's (what `npm run deploy -- --network localhost` deploys), read with the
+ * SDK's parameter schema, so a new parameter gets its test value there; only the heartbeat is shorter here (tests move
+ * time by hours and need a stale price within one).
+ */
+const LOCAL = parseParameters(
+  JSON.parse(readFileSync(fileURLToPath(new URL("./parameters/local.json", import.meta.url)), "utf8")),
+  "deploy/parameters/local.json",
+  TEST_STABLECOIN_DECIMALS,
+);
+const LOCAL_MARKET = LOCAL.markets[0] ?? failure("deploy/parameters/local.json lists no market");
+
+function failure(message: string): never {
+  throw new Error(message);
+}
+
+export const MIN_COLLATERAL = LOCAL.global.minCollateral;
+export const KEEPER_RESERVE = LOCAL.global.keeperReserve;
 export const POOL_LIQUIDITY = 1_000_000n * USD;
 export const HEARTBEAT = 3_600n;
-export const GRACE_PERIOD = 600n;
+export const GRACE_PERIOD = LOCAL.global.liquidationGracePeriod;
 /** 10 % a year of entry notional, WAD per second (rounded down, as in BaseTest). */
-export const BORROW_RATE = WAD / 10n / (365n * 86_400n);
+export const BORROW_RATE = LOCAL_MARKET.params.borrowRateLong;
 
 /** Every deployment starts at this block time (if the chain is not already past it), for reproducible numbers. */
 export const START_TIME = 2_000_000_000;
 
 export function defaultGlobalParams(): GlobalParamsStruct & GlobalParams {
-  return {
-    minCollateral: MIN_COLLATERAL,
-    keeperReserve: KEEPER_RESERVE,
-    maxUtilization: 5n * WAD,
-    liquidationGracePeriod: GRACE_PERIOD,
-  };
+  return { ...LOCAL.global };
 }
 
 /** Market parameters as plain bigints, so tests can do maths on them (the SDK's type, the feed as a string). */
 export type MarketConfig = Omit<MarketParams, "feed"> & { feed: string };
 
 export function defaultMarketParams(feed: string): MarketConfig & MarketParamsStruct {
-  return {
-    feed,
-    heartbeat: HEARTBEAT,
-    feedDecimals: BigInt(FEED_DECIMALS),
-    imr: WAD / 10n,
-    mmr: WAD / 20n,
-    liqFeeRatio: WAD / 100n,
-    liqPenaltyRatio: WAD / 100n,
-    openFeeRatio: WAD / 1_000n,
-    closeFeeRatio: WAD / 1_000n,
-    maxProfitRatio: 9n * WAD,
-    borrowRateLong: BORROW_RATE,
-    borrowRateShort: BORROW_RATE,
-    maxOpenInterestLong: 50_000_000n * WAD,
-    maxOpenInterestShort: 50_000_000n * WAD,
-  };
+  return { feed, ...LOCAL_MARKET.params, heartbeat: HEARTBEAT, feedDecimals: BigInt(FEED_DECIMALS) };
 }
 
 // ------------------------------------------------------------------ the fixture
@@ -176,7 +176,7 @@ export async function deployBulkhead<ChainTypeT extends ChainType | string>(
   const global = defaultGlobalParams();
   const plan: BulkheadPlan = {
     asset: { mock: "TestStablecoin" },
-    pool: { name: "Bulkhead LP tUSD", symbol: "bhLP" },
+    pool: LOCAL.pool,
     timelock: null,
     guardian: actors.guardian.address,
     global,
