@@ -25,7 +25,10 @@ await runCommand(async () => {
     const provider = connection.ethers.provider;
     const chainId = Number((await provider.getNetwork()).chainId);
     if (isDevChain(chainId)) {
-      throw new Error(`chain ${chainId} is a development chain: explorers only verify public chains`);
+      throw new Error(
+        `chain ${chainId} is a development chain: explorers only verify public chains. Run verify with the ` +
+          `testnet's network (\`npm run verify -- --network sepolia\`) after deploying there`,
+      );
     }
     const record = readRecord(recordFile(hre.config.paths.root, chainId));
     const targets = await verificationTargets(journalDirFor(hre.config, chainId), record);
@@ -39,7 +42,11 @@ await runCommand(async () => {
       const name = nameOf.get(target.address) ?? target.contract;
       console.log(`  ${result.ok ? "ok  " : "FAIL"}  ${name.padEnd(20)} ${target.address}  ${result.detail}`);
     }
-    if (!ready) throw new Error("what would be submitted does not match the chain; nothing was sent to any explorer");
+    if (!ready)
+      throw new Error(
+        "what would be submitted does not match the chain; nothing was sent to any explorer. The contracts changed " +
+          "since the deployment: check out the commit that was deployed, `npx hardhat build --no-tests`, and run again",
+      );
     if (process.env.BULKHEAD_VERIFY_DRY_RUN === "1") {
       console.log("Dry run: nothing sent to any explorer.");
       return;

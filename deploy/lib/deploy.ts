@@ -96,7 +96,10 @@ export async function chainContext(connection: AnyConnection): Promise<ChainCont
     );
   }
   const genesis = await provider.getBlock(0);
-  if (genesis?.hash == null) throw new DeployError(`cannot read the genesis block of chain ${chainId}`);
+  if (genesis?.hash == null)
+    throw new DeployError(
+      `cannot read the genesis block of chain ${chainId}: check that the network's RPC URL serves eth_getBlockByNumber`,
+    );
   return { chainId, networkName: connection.networkName, deployer, accounts, genesisHash: genesis.hash, provider };
 }
 
@@ -267,7 +270,10 @@ function ignitionConfig(config: HardhatConfig): Partial<DeployConfig> {
   const confirmations = process.env.BULKHEAD_CONFIRMATIONS;
   if (confirmations === undefined || confirmations === "") return rest;
   const n = Number(confirmations);
-  if (!Number.isSafeInteger(n) || n < 1) throw new DeployError(`BULKHEAD_CONFIRMATIONS must be a positive integer`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new DeployError(
+      `BULKHEAD_CONFIRMATIONS must be a positive integer (got "${confirmations}"), e.g. BULKHEAD_CONFIRMATIONS=2`,
+    );
   return { ...rest, requiredConfirmations: n };
 }
 
