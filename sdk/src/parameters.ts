@@ -20,6 +20,7 @@ import {
   type ParamUnit,
 } from "./params.js";
 import { DEPLOYMENT_KINDS, type DeploymentKind } from "./record.js";
+import { BaseError } from "./errors/base.js";
 import { describeIssues } from "./schema.js";
 import { parseInteger, parseRatePerSecond, parseRatio, parseUsd, scaleExact } from "./units.js";
 
@@ -76,13 +77,18 @@ export interface DeployParams {
 }
 
 /** Every problem found in a parameter file, each with the JSON path it is at. */
-export class ParameterError extends Error {
+export class ParameterError extends BaseError {
   override name = "ParameterError";
   constructor(
     readonly source: string,
     readonly problems: string[],
   ) {
-    super(`${source}: ${problems.length} problem(s) in the deployment parameters:\n  - ${problems.join("\n  - ")}`);
+    super(
+      `${source}: ${problems.length} problem(s) in the deployment parameters (deploy/README.md, "Parameter files"):`,
+      {
+        metaMessages: problems.map((problem) => `  - ${problem}`),
+      },
+    );
   }
 }
 
