@@ -30,7 +30,7 @@ await runCommand(async () => {
     const record = readRecord(
       file,
       `deploy first with \`npm run deploy -- --network ${connection.networkName}\` (with the same ` +
-        `BULKHEAD_DEPLOYMENTS_DIR, if you set one)`,
+        `BULKHEAD_DEPLOYMENTS_DIR, if you set one; a rehearsal's record is found with BULKHEAD_REHEARSAL=1)`,
     );
     const genesis = await provider.getBlock(0);
     const chain = {

@@ -18,3 +18,8 @@ export const REAL_GENESIS: Readonly<Record<number, string>> = {
 
 /** The environment variable that allows a rehearsal parameter file on a testnet's chain id. */
 export const REHEARSAL_FLAG = "BULKHEAD_REHEARSAL";
+
+/** Whether this run is a rehearsal (`BULKHEAD_REHEARSAL=1`): its record and journal go to `deploy/rehearsal/`. */
+export function isRehearsal(): boolean {
+  return process.env[REHEARSAL_FLAG] === "1";
+}

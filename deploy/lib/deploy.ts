@@ -26,7 +26,7 @@ import type { UserInterruptionManager } from "hardhat/types/user-interruptions";
 import { AggregatorV3Interface__factory, IERC20Metadata__factory } from "../../typechain-types/index.js";
 import { bulkheadModule } from "../modules/bulkhead.js";
 import type { BulkheadPlan } from "../modules/plan.js";
-import { isDevChain, REAL_GENESIS, REHEARSAL_FLAG } from "./chains.js";
+import { isDevChain, isRehearsal, REAL_GENESIS, REHEARSAL_FLAG } from "./chains.js";
 import { claimJournal, confirmedBlocks, repairJournal } from "./journal.js";
 import {
   assetOf,
@@ -170,6 +170,12 @@ export async function checkParameters(
     );
   }
   if (params.kind === "rehearsal") checkRehearsal(source, chain);
+  else if (isRehearsal()) {
+    throw new DeployError(
+      `${REHEARSAL_FLAG}=1 is set, but ${source} is a ${params.kind} file, not a rehearsal: unset ${REHEARSAL_FLAG} ` +
+        `to deploy it, or point BULKHEAD_DEPLOY_PARAMETERS at a rehearsal file`,
+    );
+  }
   for (const market of params.markets) {
     if (!("address" in market.feed)) continue;
     await expectCode(
@@ -254,13 +260,18 @@ export function planOf(params: DeployParams, chain: ChainContext, log: (line: st
   };
 }
 
-/** The folder of the Ignition journal for a chain (Ignition's own default deployment id, `chain-<id>`). */
+/**
+ * The folder of the Ignition journal for a chain (Ignition's own default deployment id, `chain-<id>`), under
+ * `deploy/deployments/` (`deploy/rehearsal/ignition/` during a rehearsal; not committed).
+ */
 export function journalDirFor(config: HardhatConfig, chainId: number): string {
   const override = process.env.BULKHEAD_IGNITION_DIR;
   const parent =
     override !== undefined && override !== ""
       ? path.resolve(config.paths.root, override)
-      : path.join(config.paths.ignition, "deployments");
+      : isRehearsal()
+        ? path.join(config.paths.root, "deploy", "rehearsal", "ignition")
+        : path.join(config.paths.ignition, "deployments");
   return path.join(parent, `chain-${chainId}`);
 }
 

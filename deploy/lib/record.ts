@@ -25,14 +25,19 @@ import {
   TimelockController__factory,
 } from "../../typechain-types/index.js";
 import { ADMIN_ROLE, GOVERNANCE_ROLE, GUARDIAN_ROLE } from "../modules/plan.js";
+import { isRehearsal } from "./chains.js";
 
 export { RECORD_VERSION, type ContractKey, type DeploymentRecord };
 type MarketEntry = DeploymentRecord["markets"][number];
 
-/** Where deployment records go: `BULKHEAD_DEPLOYMENTS_DIR`, or `deployments/` at the project root. */
+/**
+ * Where deployment records go: `BULKHEAD_DEPLOYMENTS_DIR`, else `deployments/` at the project root, or
+ * `deploy/rehearsal/deployments/` (not committed) during a rehearsal, so a rehearsal never takes the real record's place.
+ */
 export function deploymentsDir(root: string): string {
   const override = process.env.BULKHEAD_DEPLOYMENTS_DIR;
-  return override !== undefined && override !== "" ? path.resolve(root, override) : path.join(root, "deployments");
+  if (override !== undefined && override !== "") return path.resolve(root, override);
+  return isRehearsal() ? path.join(root, "deploy", "rehearsal", "deployments") : path.join(root, "deployments");
 }
 
 export function recordFile(root: string, chainId: number): string {

@@ -3,6 +3,7 @@ import path from "node:path";
 
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
+import type { HardhatConfig } from "hardhat/types/config";
 
 import {
   DEPLOYER,
@@ -11,10 +12,12 @@ import {
   parseParameters,
   readParameterFile,
 } from "../../../deploy/lib/parameters.js";
-import { parseRatePerSecond, parseRatio, parseUsd, WAD } from "../../../sdk/src/units.js";
+import { journalDirFor } from "../../../deploy/lib/deploy.js";
+import { recordFile } from "../../../deploy/lib/record.js";
 import { InvalidDeploymentError } from "../../../sdk/src/errors/sdk.js";
 import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS, MARKET_PARAM_SPECS } from "../../../sdk/src/params.js";
 import { parseDeploymentRecord, RECORD_VERSION } from "../../../sdk/src/record.js";
+import { parseRatePerSecond, parseRatio, parseUsd, WAD } from "../../../sdk/src/units.js";
 import { ROOT } from "./support/processes.js";
 
 const local = (): Record<string, unknown> =>
@@ -147,6 +150,30 @@ describe("deployment parameters", function () {
       InvalidDeploymentError,
       /extra: unknown field/,
     );
+  });
+
+  it("a rehearsal writes its record and journal under deploy/rehearsal/, never where the real deployment's go", function () {
+    const saved = { ...process.env };
+    delete process.env.BULKHEAD_DEPLOYMENTS_DIR;
+    delete process.env.BULKHEAD_IGNITION_DIR;
+    const config = { paths: { root: ROOT, ignition: path.join(ROOT, "deploy") } } as unknown as HardhatConfig;
+    try {
+      delete process.env.BULKHEAD_REHEARSAL;
+      expect(recordFile(ROOT, 11155111)).to.equal(path.join(ROOT, "deployments", "11155111.json"));
+      expect(journalDirFor(config, 11155111)).to.equal(path.join(ROOT, "deploy", "deployments", "chain-11155111"));
+      process.env.BULKHEAD_REHEARSAL = "1";
+      expect(recordFile(ROOT, 11155111)).to.equal(
+        path.join(ROOT, "deploy", "rehearsal", "deployments", "11155111.json"),
+      );
+      expect(journalDirFor(config, 11155111)).to.equal(
+        path.join(ROOT, "deploy", "rehearsal", "ignition", "chain-11155111"),
+      );
+    } finally {
+      for (const key of ["BULKHEAD_REHEARSAL", "BULKHEAD_DEPLOYMENTS_DIR", "BULKHEAD_IGNITION_DIR"]) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
   });
 
   it("finds the file for a network", function () {
