@@ -12,7 +12,8 @@ import {
   parseParameters,
   readParameterFile,
 } from "../../../deploy/lib/parameters.js";
-import { journalDirFor } from "../../../deploy/lib/deploy.js";
+import { REAL_GENESIS } from "../../../deploy/lib/chains.js";
+import { checkParameters, journalDirFor, type ChainContext } from "../../../deploy/lib/deploy.js";
 import { recordFile } from "../../../deploy/lib/record.js";
 import { InvalidDeploymentError } from "../../../sdk/src/errors/sdk.js";
 import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS, MARKET_PARAM_SPECS } from "../../../sdk/src/params.js";
@@ -173,6 +174,45 @@ describe("deployment parameters", function () {
         if (saved[key] === undefined) delete process.env[key];
         else process.env[key] = saved[key];
       }
+    }
+  });
+
+  it("refuses a rehearsal file without BULKHEAD_REHEARSAL=1, on the real network's genesis, and on an unknown chain", async function () {
+    const rehearsal = readParameterFile(path.join(ROOT, "deploy", "parameters", "sepolia-rehearsal.json"));
+    // A rehearsal file names only mocks: nothing is read from the chain but its id and genesis.
+    const chain = (chainId: number, genesisHash: string): ChainContext => ({
+      chainId,
+      networkName: "sepolia",
+      deployer: ZeroAddress,
+      accounts: [],
+      genesisHash,
+      provider: undefined as unknown as ChainContext["provider"],
+    });
+    const fake = `0x${"ab".repeat(32)}`;
+    const refusal = async (context: ChainContext, json: Record<string, unknown> = rehearsal): Promise<string> => {
+      try {
+        await checkParameters(json, "sepolia-rehearsal.json", context);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("expected a refusal");
+    };
+    const saved = process.env.BULKHEAD_REHEARSAL;
+    try {
+      delete process.env.BULKHEAD_REHEARSAL;
+      expect(await refusal(chain(11155111, fake))).to.include("with BULKHEAD_REHEARSAL=1 set");
+      process.env.BULKHEAD_REHEARSAL = "1";
+      expect((await checkParameters(rehearsal, "sepolia-rehearsal.json", chain(11155111, fake))).kind).to.equal(
+        "rehearsal",
+      );
+      expect(await refusal(chain(11155111, REAL_GENESIS[11155111]!))).to.include("is the real chain 11155111");
+      expect(await refusal(chain(17000, fake), { ...rehearsal, chainId: 17000 })).to.include(
+        "its genesis hash is not known",
+      );
+      expect(await refusal(chain(31337, fake), local())).to.include("BULKHEAD_REHEARSAL=1 is set, but");
+    } finally {
+      if (saved === undefined) delete process.env.BULKHEAD_REHEARSAL;
+      else process.env.BULKHEAD_REHEARSAL = saved;
     }
   });
 
