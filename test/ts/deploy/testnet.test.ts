@@ -9,7 +9,7 @@
  * process is killed while a transaction is on its way (never delivered), and killed after the node got one but
  * before the hash was journaled. Each time, running the same command again picks up where it stopped.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { expect } from "chai";
@@ -20,6 +20,7 @@ import { readJournal, unfinished } from "../../../deploy/lib/journal.js";
 import { parseParameters, readParameterFile } from "../../../deploy/lib/parameters.js";
 import {
   AccessManager__factory,
+  MockV3Aggregator__factory,
   RiskConfig__factory,
   TestStablecoin__factory,
   TimelockController__factory,
@@ -259,6 +260,77 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
     // The file still says 10 USD: the check reports the drift (and so does deploy:check).
     const report = await checkDeployment(provider, record, parseParameters(parameters, REHEARSAL_FILE, 6n));
     expect(report.findings.filter((f) => !f.ok).map((f) => f.what)).to.deep.equal(["global minCollateral"]);
+  });
+});
+
+describe("deploy a testnet file (existing token and feeds) that seeds the pool from the deployer's tokens", function () {
+  this.timeout(scaled(600_000));
+  let work: ReturnType<typeof temporaryDir>;
+  let node: TestNode;
+  let provider: JsonRpcProvider;
+  const deployer = Wallet.createRandom();
+
+  before(async function () {
+    work = temporaryDir("bulkhead-testnet-seed-");
+    node = await startNode(SEPOLIA, path.join(work.path, "node"));
+    provider = providerFor(node.url);
+  });
+
+  after(async function () {
+    provider?.destroy();
+    await node?.stop();
+    work?.remove();
+  });
+
+  it("refuses a seed the deployer cannot pay, naming the faucet, then seeds the pool", async function () {
+    const owner = await provider.getSigner(0);
+    // What a real testnet already has: a 6-decimal token and two Chainlink feeds.
+    const token = await new TestStablecoin__factory(owner).deploy();
+    const ethFeed = await new MockV3Aggregator__factory(owner).deploy(8, 3_000n * 10n ** 8n);
+    const btcFeed = await new MockV3Aggregator__factory(owner).deploy(8, 60_000n * 10n ** 8n);
+    await Promise.all([token, ethFeed, btcFeed].map((c) => c.waitForDeployment()));
+    await (await owner.sendTransaction({ to: deployer.address, value: parseEther("100") })).wait();
+    await mined(token.mint(deployer.address, 5_000n * USD));
+
+    const sepolia = readParameterFile(path.join(ROOT, "deploy", "parameters", "sepolia.json"));
+    const feeds: Record<string, string> = {
+      "ETH-USD": await ethFeed.getAddress(),
+      "BTC-USD": await btcFeed.getAddress(),
+    };
+    const tokenAddress = await token.getAddress();
+    const file = path.join(work.path, "sepolia.json");
+    const write = (poolSeed: string): void =>
+      writeFileSync(
+        file,
+        JSON.stringify({
+          ...sepolia,
+          asset: tokenAddress,
+          markets: (sepolia.markets as { name: string }[]).map((m) => ({ ...m, feed: feeds[m.name] })),
+          funding: { poolSeed },
+        }),
+      );
+    const env = {
+      SEPOLIA_RPC_URL: node.url,
+      SEPOLIA_PRIVATE_KEY: deployer.privateKey,
+      BULKHEAD_DEPLOY_PARAMETERS: file,
+      BULKHEAD_DEPLOYMENTS_DIR: path.join(work.path, "deployments"),
+      BULKHEAD_IGNITION_DIR: path.join(work.path, "ignition"),
+    };
+
+    write("10000 USD");
+    const refused = await runToEnd("scripts/deploy.ts", "sepolia", env, 1);
+    expect(refused).to.include("which holds 5000000000: get test tokens first");
+    expect(refused).to.include("faucet.circle.com");
+    expect(await provider.getTransactionCount(deployer.address)).to.equal(0);
+
+    write("1000 USD");
+    const output = await runToEnd("scripts/deploy.ts", "sepolia", env);
+    expect(output).to.match(/All \d+ checks passed/);
+    const record = readDeployment(path.join(work.path, "deployments", `${SEPOLIA}.json`));
+    expect(record.kind).to.equal("testnet");
+    expect(record.contracts.asset).to.deep.equal({ address: tokenAddress, abi: "IERC20Metadata" });
+    expect(await token.balanceOf(record.contracts.pool.address)).to.equal(1_000n * USD);
+    expect(await token.balanceOf(deployer.address)).to.equal(4_000n * USD);
   });
 });
 
