@@ -76,8 +76,8 @@ export default defineConfig({
     // `default` is the embedded in-process chain (Hardhat's built-in); nothing deployed there outlives the command.
     localhost: {
       type: "http",
-      // Any node on 127.0.0.1:8545 (`npx hardhat node`, anvil, geth --dev). The variable only lets the deploy tests
-      // point at the nodes they start on free ports.
+      // Any node (`npx hardhat node`, anvil, geth --dev): 127.0.0.1:8545, or BULKHEAD_LOCALHOST_RPC_URL (documented in
+      // deploy/README.md, "Local chains"; the deploy tests use it for the nodes they start on free ports).
       url: process.env.BULKHEAD_LOCALHOST_RPC_URL ?? "http://127.0.0.1:8545",
     },
     sepolia: {

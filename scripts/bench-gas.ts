@@ -27,7 +27,7 @@ import {
   deployBulkhead,
   feedOf,
   type Bulkhead,
-} from "../test/ts/fixture.js";
+} from "../deploy/system.js";
 
 /** SPEC §3 targets, whole-transaction gas. */
 const TARGETS = {

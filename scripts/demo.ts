@@ -16,8 +16,8 @@ import {
   MockV3Aggregator__factory,
   TestStablecoin__factory,
 } from "../typechain-types/index.js";
-import { runCommand } from "./lib/command.js";
-import { deployBulkhead } from "./lib/deploy.js";
+import { runCommand } from "../deploy/lib/command.js";
+import { deployBulkhead } from "../deploy/lib/deploy.js";
 
 const USD = 10n ** 6n;
 const WAD = 10n ** 18n;

@@ -9,9 +9,9 @@
  */
 import hre from "hardhat";
 
-import { checkDeployment, formatReport } from "./lib/check.js";
-import { deployBulkhead } from "./lib/deploy.js";
-import { runCommand } from "./lib/command.js";
+import { checkDeployment, formatReport } from "../deploy/lib/check.js";
+import { deployBulkhead } from "../deploy/lib/deploy.js";
+import { runCommand } from "../deploy/lib/command.js";
 
 await runCommand(async () => {
   const connection = await hre.network.create();

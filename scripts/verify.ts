@@ -6,16 +6,16 @@
  * hand; contracts already verified are skipped by the explorers themselves, so re-running is safe.
  *
  * Before contacting any explorer it proves, offline, that what it will submit is what was deployed (see
- * scripts/lib/verify.ts). BULKHEAD_VERIFY_DRY_RUN=1 stops there: no network access beyond the node.
+ * deploy/lib/verify.ts). BULKHEAD_VERIFY_DRY_RUN=1 stops there: no network access beyond the node.
  */
 import { verifyContract } from "@nomicfoundation/hardhat-verify/verify";
 import hre from "hardhat";
 
-import { isDevChain } from "./lib/chains.js";
-import { runCommand } from "./lib/command.js";
-import { journalDirFor } from "./lib/deploy.js";
-import { readRecord, recordFile } from "./lib/record.js";
-import { preflight, verificationTargets } from "./lib/verify.js";
+import { isDevChain } from "../deploy/lib/chains.js";
+import { runCommand } from "../deploy/lib/command.js";
+import { journalDirFor } from "../deploy/lib/deploy.js";
+import { readRecord, recordFile } from "../deploy/lib/record.js";
+import { preflight, verificationTargets } from "../deploy/lib/verify.js";
 
 const PROVIDERS = ["etherscan", "blockscout", "sourcify"] as const;
 
@@ -25,7 +25,10 @@ await runCommand(async () => {
     const provider = connection.ethers.provider;
     const chainId = Number((await provider.getNetwork()).chainId);
     if (isDevChain(chainId)) {
-      throw new Error(`chain ${chainId} is a development chain: explorers only verify public chains`);
+      throw new Error(
+        `chain ${chainId} is a development chain: explorers only verify public chains. Run verify with the ` +
+          `testnet's network (\`npm run verify -- --network sepolia\`) after deploying there`,
+      );
     }
     const record = readRecord(recordFile(hre.config.paths.root, chainId));
     const targets = await verificationTargets(journalDirFor(hre.config, chainId), record);
@@ -39,7 +42,15 @@ await runCommand(async () => {
       const name = nameOf.get(target.address) ?? target.contract;
       console.log(`  ${result.ok ? "ok  " : "FAIL"}  ${name.padEnd(20)} ${target.address}  ${result.detail}`);
     }
-    if (!ready) throw new Error("what would be submitted does not match the chain; nothing was sent to any explorer");
+    if (!ready)
+      throw new Error(
+        "what would be submitted does not match the chain; nothing was sent to any explorer. The contracts changed " +
+          "since the deployment: check out the commit that was deployed, `npx hardhat build --no-tests`, and run again",
+      );
+    if (record.kind === "rehearsal") {
+      console.log("Rehearsal: the explorers know nothing of this node, so verify stops after the offline proof.");
+      return;
+    }
     if (process.env.BULKHEAD_VERIFY_DRY_RUN === "1") {
       console.log("Dry run: nothing sent to any explorer.");
       return;

@@ -1,7 +1,7 @@
 /**
  * The whole Bulkhead system as one Ignition module, composed from the small modules beside this file. The module's
  * shape (which markets, mocks or existing contracts, timelock or not) follows the plan, built from the network's
- * parameter file by scripts/lib/params.ts; `npm run deploy` is the way to run it.
+ * parameter file by deploy/lib/deploy.ts; `npm run deploy` is the way to run it.
  *
  * Order that matters, and why:
  * 1. markets are listed while RiskConfig's setters are still admin-only, by the deployer as AccessManager admin;

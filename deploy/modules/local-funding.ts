@@ -3,8 +3,9 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { AnyModule, FundingPlan, ModuleWith } from "./plan.js";
 
 /**
- * Local chains only: mints the test token to the node's first accounts and seeds the pool, so that a trader can open
- * a position right after `npm run deploy -- --network localhost`.
+ * Funding: mints the mock token to the node's first accounts (local chains, rehearsals) and seeds the pool, so that a
+ * trader can open a position right after the deployment. With an existing token (a testnet) the seed comes from the
+ * deployer's own balance, which the deploy command checks before anything is sent.
  */
 export function localFundingModule(
   asset: ModuleWith<"asset">,
@@ -21,12 +22,12 @@ export function localFundingModule(
     }
     if (plan.poolSeed > 0n) {
       const deployer = m.getAccount(0);
-      const mint = m.call(token, "mint", [deployer, plan.poolSeed], { id: "MintPoolSeed" });
+      const mint = plan.mint ? [m.call(token, "mint", [deployer, plan.poolSeed], { id: "MintPoolSeed" })] : [];
       const approve = m.call(token, "approve", [liquidityPool, plan.poolSeed], { id: "ApprovePoolSeed" });
       // After the engine is bound, so the pool values its shares as it always will.
       m.call(liquidityPool, "deposit", [plan.poolSeed, deployer], {
         id: "DepositPoolSeed",
-        after: [mint, approve, engine],
+        after: [...mint, approve, engine],
       });
     }
     return { pool: liquidityPool };

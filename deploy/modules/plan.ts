@@ -1,9 +1,12 @@
 /**
  * What the Ignition modules deploy, with every value already an on-chain integer or address. Built by
- * scripts/lib/params.ts from the network's parameter file (deploy/parameters/<network>.json); the modules hold no
+ * deploy/lib/deploy.ts (with the SDK's parameter schema) from the network's parameter file (deploy/parameters/<network>.json); the modules hold no
  * defaults of their own, so the file is the single source of every value.
  */
 import type { CallableContractFuture, IgnitionModule, IgnitionModuleResult } from "@nomicfoundation/ignition-core";
+
+import type { GlobalParams } from "../../sdk/src/params.js";
+import type { AssetSpec, MarketSpec } from "../../sdk/src/parameters.js";
 
 /** Any Ignition module, as the composing modules pass them around. */
 export type AnyModule = IgnitionModule<string, string, IgnitionModuleResult<string>>;
@@ -11,64 +14,7 @@ export type AnyModule = IgnitionModule<string, string, IgnitionModuleResult<stri
 /** A module whose results include the named contracts: what a composing module needs from its parts. */
 export type ModuleWith<K extends string> = IgnitionModule<string, string, Record<K, CallableContractFuture<string>>>;
 
-/** On-chain `MarketParams` without the feed, in struct order. */
-export interface MarketValues {
-  heartbeat: bigint;
-  feedDecimals: bigint;
-  imr: bigint;
-  mmr: bigint;
-  liqFeeRatio: bigint;
-  liqPenaltyRatio: bigint;
-  openFeeRatio: bigint;
-  closeFeeRatio: bigint;
-  maxProfitRatio: bigint;
-  borrowRateLong: bigint;
-  borrowRateShort: bigint;
-  maxOpenInterestLong: bigint;
-  maxOpenInterestShort: bigint;
-}
-export const MARKET_FIELDS = [
-  "heartbeat",
-  "feedDecimals",
-  "imr",
-  "mmr",
-  "liqFeeRatio",
-  "liqPenaltyRatio",
-  "openFeeRatio",
-  "closeFeeRatio",
-  "maxProfitRatio",
-  "borrowRateLong",
-  "borrowRateShort",
-  "maxOpenInterestLong",
-  "maxOpenInterestShort",
-] as const satisfies readonly (keyof MarketValues)[];
-
-/** On-chain `GlobalParams`, in struct order. */
-export interface GlobalValues {
-  minCollateral: bigint;
-  keeperReserve: bigint;
-  maxUtilization: bigint;
-  liquidationGracePeriod: bigint;
-}
-export const GLOBAL_FIELDS = [
-  "minCollateral",
-  "keeperReserve",
-  "maxUtilization",
-  "liquidationGracePeriod",
-] as const satisfies readonly (keyof GlobalValues)[];
-
-/** A price feed: an existing Chainlink aggregator, or (local chains) a `MockV3Aggregator` deployed with this answer. */
-export type FeedSpec = { address: string } | { mockAnswer: bigint };
-
-export interface MarketSpec {
-  /** Like `ETH-USD`: letters, digits and dashes, unique. Names the market's futures and its deployment entry. */
-  name: string;
-  feed: FeedSpec;
-  params: MarketValues;
-}
-
-/** The settlement token: an existing ERC-20, or the 6-decimal `TestStablecoin` deployed for local chains. */
-export type AssetSpec = { address: string } | { mock: "TestStablecoin" };
+export type { AssetSpec, FeedSpec, MarketSpec } from "../../sdk/src/parameters.js";
 
 export interface TimelockPlan {
   minDelay: bigint;
@@ -78,11 +24,13 @@ export interface TimelockPlan {
 }
 
 export interface FundingPlan {
-  /** The node's first `accounts` accounts each receive `amount` of the test token. */
+  /** The node's first `accounts` accounts each receive `amount` of the test token (mock token only). */
   accounts: number;
   amount: bigint;
-  /** Minted to the deployer and deposited into the pool, so positions can be opened at once. */
+  /** Deposited into the pool by the deployer, so positions can be opened at once. */
   poolSeed: bigint;
+  /** Whether the deployer mints the seed (the mock token) or pays it from its own balance (an existing token). */
+  mint: boolean;
 }
 
 export interface BulkheadPlan {
@@ -91,7 +39,7 @@ export interface BulkheadPlan {
   /** `null`: the deployer keeps the governance role and the AccessManager admin (local chains). */
   timelock: TimelockPlan | null;
   guardian: string;
-  global: GlobalValues;
+  global: GlobalParams;
   /** L2 sequencer-uptime feed, or the zero address for none. */
   sequencerFeed: string;
   markets: MarketSpec[];

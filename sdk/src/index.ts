@@ -23,6 +23,10 @@ export {
   type BulkheadDeployment,
   type DeploymentMarket,
 } from "./deployment.js";
+export * from "./record.js";
+export * from "./params.js";
+export * from "./parameters.js";
+export { parseInteger, parseRatePerSecond, parseRatio, parseUsd, scaleExact, SECONDS_PER_YEAR } from "./units.js";
 export { createBulkheadClient, type BulkheadClient, type CreateBulkheadClientParameters } from "./client.js";
 export * from "./decorators/bulkhead.js";
 export type { ReadClient, WriteClient, WriteParameters } from "./internal/client.js";

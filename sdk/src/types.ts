@@ -1,6 +1,8 @@
 /** On-chain records, as the SDK returns them: every integer is a bigint. */
 import type { Address } from "viem";
 
+import type { MarketParams } from "./params.js";
+
 /** A position as stored by the engine (`IMarginEngine.position`). */
 export interface Position {
   /** Zero address for an id that is not open. */
@@ -19,38 +21,8 @@ export interface Position {
   isLong: boolean;
 }
 
-/** Per-market risk parameters (`IRiskConfig.marketParams`). Ratios WAD; rates WAD per second. */
-export interface MarketParams {
-  feed: Address;
-  heartbeat: bigint;
-  feedDecimals: bigint;
-  imr: bigint;
-  mmr: bigint;
-  liqFeeRatio: bigint;
-  liqPenaltyRatio: bigint;
-  openFeeRatio: bigint;
-  closeFeeRatio: bigint;
-  maxProfitRatio: bigint;
-  borrowRateLong: bigint;
-  borrowRateShort: bigint;
-  /** USD WAD. */
-  maxOpenInterestLong: bigint;
-  /** USD WAD. */
-  maxOpenInterestShort: bigint;
-}
-
-/** Engine-wide parameters (`IRiskConfig.globalParams`). */
-export interface GlobalParams {
-  /** Asset units. */
-  minCollateral: bigint;
-  /** Asset units. */
-  keeperReserve: bigint;
-  /** WAD share of the pool's assets. */
-  maxUtilization: bigint;
-  /** Seconds. */
-  liquidationGracePeriod: bigint;
-}
-
+/** The risk parameters' types, derived from the generated ABI (sdk/src/params.ts). */
+export type { GlobalParams, MarketParams } from "./params.js";
 /** Aggregates of one market side (`IMarginEngine.sideState`). */
 export interface SideState {
   /** Index tokens, WAD. */

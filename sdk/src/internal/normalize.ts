@@ -1,4 +1,12 @@
-import type { GlobalParams, MarketParams, Position, SideState } from "../types.js";
+import {
+  GLOBAL_PARAM_FIELDS,
+  MARKET_PARAM_FIELDS,
+  type GlobalParamField,
+  type GlobalParams,
+  type MarketParamField,
+  type MarketParams,
+} from "../params.js";
+import type { Position, SideState } from "../types.js";
 
 type Numeric = bigint | number;
 
@@ -24,34 +32,18 @@ export function toPosition(raw: {
   };
 }
 
-export function toMarketParams(
-  raw: { feed: `0x${string}` } & Record<Exclude<keyof MarketParams, "feed">, Numeric>,
-): MarketParams {
-  return {
-    feed: raw.feed,
-    heartbeat: BigInt(raw.heartbeat),
-    feedDecimals: BigInt(raw.feedDecimals),
-    imr: BigInt(raw.imr),
-    mmr: BigInt(raw.mmr),
-    liqFeeRatio: BigInt(raw.liqFeeRatio),
-    liqPenaltyRatio: BigInt(raw.liqPenaltyRatio),
-    openFeeRatio: BigInt(raw.openFeeRatio),
-    closeFeeRatio: BigInt(raw.closeFeeRatio),
-    maxProfitRatio: BigInt(raw.maxProfitRatio),
-    borrowRateLong: BigInt(raw.borrowRateLong),
-    borrowRateShort: BigInt(raw.borrowRateShort),
-    maxOpenInterestLong: BigInt(raw.maxOpenInterestLong),
-    maxOpenInterestShort: BigInt(raw.maxOpenInterestShort),
-  };
+/** A `marketParams` result (viem or ethers) with every integer as a bigint; the fields come from the ABI. */
+export function toMarketParams(raw: { feed: `0x${string}` } & Record<MarketParamField, Numeric>): MarketParams {
+  const params: Record<string, unknown> = { feed: raw.feed };
+  for (const field of MARKET_PARAM_FIELDS) params[field] = BigInt(raw[field]);
+  return params as MarketParams;
 }
 
-export function toGlobalParams(raw: Record<keyof GlobalParams, Numeric>): GlobalParams {
-  return {
-    minCollateral: BigInt(raw.minCollateral),
-    keeperReserve: BigInt(raw.keeperReserve),
-    maxUtilization: BigInt(raw.maxUtilization),
-    liquidationGracePeriod: BigInt(raw.liquidationGracePeriod),
-  };
+/** A `globalParams` result with every integer as a bigint. */
+export function toGlobalParams(raw: Record<GlobalParamField, Numeric>): GlobalParams {
+  const params: Record<string, unknown> = {};
+  for (const field of GLOBAL_PARAM_FIELDS) params[field] = BigInt(raw[field]);
+  return params as GlobalParams;
 }
 
 export function toSideState(raw: {

@@ -5,8 +5,8 @@
 import { expect } from "chai";
 import hre from "hardhat";
 
-import { checkDeployment } from "../../../scripts/lib/check.js";
-import { deployBulkhead } from "../../../scripts/lib/deploy.js";
+import { checkDeployment } from "../../../deploy/lib/check.js";
+import { deployBulkhead } from "../../../deploy/lib/deploy.js";
 
 describe("deploy on the embedded chain, in-process", function () {
   it("deploys the local system, writes nothing, and passes the check", async function () {

@@ -9,9 +9,16 @@ import path from "node:path";
 import { expect } from "chai";
 import { decodeBytes32String, MaxUint256, type JsonRpcProvider } from "ethers";
 
-import { MARKET_FIELDS, type MarketValues } from "../../../deploy/modules/plan.js";
-import { checkDeployment } from "../../../scripts/lib/check.js";
-import { parseParameters, readParameterFile, RISK_BOUNDS } from "../../../scripts/lib/params.js";
+import { checkDeployment } from "../../../deploy/lib/check.js";
+import { parseParameters, readParameterFile } from "../../../deploy/lib/parameters.js";
+import {
+  GLOBAL_PARAM_FIELDS,
+  globalBoundOf,
+  MARKET_PARAM_FIELDS,
+  MARKET_PARAM_SPECS,
+  marketBoundOf,
+  type MarketValues,
+} from "../../../sdk/src/params.js";
 import {
   BulkheadLens__factory,
   RiskConfig__factory,
@@ -20,12 +27,13 @@ import {
   TestStablecoin__factory,
 } from "../../../typechain-types/index.js";
 import { chainState, mined, providerFor, readDeployment } from "./support/chain.js";
-import { ROOT, runToEnd, startNode, temporaryDir, type TestNode } from "./support/processes.js";
+import { ROOT, runToEnd, scaled, startNode, temporaryDir, type TestNode } from "./support/processes.js";
 
 const USD = 10n ** 6n;
 const WAD = 10n ** 18n;
 
 describe("deploy to localhost (a hardhat node on 31337)", function () {
+  this.timeout(scaled(600_000));
   let work: ReturnType<typeof temporaryDir>;
   let node: TestNode;
   let provider: JsonRpcProvider;
@@ -151,20 +159,15 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
     const market = await config.marketParams(0);
     const params = {
       feed: market.feed,
-      ...(Object.fromEntries(MARKET_FIELDS.map((field) => [field, market[field]])) as unknown as MarketValues),
+      ...(Object.fromEntries(MARKET_PARAM_FIELDS.map((field) => [field, market[field]])) as unknown as MarketValues),
     };
-    for (const field of [
-      "heartbeat",
-      "imr",
-      "liqFeeRatio",
-      "liqPenaltyRatio",
-      "openFeeRatio",
-      "closeFeeRatio",
-      "maxProfitRatio",
-      "borrowRateLong",
-      "borrowRateShort",
-    ] as const) {
-      const [min, max] = RISK_BOUNDS[field];
+    // Every market field the SDK gives a bound (feedDecimals is the feed's own; mmr depends on imr, below).
+    const bounded = MARKET_PARAM_FIELDS.filter(
+      (field) => MARKET_PARAM_SPECS[field].bound !== null && field !== "feedDecimals" && field !== "mmr",
+    );
+    expect(bounded.length).to.be.greaterThan(8);
+    for (const field of bounded) {
+      const [min, max] = marketBoundOf(field, params);
       const outside = min > 0n ? 0n : field === "heartbeat" ? 2n ** 32n - 1n : 2n ** 64n - 1n;
       expect(await boundsOf(config.listMarket.staticCall({ ...params, [field]: outside }))).to.deep.equal([
         field,
@@ -172,16 +175,13 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
         max,
       ]);
     }
-    const [mmrMin, mmrMax] = RISK_BOUNDS.mmr;
     expect(await boundsOf(config.listMarket.staticCall({ ...params, mmr: 0n }))).to.deep.equal([
       "mmr",
-      mmrMin,
-      params.imr - 1n < mmrMax ? params.imr - 1n : mmrMax,
+      ...marketBoundOf("mmr", params),
     ]);
     expect(await boundsOf(config.listMarket.staticCall({ ...params, imr: WAD, mmr: WAD }))).to.deep.equal([
       "mmr",
-      mmrMin,
-      mmrMax,
+      ...marketBoundOf("mmr", { imr: WAD }),
     ]);
 
     // Engine-wide bounds are checked in the constructor (USD bounds times the asset's unit).
@@ -195,13 +195,8 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
       new RiskConfig__factory(governance)
         .getDeployTransaction(record.contracts.accessManager.address, record.contracts.asset.address, g)
         .then((tx) => governance.call(tx));
-    const expected = {
-      minCollateral: [RISK_BOUNDS.minCollateralUsd[0], RISK_BOUNDS.minCollateralUsd[1] * USD],
-      keeperReserve: [RISK_BOUNDS.keeperReserveUsd[0] * USD, RISK_BOUNDS.keeperReserveUsd[1] * USD],
-      maxUtilization: RISK_BOUNDS.maxUtilization,
-      liquidationGracePeriod: RISK_BOUNDS.liquidationGracePeriod,
-    } as const;
-    for (const [field, [min, max]] of Object.entries(expected)) {
+    for (const field of GLOBAL_PARAM_FIELDS) {
+      const [min, max] = globalBoundOf(field, 6n);
       const outside = min > 0n ? 0n : 2n ** 32n - 1n;
       expect(await boundsOf(construct({ ...global, [field]: outside }))).to.deep.equal([field, min, max]);
     }

@@ -3,6 +3,7 @@ import path from "node:path";
 
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
+import type { HardhatConfig } from "hardhat/types/config";
 
 import {
   DEPLOYER,
@@ -10,8 +11,14 @@ import {
   ParameterError,
   parseParameters,
   readParameterFile,
-} from "../../../scripts/lib/params.js";
-import { parseRatePerSecond, parseRatio, parseUsd, WAD } from "../../../scripts/lib/units.js";
+} from "../../../deploy/lib/parameters.js";
+import { REAL_GENESIS } from "../../../deploy/lib/chains.js";
+import { checkParameters, journalDirFor, type ChainContext } from "../../../deploy/lib/deploy.js";
+import { recordFile } from "../../../deploy/lib/record.js";
+import { InvalidDeploymentError } from "../../../sdk/src/errors/sdk.js";
+import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS, MARKET_PARAM_SPECS } from "../../../sdk/src/params.js";
+import { parseDeploymentRecord, RECORD_VERSION } from "../../../sdk/src/record.js";
+import { parseRatePerSecond, parseRatio, parseUsd, WAD } from "../../../sdk/src/units.js";
 import { ROOT } from "./support/processes.js";
 
 const local = (): Record<string, unknown> =>
@@ -73,6 +80,23 @@ describe("deployment parameters", function () {
     expect(params.funding).to.equal(null);
   });
 
+  it("reads the shipped Sepolia rehearsal file: Sepolia's parameters, mocks, funding and a seeded pool", function () {
+    const rehearsal = readParameterFile(path.join(ROOT, "deploy", "parameters", "sepolia-rehearsal.json"));
+    const params = parseParameters(rehearsal, "sepolia-rehearsal.json", 6n);
+    const real = parseParameters(sepolia(), "sepolia.json", 6n);
+    expect(params.kind).to.equal("rehearsal");
+    expect(params.chainId).to.equal(11155111);
+    expect(params.asset).to.deep.equal({ mock: "TestStablecoin" });
+    expect(params.global).to.deep.equal(real.global);
+    expect(params.markets.map((m) => m.params)).to.deep.equal(real.markets.map((m) => m.params));
+    expect(params.timelock?.minDelay).to.equal(real.timelock?.minDelay);
+    expect(params.funding?.poolSeed).to.equal(1_000_000n * 10n ** 6n);
+    const { chainId: _omitted, ...unpinned } = rehearsal;
+    expect(problemsOf(unpinned)).to.deep.equal([
+      "chainId: a rehearsal names the chain id of the testnet it rehearses (e.g. 11155111)",
+    ]);
+  });
+
   it("lists every problem of a file at once, each with where it is", function () {
     const json = sepolia();
     const markets = json.markets as Record<string, unknown>[];
@@ -84,10 +108,14 @@ describe("deployment parameters", function () {
     markets.push({ ...markets[0] }, { ...markets[0], name: "SOL-USD", feed: { mockPrice: "150" } });
     const problems = problemsOf(json);
     expect(problems).to.include("colour: unknown field");
-    expect(problems).to.include("asset: the open-mint TestStablecoin is for local chains only");
+    expect(problems).to.include("asset: the open-mint TestStablecoin is for local chains and rehearsals only");
     expect(problems).to.include("governance: a testnet is governed by a timelock, not the deployer");
-    expect(problems).to.include("funding: only local chains fund test accounts");
-    expect(problems).to.include("markets[3]: feed: mock feeds are for local chains only; give the feed's address");
+    expect(problems).to.include(
+      "funding: a testnet token cannot be minted: only funding.poolSeed, paid from the deployer's tokens",
+    );
+    expect(problems).to.include(
+      "markets[3].feed: mock feeds are for local chains and rehearsals only; give the feed's address",
+    );
     expect(problems).to.include("markets[1].heartbeat: 30 is outside the contract's bounds [60, 172800]");
     expect(problems).to.include(
       "markets[1].openFeeRatio: 20000000000000000 is outside the contract's bounds [0, 10000000000000000]",
@@ -101,6 +129,91 @@ describe("deployment parameters", function () {
     expect(problemsOf(json)).to.deep.equal([
       "markets[0].mmr: 100000000000000000 is outside the contract's bounds [5000000000000000, 99999999999999999]",
     ]);
+  });
+
+  it("takes every market field from the ABI, each with a unit and a bound mirrored from RiskBounds", function () {
+    const artifact = readParameterFile(path.join(ROOT, "artifacts", "contracts", "RiskConfig.sol", "RiskConfig.json"));
+    const abi = artifact.abi as { type: string; name?: string; outputs?: { components?: { name: string }[] }[] }[];
+    const struct = (name: string): string[] =>
+      abi
+        .find((item) => item.type === "function" && item.name === name)
+        ?.outputs?.[0]?.components?.map((c) => c.name) ?? [];
+    expect(["feed", ...MARKET_PARAM_FIELDS]).to.deep.equal(struct("marketParams"));
+    expect([...GLOBAL_PARAM_FIELDS]).to.deep.equal(struct("globalParams"));
+    for (const field of MARKET_PARAM_FIELDS) expect(MARKET_PARAM_SPECS[field], field).to.not.equal(undefined);
+  });
+
+  it("the deployment record has one versioned schema: an unknown version is refused with what to do", function () {
+    expect(() => parseDeploymentRecord({ version: 1, chainId: 1 }, "deployments/1.json")).to.throw(
+      /deployments\/1\.json has record version 1; this version of the tooling reads version 2\. Re-run `npm run deploy/,
+    );
+    expect(() => parseDeploymentRecord({ version: RECORD_VERSION, chainId: 1, extra: true }, "x.json")).to.throw(
+      InvalidDeploymentError,
+      /extra: unknown field/,
+    );
+  });
+
+  it("a rehearsal writes its record and journal under deploy/rehearsal/, never where the real deployment's go", function () {
+    const saved = { ...process.env };
+    delete process.env.BULKHEAD_DEPLOYMENTS_DIR;
+    delete process.env.BULKHEAD_IGNITION_DIR;
+    const config = { paths: { root: ROOT, ignition: path.join(ROOT, "deploy") } } as unknown as HardhatConfig;
+    try {
+      delete process.env.BULKHEAD_REHEARSAL;
+      expect(recordFile(ROOT, 11155111)).to.equal(path.join(ROOT, "deployments", "11155111.json"));
+      expect(journalDirFor(config, 11155111)).to.equal(path.join(ROOT, "deploy", "deployments", "chain-11155111"));
+      process.env.BULKHEAD_REHEARSAL = "1";
+      expect(recordFile(ROOT, 11155111)).to.equal(
+        path.join(ROOT, "deploy", "rehearsal", "deployments", "11155111.json"),
+      );
+      expect(journalDirFor(config, 11155111)).to.equal(
+        path.join(ROOT, "deploy", "rehearsal", "ignition", "chain-11155111"),
+      );
+    } finally {
+      for (const key of ["BULKHEAD_REHEARSAL", "BULKHEAD_DEPLOYMENTS_DIR", "BULKHEAD_IGNITION_DIR"]) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  });
+
+  it("refuses a rehearsal file without BULKHEAD_REHEARSAL=1, on the real network's genesis, and on an unknown chain", async function () {
+    const rehearsal = readParameterFile(path.join(ROOT, "deploy", "parameters", "sepolia-rehearsal.json"));
+    // A rehearsal file names only mocks: nothing is read from the chain but its id and genesis.
+    const chain = (chainId: number, genesisHash: string): ChainContext => ({
+      chainId,
+      networkName: "sepolia",
+      deployer: ZeroAddress,
+      accounts: [],
+      genesisHash,
+      provider: undefined as unknown as ChainContext["provider"],
+    });
+    const fake = `0x${"ab".repeat(32)}`;
+    const refusal = async (context: ChainContext, json: Record<string, unknown> = rehearsal): Promise<string> => {
+      try {
+        await checkParameters(json, "sepolia-rehearsal.json", context);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error("expected a refusal");
+    };
+    const saved = process.env.BULKHEAD_REHEARSAL;
+    try {
+      delete process.env.BULKHEAD_REHEARSAL;
+      expect(await refusal(chain(11155111, fake))).to.include("with BULKHEAD_REHEARSAL=1 set");
+      process.env.BULKHEAD_REHEARSAL = "1";
+      expect((await checkParameters(rehearsal, "sepolia-rehearsal.json", chain(11155111, fake))).kind).to.equal(
+        "rehearsal",
+      );
+      expect(await refusal(chain(11155111, REAL_GENESIS[11155111]!))).to.include("is the real chain 11155111");
+      expect(await refusal(chain(17000, fake), { ...rehearsal, chainId: 17000 })).to.include(
+        "its genesis hash is not known",
+      );
+      expect(await refusal(chain(31337, fake), local())).to.include("BULKHEAD_REHEARSAL=1 is set, but");
+    } finally {
+      if (saved === undefined) delete process.env.BULKHEAD_REHEARSAL;
+      else process.env.BULKHEAD_REHEARSAL = saved;
+    }
   });
 
   it("finds the file for a network", function () {

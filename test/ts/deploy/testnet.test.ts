@@ -1,8 +1,9 @@
 /**
- * `npm run deploy -- --network sepolia` against a `hardhat node` posing as Sepolia (chain 11155111), reached through
- * the `sepolia` network with SEPOLIA_RPC_URL and SEPOLIA_PRIVATE_KEY from the environment, behind a proxy that
- * serves only standard JSON-RPC (as a public endpoint does). The token and the feeds exist before the deployment,
- * as on a real testnet; the parameter file is deploy/parameters/sepolia.json with their addresses.
+ * The README's rehearsal (deploy/README.md, "Rehearse on a local node"), followed with nothing but its commands: a
+ * `hardhat node` posing as Sepolia (chain 11155111, on a free loopback port), reached through the `sepolia` network
+ * with SEPOLIA_RPC_URL and SEPOLIA_PRIVATE_KEY from the environment, behind a proxy that serves only standard
+ * JSON-RPC (as a public endpoint does), and deploy/parameters/sepolia-rehearsal.json with BULKHEAD_REHEARSAL=1: the
+ * mock token and feeds are deployed with the system, the test accounts funded and the pool seeded.
  *
  * The deployment is broken three ways before it is allowed to finish: the deployer runs out of gas money, the
  * process is killed while a transaction is on its way (never delivered), and killed after the node got one but
@@ -14,9 +15,9 @@ import path from "node:path";
 import { expect } from "chai";
 import { parseEther, Wallet, ZeroHash, type JsonRpcProvider, type JsonRpcSigner } from "ethers";
 
-import { checkDeployment } from "../../../scripts/lib/check.js";
-import { readJournal, unfinished } from "../../../scripts/lib/journal.js";
-import { parseParameters } from "../../../scripts/lib/params.js";
+import { checkDeployment } from "../../../deploy/lib/check.js";
+import { readJournal, unfinished } from "../../../deploy/lib/journal.js";
+import { parseParameters, readParameterFile } from "../../../deploy/lib/parameters.js";
 import {
   AccessManager__factory,
   MockV3Aggregator__factory,
@@ -24,70 +25,69 @@ import {
   TestStablecoin__factory,
   TimelockController__factory,
 } from "../../../typechain-types/index.js";
-import { chainState, mined, providerFor, readDeployment, readJson } from "./support/chain.js";
-import { kill, ROOT, runScript, runToEnd, startNode, temporaryDir, type TestNode } from "./support/processes.js";
+import { chainState, mined, providerFor, readDeployment } from "./support/chain.js";
+import {
+  kill,
+  ROOT,
+  runScript,
+  runToEnd,
+  scaled,
+  startNode,
+  temporaryDir,
+  type TestNode,
+} from "./support/processes.js";
 import { startRpcProxy, type RpcProxy } from "./support/rpc-proxy.js";
 
 const SEPOLIA = 11155111;
 const TIMELOCK_DELAY = 3_600n;
+/** As the README writes it: relative to the project. */
+const REHEARSAL_FILE = "deploy/parameters/sepolia-rehearsal.json";
+const USD = 10n ** 6n;
 
-describe("deploy to a testnet (a node posing as Sepolia, through the `sepolia` network)", function () {
+describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the README's path)", function () {
+  this.timeout(scaled(600_000));
   let work: ReturnType<typeof temporaryDir>;
   let recordPath: string;
   let journalDir: string;
-  let parametersPath: string;
   const deployer = Wallet.createRandom();
   let node: TestNode;
   let proxy: RpcProxy;
   let provider: JsonRpcProvider;
-  let owner: JsonRpcSigner; // of the pre-existing token and feeds
+  let owner: JsonRpcSigner; // a funded node account: pays the deployer, executes timelock operations
   let proposer: JsonRpcSigner;
   let guardian: JsonRpcSigner;
-  let parameters: Record<string, unknown>;
-  const env = (): Record<string, string> => ({
+  const parameters = readParameterFile(path.join(ROOT, REHEARSAL_FILE));
+  /** The README's variables for the rehearsal; the test only moves the output folders out of the repository. */
+  const base = (): Record<string, string> => ({
     SEPOLIA_RPC_URL: proxy.url,
     SEPOLIA_PRIVATE_KEY: deployer.privateKey,
-    BULKHEAD_DEPLOY_PARAMETERS: parametersPath,
     BULKHEAD_DEPLOYMENTS_DIR: path.join(work.path, "deployments"),
     BULKHEAD_IGNITION_DIR: path.join(work.path, "ignition"),
     // The proxy hides Hardhat's automine flag, so Ignition would wait for 5 blocks that never come.
     BULKHEAD_CONFIRMATIONS: "1",
+  });
+  const env = (): Record<string, string> => ({
+    ...base(),
+    BULKHEAD_REHEARSAL: "1",
+    BULKHEAD_DEPLOY_PARAMETERS: REHEARSAL_FILE,
   });
 
   before(async function () {
     work = temporaryDir("bulkhead-sepolia-");
     recordPath = path.join(work.path, "deployments", `${SEPOLIA}.json`);
     journalDir = path.join(work.path, "ignition", `chain-${SEPOLIA}`);
-    parametersPath = path.join(work.path, "sepolia.json");
     node = await startNode(SEPOLIA, path.join(work.path, "node"));
     proxy = await startRpcProxy(node.url);
     provider = providerFor(node.url);
-    [owner, proposer, guardian] = (await Promise.all([19, 5, 6].map((i) => provider.getSigner(i)))) as [
+    // The rehearsal file names the node's accounts #1 and #2 as proposer and guardian.
+    [owner, proposer, guardian] = (await Promise.all([19, 1, 2].map((i) => provider.getSigner(i)))) as [
       JsonRpcSigner,
       JsonRpcSigner,
       JsonRpcSigner,
     ];
-
-    // What a real testnet already has: a 6-decimal token and two Chainlink feeds.
-    const token = await new TestStablecoin__factory(owner).deploy();
-    const ethFeed = await new MockV3Aggregator__factory(owner).deploy(8, 3_000n * 10n ** 8n);
-    const btcFeed = await new MockV3Aggregator__factory(owner).deploy(8, 60_000n * 10n ** 8n);
-    await Promise.all([token, ethFeed, btcFeed].map((c) => c.waitForDeployment()));
-
-    // The shipped Sepolia file, pointed at them.
-    parameters = readJson<Record<string, unknown>>(path.join(ROOT, "deploy", "parameters", "sepolia.json"));
-    const markets = parameters.markets as { name: string; feed: string }[];
-    const feeds: Record<string, string> = {
-      "ETH-USD": await ethFeed.getAddress(),
-      "BTC-USD": await btcFeed.getAddress(),
-    };
-    parameters.asset = await token.getAddress();
-    parameters.markets = markets.map((m) => ({ ...m, feed: feeds[m.name] }));
-    parameters.governance = {
-      timelock: { minDelay: Number(TIMELOCK_DELAY), proposers: [await proposer.getAddress()], executors: ["anyone"] },
-    };
-    parameters.guardian = await guardian.getAddress();
-    writeFileSync(parametersPath, JSON.stringify(parameters, null, 2));
+    const governance = parameters.governance as { timelock: { proposers: string[] } };
+    expect(governance.timelock.proposers).to.deep.equal([await proposer.getAddress()]);
+    expect(parameters.guardian).to.equal(await guardian.getAddress());
 
     // Enough for the first few contracts at the fees Ignition offers (2 × base fee + tip), not for the ~20M gas of
     // the whole deployment.
@@ -104,6 +104,23 @@ describe("deploy to a testnet (a node posing as Sepolia, through the `sepolia` n
     await proxy?.close();
     await node?.stop();
     work?.remove();
+  });
+
+  it("refuses what would be a mistake on the real Sepolia, saying what to do", async function () {
+    // The real file: its token does not exist on the rehearsal node.
+    const real = await runToEnd("scripts/deploy.ts", "sepolia", base(), 1);
+    expect(real).to.match(/settlement token .* has no code on chain 11155111/);
+    expect(real).to.include(`BULKHEAD_REHEARSAL=1 BULKHEAD_DEPLOY_PARAMETERS=${REHEARSAL_FILE}`);
+    // The rehearsal file without the explicit flag.
+    const unflagged = await runToEnd(
+      "scripts/deploy.ts",
+      "sepolia",
+      { ...base(), BULKHEAD_DEPLOY_PARAMETERS: REHEARSAL_FILE },
+      1,
+    );
+    expect(unflagged).to.include("is a rehearsal file");
+    expect(unflagged).to.include("BULKHEAD_REHEARSAL=1");
+    expect(await provider.getTransactionCount(deployer.address)).to.equal(0);
   });
 
   it("stops cleanly when the deployer runs out of gas money", async function () {
@@ -148,15 +165,21 @@ describe("deploy to a testnet (a node posing as Sepolia, through the `sepolia` n
     expect(output).to.match(/Found .+ transaction 0x[0-9a-f]{64} \(sent by the interrupted run\): tracking it/);
     expect(output).to.match(/All \d+ checks passed/);
     const record = readDeployment(recordPath);
-    expect(record).to.include({ chainId: SEPOLIA, network: "sepolia", kind: "testnet", deployer: deployer.address });
-    expect(record.contracts.asset.address).to.equal(parameters.asset);
-    expect(record.markets.map((m) => m.feed.address)).to.deep.equal(
-      (parameters.markets as { feed: string }[]).map((m) => m.feed),
-    );
+    expect(record).to.include({ chainId: SEPOLIA, network: "sepolia", kind: "rehearsal", deployer: deployer.address });
+    expect(record.contracts.asset.abi).to.equal("TestStablecoin");
+    expect(record.markets.map((m) => m.feed.abi)).to.deep.equal(["MockV3Aggregator", "MockV3Aggregator"]);
+    expect(record.parameters?.file).to.equal(REHEARSAL_FILE);
+    // A fresh pool is empty; the rehearsal file seeds it, so the first trade can open at once.
+    const token = TestStablecoin__factory.connect(record.contracts.asset.address, provider);
+    expect(await token.balanceOf(record.contracts.pool.address)).to.equal(1_000_000n * USD);
+    // Funding mints to the network's accounts: through `sepolia`, that is the deployer alone.
+    expect(await token.balanceOf(deployer.address)).to.equal(100_000n * USD);
   });
 
-  it("deploy:check confirms it from the chain", async function () {
-    const output = await runToEnd("scripts/deploy-check.ts", "sepolia", env());
+  it("deploy:check confirms it from the chain, against the parameters recorded with it (no variable needed)", async function () {
+    const { BULKHEAD_DEPLOY_PARAMETERS: _file, BULKHEAD_REHEARSAL: _flag, ...plain } = env();
+    const output = await runToEnd("scripts/deploy-check.ts", "sepolia", plain);
+    expect(output).to.include(`against the parameters recorded from ${REHEARSAL_FILE}`);
     expect(output).to.match(/All \d+ checks passed/);
   });
 
@@ -177,10 +200,10 @@ describe("deploy to a testnet (a node posing as Sepolia, through the `sepolia` n
     expect(proxy.methods).to.not.include("eth_sendTransaction");
   });
 
-  it("verify (dry run) proves that what it would submit is what was deployed", async function () {
-    const output = await runToEnd("scripts/verify.ts", "sepolia", { ...env(), BULKHEAD_VERIFY_DRY_RUN: "1" });
+  it("verify proves offline that what it would submit is what was deployed, and contacts no explorer", async function () {
+    const output = await runToEnd("scripts/verify.ts", "sepolia", env());
     const record = readDeployment(recordPath);
-    // Everything deployed (not the token and feeds that already existed), the vault implementation included.
+    // Everything the deployment created, the vault implementation included.
     for (const name of [
       "accessManager",
       "timelock",
@@ -193,8 +216,7 @@ describe("deploy to a testnet (a node posing as Sepolia, through the `sepolia` n
     ]) {
       expect(output).to.match(new RegExp(`ok\\s+${name}\\s`));
     }
-    expect(output).to.not.match(/ok\s+asset\s/);
-    expect(output).to.include("Dry run: nothing sent to any explorer.");
+    expect(output).to.include("Rehearsal: the explorers know nothing of this node");
     expect(record.contracts.vaultImplementation.abi).to.equal("PositionVault");
   });
 
@@ -235,9 +257,80 @@ describe("deploy to a testnet (a node posing as Sepolia, through the `sepolia` n
     await mined(timelock.connect(owner).execute(config, 0, data, ZeroHash, ZeroHash));
     expect((await config.globalParams()).minCollateral).to.equal(20_000_000n);
 
-    // The file still says 10 USD: the check reports the drift.
-    const report = await checkDeployment(provider, record, parseParameters(parameters, "sepolia.json", 6n));
+    // The file still says 10 USD: the check reports the drift (and so does deploy:check).
+    const report = await checkDeployment(provider, record, parseParameters(parameters, REHEARSAL_FILE, 6n));
     expect(report.findings.filter((f) => !f.ok).map((f) => f.what)).to.deep.equal(["global minCollateral"]);
+  });
+});
+
+describe("deploy a testnet file (existing token and feeds) that seeds the pool from the deployer's tokens", function () {
+  this.timeout(scaled(600_000));
+  let work: ReturnType<typeof temporaryDir>;
+  let node: TestNode;
+  let provider: JsonRpcProvider;
+  const deployer = Wallet.createRandom();
+
+  before(async function () {
+    work = temporaryDir("bulkhead-testnet-seed-");
+    node = await startNode(SEPOLIA, path.join(work.path, "node"));
+    provider = providerFor(node.url);
+  });
+
+  after(async function () {
+    provider?.destroy();
+    await node?.stop();
+    work?.remove();
+  });
+
+  it("refuses a seed the deployer cannot pay, naming the faucet, then seeds the pool", async function () {
+    const owner = await provider.getSigner(0);
+    // What a real testnet already has: a 6-decimal token and two Chainlink feeds.
+    const token = await new TestStablecoin__factory(owner).deploy();
+    const ethFeed = await new MockV3Aggregator__factory(owner).deploy(8, 3_000n * 10n ** 8n);
+    const btcFeed = await new MockV3Aggregator__factory(owner).deploy(8, 60_000n * 10n ** 8n);
+    await Promise.all([token, ethFeed, btcFeed].map((c) => c.waitForDeployment()));
+    await (await owner.sendTransaction({ to: deployer.address, value: parseEther("100") })).wait();
+    await mined(token.mint(deployer.address, 5_000n * USD));
+
+    const sepolia = readParameterFile(path.join(ROOT, "deploy", "parameters", "sepolia.json"));
+    const feeds: Record<string, string> = {
+      "ETH-USD": await ethFeed.getAddress(),
+      "BTC-USD": await btcFeed.getAddress(),
+    };
+    const tokenAddress = await token.getAddress();
+    const file = path.join(work.path, "sepolia.json");
+    const write = (poolSeed: string): void =>
+      writeFileSync(
+        file,
+        JSON.stringify({
+          ...sepolia,
+          asset: tokenAddress,
+          markets: (sepolia.markets as { name: string }[]).map((m) => ({ ...m, feed: feeds[m.name] })),
+          funding: { poolSeed },
+        }),
+      );
+    const env = {
+      SEPOLIA_RPC_URL: node.url,
+      SEPOLIA_PRIVATE_KEY: deployer.privateKey,
+      BULKHEAD_DEPLOY_PARAMETERS: file,
+      BULKHEAD_DEPLOYMENTS_DIR: path.join(work.path, "deployments"),
+      BULKHEAD_IGNITION_DIR: path.join(work.path, "ignition"),
+    };
+
+    write("10000 USD");
+    const refused = await runToEnd("scripts/deploy.ts", "sepolia", env, 1);
+    expect(refused).to.include("which holds 5000000000: get test tokens first");
+    expect(refused).to.include("faucet.circle.com");
+    expect(await provider.getTransactionCount(deployer.address)).to.equal(0);
+
+    write("1000 USD");
+    const output = await runToEnd("scripts/deploy.ts", "sepolia", env);
+    expect(output).to.match(/All \d+ checks passed/);
+    const record = readDeployment(path.join(work.path, "deployments", `${SEPOLIA}.json`));
+    expect(record.kind).to.equal("testnet");
+    expect(record.contracts.asset).to.deep.equal({ address: tokenAddress, abi: "IERC20Metadata" });
+    expect(await token.balanceOf(record.contracts.pool.address)).to.equal(1_000n * USD);
+    expect(await token.balanceOf(deployer.address)).to.equal(4_000n * USD);
   });
 });
 

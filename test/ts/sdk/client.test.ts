@@ -30,7 +30,7 @@ import * as publicAbis from "../../../sdk/src/abis.js";
 import * as mockAbis from "../../../sdk/src/mocks.js";
 import { connectBulkhead, MarginEngine__factory } from "../../../sdk/src/ethers.js";
 import { loadDeployment } from "../../../sdk/src/node.js";
-import { buildRecord, serializeRecord } from "../../../scripts/lib/record.js";
+import { buildRecord, serializeRecord } from "../../../deploy/lib/record.js";
 import { deployBulkhead, ETH, ETH_PRICE, fund, setPrice, USD, WAD, type Bulkhead } from "../fixture.js";
 import { addressesOf, viemClients } from "./utils.js";
 import { sdkConnection } from "./connection.js";

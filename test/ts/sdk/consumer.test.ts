@@ -17,7 +17,7 @@ import { expect } from "chai";
 import { Wallet, parseEther } from "ethers";
 import { network } from "hardhat";
 
-import { buildRecord, serializeRecord } from "../../../scripts/lib/record.js";
+import { buildRecord, serializeRecord } from "../../../deploy/lib/record.js";
 import { deployBulkhead } from "../fixture.js";
 import { addressesOf } from "./utils.js";
 

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 
 import { JsonRpcProvider, type ContractTransactionResponse } from "ethers";
 
-import type { DeploymentRecord } from "../../../../scripts/lib/record.js";
+import type { DeploymentRecord } from "../../../../deploy/lib/record.js";
 
 export function providerFor(url: string): JsonRpcProvider {
   return new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 });

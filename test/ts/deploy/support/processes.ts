@@ -13,6 +13,14 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const HARDHAT_CLI = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 const NODE_CONFIG = path.join(ROOT, "test", "ts", "deploy", "support", "hardhat-node.config.ts");
 
+/**
+ * Waits scale with the machine: BULKHEAD_TEST_TIMEOUT_SCALE (default 1) multiplies every one of them, and the base
+ * values are generous (a loaded 2-core machine starts a node in well under a minute). Nothing sleeps a fixed time:
+ * every wait polls for the state it needs.
+ */
+export const TIMEOUT_SCALE = Math.max(1, Number(process.env.BULKHEAD_TEST_TIMEOUT_SCALE ?? "1") || 1);
+export const scaled = (ms: number): number => Math.round(ms * TIMEOUT_SCALE);
+
 const live = new Set<ChildProcess>();
 process.on("exit", () => {
   for (const child of live) killGroup(child);
@@ -59,7 +67,10 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-/** Starts `hardhat node` on a free loopback port (the node picks it: no race) and waits until it serves. */
+/**
+ * Starts `hardhat node` on a free loopback port (the node picks it: no race) and waits until it answers JSON-RPC with
+ * the chain id asked for. The node's own config points at an empty artifacts folder, so starting it compiles nothing.
+ */
 export async function startNode(chainId: number, workDir: string): Promise<TestNode> {
   const args = [
     HARDHAT_CLI,
@@ -87,7 +98,12 @@ export async function startNode(chainId: number, workDir: string): Promise<TestN
   child.once("exit", () => live.delete(child));
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hardhat node did not start in 90 s:\n${output}`)), 90_000);
+    const limit = scaled(240_000);
+    const timer = setTimeout(
+      () =>
+        reject(new Error(`hardhat node did not start in ${limit / 1000} s (BULKHEAD_TEST_TIMEOUT_SCALE):\n${output}`)),
+      limit,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const match = /JSON-RPC server at (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
@@ -107,7 +123,32 @@ export async function startNode(chainId: number, workDir: string): Promise<TestN
   // Keep draining the node's log so it never blocks on a full pipe.
   child.stdout?.resume();
   child.stderr?.resume();
+  await untilServing(url, chainId, scaled(120_000));
   return { url, chainId, stop: () => kill(child) };
+}
+
+/** Polls `eth_chainId` (backing off up to 1 s) until the node answers with `chainId`. */
+async function untilServing(url: string, chainId: number, limit: number): Promise<void> {
+  const deadline = Date.now() + limit;
+  let pause = 50;
+  let last = "";
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      const { result } = (await response.json()) as { result?: string };
+      if (result !== undefined && Number(result) === chainId) return;
+      last = `answered ${result}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    pause = Math.min(1_000, pause * 2);
+  }
+  throw new Error(`the node at ${url} did not serve chain ${chainId} within ${limit / 1000} s (last: ${last})`);
 }
 
 // ------------------------------------------------------------------ scripts

@@ -6,16 +6,15 @@
  */
 import { getAddress, type Provider } from "ethers";
 
+import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS } from "../../sdk/src/params.js";
 import {
   ADMIN_ROLE,
-  GLOBAL_FIELDS,
   GOVERNANCE_FUNCTIONS,
   GOVERNANCE_ROLE,
   GUARDIAN_FUNCTIONS,
   GUARDIAN_ROLE,
-  MARKET_FIELDS,
-} from "../../deploy/modules/plan.js";
-import { riskConfigSelectors } from "../../deploy/modules/selectors.js";
+} from "../modules/plan.js";
+import { riskConfigSelectors } from "../modules/selectors.js";
 import {
   AccessManager__factory,
   BulkheadLens__factory,
@@ -27,7 +26,7 @@ import {
   RiskConfig__factory,
   TimelockController__factory,
 } from "../../typechain-types/index.js";
-import { TEST_STABLECOIN_DECIMALS, resolveAccount, type DeployParams } from "./params.js";
+import { TEST_STABLECOIN_DECIMALS, resolveAccount, type DeployParams } from "./parameters.js";
 import type { DeploymentRecord } from "./record.js";
 
 export interface Finding {
@@ -213,7 +212,7 @@ export async function checkDeployment(
   expect("pool name", await pool.name(), params.pool.name);
   expect("pool symbol", await pool.symbol(), params.pool.symbol);
   const global = await config.globalParams();
-  for (const field of GLOBAL_FIELDS) expect(`global ${field}`, global[field], params.global[field]);
+  for (const field of GLOBAL_PARAM_FIELDS) expect(`global ${field}`, global[field], params.global[field]);
   expect("sequencer feed", await config.sequencerFeed(), params.sequencerFeed);
   expect("market count", await config.marketCount(), BigInt(params.markets.length));
   for (const [id, market] of params.markets.entries()) {
@@ -226,7 +225,7 @@ export async function checkDeployment(
     } else {
       expect(`${market.name} feed is the recorded mock`, onChain.feed, recorded?.feed.address);
     }
-    for (const field of MARKET_FIELDS) {
+    for (const field of MARKET_PARAM_FIELDS) {
       expect(`${market.name} ${field}`, onChain[field], market.params[field]);
       expect(
         `${market.name} ${field} in the record`,

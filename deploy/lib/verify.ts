@@ -32,7 +32,11 @@ const VAULT_FQN = "contracts/PositionVault.sol:PositionVault";
 export async function verificationTargets(journalDir: string, record: DeploymentRecord): Promise<VerifyTarget[]> {
   const targets: VerifyTarget[] = [];
   for await (const info of getVerificationInformation(journalDir)) {
-    if (typeof info === "string") throw new Error(`the journal has no artifact for ${info}; cannot verify it`);
+    if (typeof info === "string")
+      throw new Error(
+        `the journal has no artifact for ${info}; cannot verify it. Run \`npx hardhat build --no-tests\` at the ` +
+          `commit that was deployed, then \`npm run verify\` again`,
+      );
     targets.push(toTarget(info));
   }
   const engine = targets.find((t) => t.address === record.contracts.engine.address);

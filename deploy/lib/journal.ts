@@ -92,7 +92,11 @@ export async function repairJournal(
 
   for (const { futureId, nonce } of prepared) {
     const sender = senders.get(futureId);
-    if (sender === undefined) throw new Error(`journal ${dir}: no sender recorded for ${futureId}`);
+    if (sender === undefined)
+      throw new Error(
+        `journal ${dir}: no sender recorded for ${futureId}: the journal is damaged. Restore the folder from version ` +
+          `control (it is committed for testnets), then deploy again`,
+      );
     const pending = await transactionCount(provider, sender, "pending");
     if (pending <= nonce) {
       log(`Resending ${futureId}: the previous run stopped before its transaction (nonce ${nonce}) reached the node.`);

@@ -1,98 +1,72 @@
 /**
- * `deployments/<chainId>.json`: what the keeper, the SDK and a human read to find a deployment. Written by
- * `npm run deploy` from the chain itself (not from what was asked), byte-for-byte identical when nothing changed.
- *
- * Integers that can exceed 2^53 (ratios, rates, amounts, caps) are decimal strings; small ones are numbers.
- * `abi` names the artifact / typechain factory of each contract (`MarginEngine` → `MarginEngine__factory`).
+ * Writing and reading `deployments/<chainId>.json`, the deployment record. Its shape is the SDK's versioned
+ * `deploymentRecordSchema` (sdk/src/record.ts): written from the chain itself (not from what was asked), validated
+ * before it is written, byte-for-byte identical when nothing changed.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import type { Provider } from "ethers";
 
-import type { MarketValues } from "../../deploy/modules/plan.js";
-import { ADMIN_ROLE, GOVERNANCE_ROLE, GUARDIAN_ROLE, MARKET_FIELDS } from "../../deploy/modules/plan.js";
+import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS } from "../../sdk/src/params.js";
+import {
+  isSmallParam,
+  parseDeploymentRecord,
+  RECORD_VERSION,
+  serializeDeploymentRecord,
+  type ContractKey,
+  type DeploymentKind,
+  type DeploymentRecord,
+} from "../../sdk/src/record.js";
 import {
   IERC20Metadata__factory,
   LiquidityPool__factory,
   RiskConfig__factory,
   TimelockController__factory,
 } from "../../typechain-types/index.js";
+import { ADMIN_ROLE, GOVERNANCE_ROLE, GUARDIAN_ROLE } from "../modules/plan.js";
+import { isRehearsal } from "./chains.js";
 
-export const RECORD_VERSION = 1;
+export { RECORD_VERSION, type ContractKey, type DeploymentRecord };
+type MarketEntry = DeploymentRecord["markets"][number];
 
-export interface ContractEntry {
-  address: string;
-  abi: string;
-}
-
-export type MarketParamsEntry = { [K in keyof MarketValues]: K extends "heartbeat" | "feedDecimals" ? number : string };
-
-export interface MarketEntry {
-  id: number;
-  name: string;
-  feed: ContractEntry;
-  params: MarketParamsEntry;
-}
-
-export interface DeploymentRecord {
-  version: number;
-  chainId: number;
-  network: string;
-  /** Tells a stale file for a restarted development chain from a live one. */
-  genesisHash: string;
-  /** The first block with a deployment transaction: where event scans start. */
-  deploymentBlock: number;
-  deployer: string;
-  kind: "local" | "testnet";
-  contracts: {
-    accessManager: ContractEntry;
-    timelock?: ContractEntry;
-    asset: ContractEntry;
-    riskConfig: ContractEntry;
-    pool: ContractEntry;
-    insuranceFund: ContractEntry;
-    engine: ContractEntry;
-    vaultImplementation: ContractEntry;
-    lens: ContractEntry;
-  };
-  asset: { symbol: string; decimals: number };
-  pool: { name: string; symbol: string };
-  /** AccessManager roles: ids, and who was given them. */
-  roles: {
-    admin: { id: number; holder: string };
-    governance: { id: number; holder: string };
-    guardian: { id: number; holder: string };
-  };
-  timelock?: { minDelay: number; proposers: string[]; executors: string[] };
-  global: { minCollateral: string; keeperReserve: string; maxUtilization: string; liquidationGracePeriod: number };
-  sequencerFeed: string;
-  markets: MarketEntry[];
-}
-
-export type ContractKey = keyof DeploymentRecord["contracts"];
-
-/** Where deployment records go: `BULKHEAD_DEPLOYMENTS_DIR`, or `deployments/` at the project root. */
+/**
+ * Where deployment records go: `BULKHEAD_DEPLOYMENTS_DIR`, else `deployments/` at the project root, or
+ * `deploy/rehearsal/deployments/` (not committed) during a rehearsal, so a rehearsal never takes the real record's place.
+ */
 export function deploymentsDir(root: string): string {
   const override = process.env.BULKHEAD_DEPLOYMENTS_DIR;
-  return override !== undefined && override !== "" ? path.resolve(root, override) : path.join(root, "deployments");
+  if (override !== undefined && override !== "") return path.resolve(root, override);
+  return isRehearsal() ? path.join(root, "deploy", "rehearsal", "deployments") : path.join(root, "deployments");
 }
 
 export function recordFile(root: string, chainId: number): string {
   return path.join(deploymentsDir(root), `${chainId}.json`);
 }
 
-export function readRecord(file: string): DeploymentRecord {
-  if (!existsSync(file))
-    throw new Error(`no deployment record at ${file}: run \`npm run deploy\` for this network first`);
-  const record = JSON.parse(readFileSync(file, "utf8")) as DeploymentRecord;
-  if (record.version !== RECORD_VERSION) throw new Error(`${file}: unsupported record version ${record.version}`);
-  return record;
+/**
+ * Reads and validates a record with the SDK's schema.
+ *
+ * @param hint what to do when there is none (which command writes it on this network)
+ */
+export function readRecord(
+  file: string,
+  hint = "run `npm run deploy -- --network <name>` for this network first",
+): DeploymentRecord {
+  if (!existsSync(file)) throw new Error(`no deployment record at ${file}: ${hint}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file} is not JSON (${(error as Error).message}): re-run \`npm run deploy\` to rewrite it`, {
+      cause: error,
+    });
+  }
+  return parseDeploymentRecord(json, file);
 }
 
-export function serializeRecord(record: DeploymentRecord): string {
-  return `${JSON.stringify(record, null, 2)}\n`;
-}
+/** The record's text: validated by the schema first, so a malformed record is never written. */
+export const serializeRecord = serializeDeploymentRecord;
 
 /** Writes the record atomically, and only if it changed. Returns whether it did. */
 export function writeRecord(file: string, record: DeploymentRecord): boolean {
@@ -111,13 +85,15 @@ export interface RecordInputs {
   genesisHash: string;
   deploymentBlock: number;
   deployer: string;
-  kind: "local" | "testnet";
+  kind: DeploymentKind;
   contracts: DeploymentRecord["contracts"];
   marketNames: string[];
   feedAbis: string[];
   guardian: string;
   /** As the timelock was constructed with (the roles are not enumerable on chain; the check reads their events). */
   timelockMembers: { proposers: string[]; executors: string[] };
+  /** The parameter file it was made from, recorded for `deploy:check`. */
+  parameters?: DeploymentRecord["parameters"];
 }
 
 /** The record of a deployment, its parameters read back from the chain. */
@@ -139,11 +115,8 @@ export async function buildRecord(provider: Provider, inputs: RecordInputs): Pro
   for (let id = 0; id < Number(count); id++) {
     const p = await config.marketParams(id);
     const params = Object.fromEntries(
-      MARKET_FIELDS.map((field) => {
-        const value = p[field];
-        return [field, field === "heartbeat" || field === "feedDecimals" ? Number(value) : value.toString()];
-      }),
-    ) as MarketParamsEntry;
+      MARKET_PARAM_FIELDS.map((field) => [field, isSmallParam(field) ? Number(p[field]) : p[field].toString()]),
+    ) as MarketEntry["params"];
     markets.push({
       id,
       name: inputs.marketNames[id] ?? `market-${id}`,
@@ -174,13 +147,14 @@ export async function buildRecord(provider: Provider, inputs: RecordInputs): Pro
       guardian: { id: Number(GUARDIAN_ROLE), holder: inputs.guardian },
     },
     ...(timelock === undefined ? {} : { timelock }),
-    global: {
-      minCollateral: global.minCollateral.toString(),
-      keeperReserve: global.keeperReserve.toString(),
-      maxUtilization: global.maxUtilization.toString(),
-      liquidationGracePeriod: Number(global.liquidationGracePeriod),
-    },
+    global: Object.fromEntries(
+      GLOBAL_PARAM_FIELDS.map((field) => [
+        field,
+        isSmallParam(field) ? Number(global[field]) : global[field].toString(),
+      ]),
+    ) as DeploymentRecord["global"],
     sequencerFeed,
     markets,
+    ...(inputs.parameters === undefined ? {} : { parameters: inputs.parameters }),
   };
 }
