@@ -21,6 +21,8 @@ contract Decimals19 {
 contract RiskConfigTest is UnitBase {
     /// @dev 1e18 / 31,536,000, rounded down.
     uint256 internal constant MAX_BORROW_RATE = 31_709_791_983;
+    /// @dev 0.01e18 / 31,536,000, rounded down: every reservation pays LPs at least 1 % a year (rule 8).
+    uint256 internal constant MIN_BORROW_RATE = 317_097_919;
 
     // ------------------------------------------------------------ helpers
 
@@ -218,21 +220,29 @@ contract RiskConfigTest is UnitBase {
     function test_setMarketParams_borrowRateLongBounds() public {
         MarketParams memory p = _market();
         p.borrowRateLong = 0;
+        _assertMarketRejected(p, "borrowRateLong", 0, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        p.borrowRateLong = uint64(MIN_BORROW_RATE - 1);
+        _assertMarketRejected(p, "borrowRateLong", MIN_BORROW_RATE - 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        p.borrowRateLong = uint64(MIN_BORROW_RATE);
         _assertMarketAccepted(p);
         p.borrowRateLong = uint64(MAX_BORROW_RATE); // 100 % a year
         _assertMarketAccepted(p);
         p.borrowRateLong = uint64(MAX_BORROW_RATE + 1);
-        _assertMarketRejected(p, "borrowRateLong", MAX_BORROW_RATE + 1, 0, MAX_BORROW_RATE);
+        _assertMarketRejected(p, "borrowRateLong", MAX_BORROW_RATE + 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
     }
 
     function test_setMarketParams_borrowRateShortBounds() public {
         MarketParams memory p = _market();
         p.borrowRateShort = 0;
+        _assertMarketRejected(p, "borrowRateShort", 0, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        p.borrowRateShort = uint64(MIN_BORROW_RATE - 1);
+        _assertMarketRejected(p, "borrowRateShort", MIN_BORROW_RATE - 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        p.borrowRateShort = uint64(MIN_BORROW_RATE);
         _assertMarketAccepted(p);
         p.borrowRateShort = uint64(MAX_BORROW_RATE);
         _assertMarketAccepted(p);
         p.borrowRateShort = uint64(MAX_BORROW_RATE + 1);
-        _assertMarketRejected(p, "borrowRateShort", MAX_BORROW_RATE + 1, 0, MAX_BORROW_RATE);
+        _assertMarketRejected(p, "borrowRateShort", MAX_BORROW_RATE + 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
     }
 
     /// @dev The open-interest caps have no hard-coded bound (the spec asks for one on every parameter).
@@ -266,11 +276,11 @@ contract RiskConfigTest is UnitBase {
         _openStandardLong();
         vm.warp(block.timestamp + 1 days);
         MarketParams memory p = _market();
-        p.borrowRateLong = 0;
+        p.borrowRateLong = uint64(MIN_BORROW_RATE);
         _setMarket(ETH, p);
         vm.warp(block.timestamp + 1 days);
-        // Longs: one day at the old rate, then nothing. Shorts: two days at the unchanged rate.
-        assertEq(engine.borrowIndex(ETH, true), RATE * 1 days);
+        // Longs: one day at the old rate, then one at the minimum. Shorts: two days at the unchanged rate.
+        assertEq(engine.borrowIndex(ETH, true), RATE * 1 days + MIN_BORROW_RATE * 1 days);
         assertEq(engine.borrowIndex(ETH, false), RATE * 2 days);
     }
 
@@ -278,9 +288,9 @@ contract RiskConfigTest is UnitBase {
         IRiskConfig fresh = deployRiskConfig(address(manager), address(usd), defaultGlobalParams());
         fresh.listMarket(_market()); // the admin may call every function no role was given on this target
         MarketParams memory p = _market();
-        p.borrowRateLong = 0;
+        p.borrowRateLong = uint64(MIN_BORROW_RATE);
         fresh.setMarketParams(0, p);
-        assertEq(fresh.marketParams(0).borrowRateLong, 0);
+        assertEq(fresh.marketParams(0).borrowRateLong, MIN_BORROW_RATE);
     }
 
     function test_listMarket_revertsWhen_tooManyMarkets() public {
@@ -299,23 +309,29 @@ contract RiskConfigTest is UnitBase {
     function test_setGlobalParams_minCollateralBounds() public {
         GlobalParams memory g = defaultGlobalParams();
         g.minCollateral = 0;
-        _assertGlobalRejected(g, "minCollateral", 0, 1, 1_000_000 * USD);
-        g.minCollateral = 1;
+        _assertGlobalRejected(g, "minCollateral", 0, 1 * USD, 1_000_000 * USD);
+        g.minCollateral = uint80(1 * USD - 1);
+        _assertGlobalRejected(g, "minCollateral", 1 * USD - 1, 1 * USD, 1_000_000 * USD);
+        g.minCollateral = uint80(1 * USD);
         _assertGlobalAccepted(g);
         g.minCollateral = uint80(1_000_000 * USD);
         _assertGlobalAccepted(g);
         g.minCollateral = uint80(1_000_000 * USD + 1);
-        _assertGlobalRejected(g, "minCollateral", 1_000_000 * USD + 1, 1, 1_000_000 * USD);
+        _assertGlobalRejected(g, "minCollateral", 1_000_000 * USD + 1, 1 * USD, 1_000_000 * USD);
     }
 
     function test_setGlobalParams_keeperReserveBounds() public {
         GlobalParams memory g = defaultGlobalParams();
         g.keeperReserve = 0;
+        _assertGlobalRejected(g, "keeperReserve", 0, 0.1e6, 1_000 * USD);
+        g.keeperReserve = 0.1e6 - 1;
+        _assertGlobalRejected(g, "keeperReserve", 0.1e6 - 1, 0.1e6, 1_000 * USD);
+        g.keeperReserve = 0.1e6; // 0.1 USD
         _assertGlobalAccepted(g);
         g.keeperReserve = uint80(1_000 * USD);
         _assertGlobalAccepted(g);
         g.keeperReserve = uint80(1_000 * USD + 1);
-        _assertGlobalRejected(g, "keeperReserve", 1_000 * USD + 1, 0, 1_000 * USD);
+        _assertGlobalRejected(g, "keeperReserve", 1_000 * USD + 1, 0.1e6, 1_000 * USD);
     }
 
     function test_setGlobalParams_maxUtilizationBounds() public {
