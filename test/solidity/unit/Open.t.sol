@@ -460,6 +460,62 @@ contract OpenTest is UnitBase {
         );
     }
 
+    /// @dev Pending LP deposits are not the pool's to risk (rule 11): the reservation is checked against pool equity.
+    /// An open that would fit only if carol's pending deposit counted is refused; once it is executed, it fits.
+    function test_open_revertsWhen_reservationFitsOnlyWithAPendingDeposit() public {
+        requestDeposit(carol, 100_000 * USD);
+        assertEq(usd.balanceOf(address(pool)), POOL_LIQUIDITY + 100_000 * USD);
+        assertEq(pool.equityAssets(), POOL_LIQUIDITY);
+        setPrice(ETH, 2_500e18);
+        // 440 ETH at 2,500: cap min(9 × 200,000, 100 % × 1,100,000) = 1,100,000 USD = balance, > equity.
+        _assertOpenReverts(
+            ETH,
+            true,
+            440e18,
+            200_000 * USD,
+            type(uint256).max,
+            block.timestamp,
+            abi.encodeWithSelector(IMarginEngine.InsufficientPoolLiquidity.selector, POOL_LIQUIDITY, 1_100_000 * USD)
+        );
+
+        vm.warp(block.timestamp + LP_DELAY);
+        setPrice(ETH, 2_500e18);
+        executeDeposit(carol);
+        assertEq(pool.equityAssets(), POOL_LIQUIDITY + 100_000 * USD);
+        uint256 id = openPosition(alice, ETH, true, 440e18, 200_000 * USD);
+        assertEq(engine.position(id).maxProfit, 1_100_000 * USD);
+    }
+
+    function test_open_revertsWhen_notionalBelowMinimum() public {
+        // 0.003333333333333333 ETH at 3,000 = 9.999999999999999 USD → 9.999999 USD (down) < 10 USD.
+        _assertOpenReverts(
+            ETH,
+            true,
+            0.003333333333333333e18,
+            MIN_COLLATERAL,
+            ETH_PRICE,
+            block.timestamp,
+            abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, 9_999_999, MIN_NOTIONAL)
+        );
+        _assertOpenReverts(
+            ETH,
+            false,
+            0.003333333333333333e18,
+            MIN_COLLATERAL,
+            0,
+            block.timestamp,
+            abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, 9_999_999, MIN_NOTIONAL)
+        );
+    }
+
+    function test_open_acceptsNotionalEqualToMinimum() public {
+        // 0.003333333333333334 ETH at 3,000 = 10.000000000000002 USD → 10 USD.
+        uint256 id = openPosition(alice, ETH, true, 0.003333333333333334e18, MIN_COLLATERAL);
+        assertEq(engine.position(id).size, 0.003333333333333334e18);
+        // cap min(9 × 10, 100 % × 10.000000000000002 → 10 USD, down) = 10 USD.
+        assertEq(engine.position(id).maxProfit, 10 * USD);
+    }
+
     function test_open_revertsWhen_priceStale() public {
         uint256 updatedAt = block.timestamp;
         vm.warp(block.timestamp + HEARTBEAT + 1);
