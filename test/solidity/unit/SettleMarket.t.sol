@@ -10,7 +10,8 @@ import {UnitBase} from "./UnitBase.sol";
 
 /// @notice Rule 17: a market whose feed has been bad (stale or non-positive) for longer than DEAD_FEED_PERIOD can be
 /// put into settlement by governance, at its last good answer; the engine then refuses new risk and closes,
-/// decreases, liquidates and values positions at that price.
+/// decreases, liquidates and values positions at that price. (Increase and decrease in settlement: Increase.t.sol,
+/// Decrease.t.sol.)
 contract SettleMarketTest is UnitBase {
     uint256 internal id; // alice long 1 ETH at 3,000 with 600 USD
     uint256 internal weak; // bob long 1 ETH at 3,000 with 310 USD: liquidatable at 2,750
@@ -74,32 +75,51 @@ contract SettleMarketTest is UnitBase {
         _assertSettleReverts(governance, ETH, abi.encodeWithSelector(IRiskConfig.FeedNotDead.selector, ETH, 0, 0));
     }
 
-    /// @dev A non-positive answer is bad from its publication; the settlement uses the last positive answer before it.
-    function test_settleMarket_nonPositiveFeed_usesTheLastPositiveAnswer() public {
+    /// @dev A run of non-positive answers is bad from the first of them, however recently the feed last published
+    /// one; the settlement uses the last positive answer before the run.
+    function test_settleMarket_nonPositiveFeed_isBadFromTheFirstNonPositiveAnswer() public {
         (uint80 goodRound, , , , ) = ethFeed.latestRoundData();
         vm.warp(t0 + 1 hours);
         ethFeed.updateAnswer(0);
-        ethFeed.updateAnswer(-1);
         uint256 badSince = block.timestamp;
+        vm.warp(badSince + 1 days);
+        ethFeed.updateAnswer(-1);
         vm.warp(badSince + DEAD_FEED_PERIOD - 1);
         ethFeed.updateAnswer(0);
-        // The latest answer was published just now, but it is non-positive: bad since then, not settleable yet.
         _assertSettleReverts(
             governance,
             ETH,
-            abi.encodeWithSelector(
-                IRiskConfig.FeedNotDead.selector,
-                ETH,
-                block.timestamp,
-                block.timestamp + DEAD_FEED_PERIOD
-            )
+            abi.encodeWithSelector(IRiskConfig.FeedNotDead.selector, ETH, badSince, badSince + DEAD_FEED_PERIOD)
         );
 
-        vm.warp(block.timestamp + DEAD_FEED_PERIOD);
+        vm.warp(badSince + DEAD_FEED_PERIOD);
+        ethFeed.updateAnswer(0); // still publishing bad answers
         vm.expectEmit(address(config));
         emit IRiskConfig.MarketSettlementStarted(ETH, 2_750e18, goodRound);
         _settle();
         assertEq(config.settlementPrice(ETH), 2_750e18);
+    }
+
+    /// @dev A feed that recovered and went non-positive again is bad from its latest run only.
+    function test_settleMarket_nonPositiveFeed_afterARecovery_countsFromTheLatestRun() public {
+        vm.warp(t0 + 1 hours);
+        ethFeed.updateAnswer(0);
+        vm.warp(t0 + 2 hours);
+        setPrice(ETH, 2_600e18);
+        (uint80 goodRound, , , , ) = ethFeed.latestRoundData();
+        vm.warp(t0 + 3 hours);
+        ethFeed.updateAnswer(0);
+        uint256 badSince = block.timestamp;
+        vm.warp(t0 + 1 hours + DEAD_FEED_PERIOD);
+        _assertSettleReverts(
+            governance,
+            ETH,
+            abi.encodeWithSelector(IRiskConfig.FeedNotDead.selector, ETH, badSince, badSince + DEAD_FEED_PERIOD)
+        );
+        vm.warp(badSince + DEAD_FEED_PERIOD);
+        vm.expectEmit(address(config));
+        emit IRiskConfig.MarketSettlementStarted(ETH, 2_600e18, goodRound);
+        _settle();
     }
 
     function test_settleMarket_revertsWhen_noGoodAnswerInTheRecentRounds() public {
@@ -174,16 +194,6 @@ contract SettleMarketTest is UnitBase {
         assertEq(engine.position(btcId).owner, carol);
     }
 
-    function test_increase_revertsWhen_marketInSettlement() public {
-        _settleEth();
-        fund(alice, 1_000 * USD);
-        Snapshot memory before = _snapshot(id);
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.MarketInSettlement.selector, ETH));
-        vm.prank(alice);
-        engine.increase(id, 0.1e18, 100 * USD, type(uint256).max, block.timestamp);
-        _assertUnchanged(before, id);
-    }
-
     function test_close_worksAtTheSettlementPrice() public {
         _settleEth();
         uint256 aliceBefore = usd.balanceOf(alice);
@@ -198,15 +208,6 @@ contract SettleMarketTest is UnitBase {
         _assertDeleted(id);
         assertEq(usd.balanceOf(alice), aliceBefore + payout);
         assertEq(usd.balanceOf(address(pool)), poolBefore + 250 * USD + fees);
-    }
-
-    function test_decrease_worksAtTheSettlementPrice() public {
-        _settleEth();
-        vm.prank(alice);
-        engine.decrease(id, 0.5e18, 0, block.timestamp);
-        assertEq(engine.position(id).size, 0.5e18);
-        // The closed half's share of the cap: floor(3,000 × 0.5).
-        assertEq(engine.position(id).maxProfit, 1_500 * USD);
     }
 
     /// @dev No grace period applies in settlement: the dead feed will not come back.
