@@ -452,11 +452,7 @@ contract OpenTest is UnitBase {
             200_000 * USD,
             type(uint256).max,
             block.timestamp,
-            abi.encodeWithSelector(
-                IMarginEngine.InsufficientPoolLiquidity.selector,
-                POOL_LIQUIDITY,
-                POOL_LIQUIDITY + 1
-            )
+            abi.encodeWithSelector(IMarginEngine.InsufficientPoolLiquidity.selector, POOL_LIQUIDITY, POOL_LIQUIDITY + 1)
         );
     }
 

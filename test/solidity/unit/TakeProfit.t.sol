@@ -197,7 +197,10 @@ contract TakeProfitTest is UnitBase {
 
     function test_takeProfit_revertsWhen_positionInLoss() public {
         setPrice(ETH, 2_900e18);
-        _assertTakeReverts(id, abi.encodeWithSelector(IMarginEngine.NotAtCap.selector, id, -int256(100 * USD), 3_000 * USD));
+        _assertTakeReverts(
+            id,
+            abi.encodeWithSelector(IMarginEngine.NotAtCap.selector, id, -int256(100 * USD), 3_000 * USD)
+        );
     }
 
     function test_takeProfit_revertsWhen_positionUnknown() public {
