@@ -93,20 +93,22 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
         if (_settlementPrices[marketId] != 0) revert MarketSettled(marketId);
         MarketParams memory m = _markets[marketId];
         (uint80 roundId, int256 answer, , uint256 updatedAt, ) = m.feed.latestRoundData();
-        // A non-positive answer is bad from its publication; a positive one from when it went stale.
-        uint256 badSince = answer <= 0 ? updatedAt : updatedAt + m.heartbeat;
+        // A positive answer is bad from when it went stale; a run of non-positive answers from the first of them (a
+        // feed that keeps publishing bad answers is as dead as a silent one).
+        uint256 badSince = updatedAt + m.heartbeat;
         if (answer > 0 && badSince >= block.timestamp) revert FeedNotDead(marketId, 0, 0);
-        uint256 settleableAt = badSince + RiskBounds.DEAD_FEED_PERIOD;
-        if (block.timestamp < settleableAt) revert FeedNotDead(marketId, badSince, settleableAt);
         // The last good answer: the latest one if positive, else the newest positive one a few rounds back.
         for (uint256 i; answer <= 0; ++i) {
+            badSince = updatedAt;
             if (i == MAX_ROUNDS_SEARCHED || roundId <= 1) revert NoGoodAnswer(marketId);
             // roundId > 1: no underflow.
             unchecked {
                 --roundId;
             }
-            (, answer, , , ) = m.feed.getRoundData(roundId);
+            (, answer, , updatedAt, ) = m.feed.getRoundData(roundId);
         }
+        uint256 settleableAt = badSince + RiskBounds.DEAD_FEED_PERIOD;
+        if (block.timestamp < settleableAt) revert FeedNotDead(marketId, badSince, settleableAt);
         uint256 price = ChainlinkOracle.normalize(uint256(answer), m.feedDecimals);
         address engine_ = engine();
         // Borrow fees accrue up to the settlement at the market's rates.

@@ -200,7 +200,8 @@ library PositionMath {
             uint256 offset = Math.mulDiv(maxProfit * scale, WAD, newSize);
             return price - offset;
         }
-        return price + Math.mulDiv(maxProfit * scale, WAD, newSize, Math.Rounding.Ceil);
+        // A higher entry is better for a short: the offset rounds down too.
+        return price + Math.mulDiv(maxProfit * scale, WAD, newSize);
     }
 
     /// @notice The price at which equity equals the maintenance margin, ignoring the profit cap, future fees and

@@ -44,11 +44,28 @@ contract AddMarginTest is UnitBase {
         assertEq(vaultBalance(id), 705 * USD, "vault = collateral + reserve");
         assertEq(usd.balanceOf(alice), aliceBefore - 100 * USD);
         assertEq(usd.balanceOf(address(pool)), poolBefore, "no fee");
-        assertEq(engine.position(id).maxProfit, 5_400 * USD, "cap unchanged");
-        assertEq(engine.totalReserved(), 5_400 * USD);
+        // min(9 × 600, 100 % × 3,000) at open.
+        assertEq(engine.position(id).maxProfit, 3_000 * USD, "cap unchanged");
+        assertEq(engine.totalReserved(), 3_000 * USD);
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long");
-        _assertSideMargin(engine.sideState(ETH, true), 700 * USD, 5_400 * USD, "eth long");
+        _assertSideMargin(engine.sideState(ETH, true), 700 * USD, 3_000 * USD, "eth long");
         assertEq(engine.totalEntryNotional(), 3_000e18);
+    }
+
+    /// @dev Rule 9: a cap bound by the collateral stays where it was when margin is added, although the new
+    /// collateral would allow a higher one (min(9 × 500, 3,000) = 3,000 > 2,700).
+    function test_addMargin_neverRaisesACollateralBoundCap() public {
+        uint256 small = openPosition(bob, ETH, true, 1e18, 300 * USD); // cap min(9 × 300, 3,000) = 2,700 USD
+        assertEq(engine.position(small).maxProfit, 2_700 * USD);
+        uint256 reservedBefore = engine.totalReserved();
+        vm.startPrank(bob);
+        engine.addMargin(small, 100 * USD);
+        engine.addMargin(small, 100 * USD);
+        vm.stopPrank();
+        assertEq(engine.position(small).collateral, 500 * USD);
+        assertEq(engine.position(small).maxProfit, 2_700 * USD, "cap raised");
+        assertEq(engine.totalReserved(), reservedBefore, "reservation raised");
+        _assertSideMargin(engine.sideState(ETH, true), 1_100 * USD, 5_700 * USD, "eth long");
     }
 
     function test_addMargin_oneUnit() public {

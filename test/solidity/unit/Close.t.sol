@@ -197,7 +197,8 @@ contract CloseTest is UnitBase {
         _assertPosition(engine.position(other), otherBefore);
         assertEq(vaultBalance(other), 1_005 * USD);
         _assertSide(engine.sideState(ETH, true), _side(2e18, 6_000e18), "eth long");
-        assertEq(engine.totalReserved(), 9_000 * USD);
+        // bob's cap: min(9 × 1,000, 100 % × 6,000) = 6,000 USD.
+        assertEq(engine.totalReserved(), 6_000 * USD);
     }
 
     // ------------------------------------------------------------ reverts

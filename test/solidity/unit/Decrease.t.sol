@@ -37,7 +37,7 @@ contract DecreaseTest is UnitBase {
         uint256 poolBefore = usd.balanceOf(address(pool));
 
         // Closing 0.4 of 1 ETH at 3,300:
-        //   kept cap     = 5,400 × 0.6 = 3,240 USD; the closed part's cap 2,160 USD
+        //   kept cap     = 3,000 × 0.6 = 1,800 USD; the closed part's cap 1,200 USD
         //   pnl          = 0.4 × 300 = 120 USD
         //   fees         = borrow fee of the whole position for 1 h (3,000 × 11,415,525,112,800 / 1e18
         //                  = 0.0342465753384 → 0.034247 USD) + 0.1 % × 0.4 × 3,300 (1.32 USD) = 1.354247 USD
@@ -54,7 +54,7 @@ contract DecreaseTest is UnitBase {
                 size: 0.6e18,
                 entryPrice: uint128(ETH_PRICE),
                 borrowIndex: uint96(RATE * 1 hours),
-                maxProfit: uint96(3_240 * USD),
+                maxProfit: uint96(1_800 * USD),
                 marketId: uint16(ETH),
                 isLong: true
             })
@@ -63,8 +63,8 @@ contract DecreaseTest is UnitBase {
         assertEq(usd.balanceOf(address(pool)), poolBefore - 118_645_753, "pool paid pnl less fees");
         assertEq(vaultBalance(id), 365 * USD, "vault = remaining collateral + reserve");
         _assertSide(engine.sideState(ETH, true), _side(0.6e18, 1_800e18), "eth long");
-        _assertSideMargin(engine.sideState(ETH, true), 360 * USD, 3_240 * USD, "eth long");
-        assertEq(engine.totalReserved(), 3_240 * USD);
+        _assertSideMargin(engine.sideState(ETH, true), 360 * USD, 1_800 * USD, "eth long");
+        assertEq(engine.totalReserved(), 1_800 * USD);
         assertEq(engine.totalEntryNotional(), 1_800e18);
         assertEq(_borrowFee(1e18, ETH_PRICE, RATE * 1 hours), 34_247);
     }
@@ -83,12 +83,12 @@ contract DecreaseTest is UnitBase {
         Position memory p = engine.position(id);
         assertEq(p.collateral, 450 * USD);
         assertEq(p.size, 0.75e18);
-        assertEq(p.maxProfit, 4_050 * USD);
+        assertEq(p.maxProfit, 2_250 * USD); // 3,000 × 0.75
         assertEq(usd.balanceOf(alice), aliceBefore + 124_275_000);
         assertEq(usd.balanceOf(address(pool)), poolBefore + 25_725_000);
         assertEq(vaultBalance(id), 455 * USD);
         _assertSide(engine.sideState(ETH, true), _side(0.75e18, 2_250e18), "eth long");
-        assertEq(engine.totalReserved(), 4_050 * USD);
+        assertEq(engine.totalReserved(), 2_250 * USD);
     }
 
     function test_decrease_short_roundsEveryShareAgainstTheOwner() public {
@@ -98,7 +98,7 @@ contract DecreaseTest is UnitBase {
         uint256 poolBefore = usd.balanceOf(address(pool));
 
         // Closing 0.333333333333333333 of 1 ETH short at 2,899.99999999:
-        //   kept cap       = 5,400 × 0.666666666666666667 = 3,600.0000000000000018 → 3,600.000001 USD (up)
+        //   kept cap       = 3,000 × 0.666666666666666667 = 2,000.000000000000001 → 2,000.000001 USD (up)
         //   pnl            = 0.333333333333333333 × 100.00000001 = 33.3333333366… → 33.333333 USD (down)
         //   fee            = 0.1 % × 966.666666663333… = 0.96666666666… → 0.966667 USD (up)
         //   collateral out = 600 × 0.333333333333333333 = 199.9999998 → 199.999999 USD (down)
@@ -118,14 +118,14 @@ contract DecreaseTest is UnitBase {
         _decrease(alice, id, sizeDelta, 2_899.99999999e18);
 
         Position memory p = engine.position(id);
-        assertEq(p.maxProfit, 3_600_000_001);
+        assertEq(p.maxProfit, 2_000_000_001);
         assertEq(p.collateral, 400_000_001);
         assertEq(usd.balanceOf(alice), aliceBefore + 232_366_665);
         assertEq(usd.balanceOf(address(pool)), poolBefore - 32_366_666);
         assertEq(vaultBalance(id), 400_000_001 + KEEPER_RESERVE);
         // 0.666666666666666667 × 3,000 = 2,000.000000000000001 USD.
         _assertSide(engine.sideState(ETH, false), _side(1e18 - sizeDelta, 2_000.000000000000001e18), "eth short");
-        assertEq(engine.totalReserved(), 3_600_000_001);
+        assertEq(engine.totalReserved(), 2_000_000_001);
         assertEq(engine.totalEntryNotional(), 2_000.000000000000001e18);
     }
 
@@ -141,6 +141,74 @@ contract DecreaseTest is UnitBase {
         _decrease(alice, id, 0.5e18, 3_300e18);
         assertEq(engine.position(id).maxProfit, 30 * USD);
         assertEq(engine.totalReserved(), 30 * USD);
+    }
+
+    /// @dev Rule 9: the closed part takes floor(cap × Δsize / size) of the cap, the rest keeps the remainder (rounded
+    /// up), so the two never add up to more than the cap.
+    function test_decrease_closedPartTakesTheFlooredShareOfTheCap() public {
+        MarketParams memory m = _params(ETH);
+        m.maxProfitRatio = 0.1e18;
+        _setMarket(ETH, m);
+        uint256 id = _openStandardLong(); // cap min(0.1 × 600, 3,000) = 60 USD
+        setPrice(ETH, 3_300e18);
+        uint256 aliceBefore = usd.balanceOf(alice);
+        uint256 poolBefore = usd.balanceOf(address(pool));
+        uint256 sizeDelta = 0.333333333333333333e18;
+
+        // Closed share: 60 × 0.333333333333333333 = 19.99999999999999998 → 19.999999 USD (down), far below the
+        // closed part's 99.99… USD of pnl; the rest keeps 40.000001 USD.
+        // Fee: 0.1 % × 1,099.9999999999999989 → 1.1 USD (up). Collateral out: 199.999999 USD (down).
+        // Payout: 199.999999 + 19.999999 − 1.1 = 218.899998 USD.
+        vm.expectEmit(address(engine));
+        emit IMarginEngine.PositionDecreased(
+            id,
+            sizeDelta,
+            3_300e18,
+            19_999_999,
+            1_100_000,
+            218_899_998,
+            1e18 - sizeDelta,
+            400_000_001
+        );
+        _decrease(alice, id, sizeDelta, 3_300e18);
+
+        assertEq(engine.position(id).maxProfit, 40_000_001);
+        assertEq(engine.totalReserved(), 40_000_001);
+        assertEq(usd.balanceOf(alice), aliceBefore + 218_899_998);
+        assertEq(usd.balanceOf(address(pool)), poolBefore - 18_899_999, "pool paid the capped pnl less the fee");
+    }
+
+    function test_decrease_acceptsRestEqualToMinimumNotional() public {
+        uint256 id = _open(alice, true, 0.01e18, 100 * USD); // 30 USD
+        setPrice(ETH, 2_500e18);
+        _decrease(alice, id, 0.006e18, 0); // 0.004 ETH at 2,500 = 10 USD stay
+        assertEq(engine.position(id).size, 0.004e18);
+    }
+
+    function test_decrease_revertsWhen_restBelowMinimumNotional() public {
+        uint256 id = _open(alice, true, 0.01e18, 100 * USD); // 30 USD
+        // 0.003 ETH at 3,000 = 9 USD would stay.
+        _assertDecreaseReverts(
+            alice,
+            id,
+            0.007e18,
+            0,
+            block.timestamp,
+            abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, 9 * USD, MIN_NOTIONAL)
+        );
+    }
+
+    function test_decrease_worksInSettlementAtTheSettlementPrice() public {
+        uint256 id = _openStandardLong();
+        uint256 price = _settleEth();
+        assertEq(price, ETH_PRICE);
+        uint256 aliceBefore = usd.balanceOf(alice);
+        // The feed is long dead; the settlement price (3,000) is used. Borrow fee of the whole position for the
+        // 3 days + 1 h the feed was dying, plus 0.1 % × 1,500 = 1.5 USD closing fee; collateral out 300 USD.
+        uint256 fee = _borrowFee(1e18, ETH_PRICE, RATE * (HEARTBEAT + DEAD_FEED_PERIOD));
+        _decrease(alice, id, 0.5e18, 0);
+        assertEq(engine.position(id).size, 0.5e18);
+        assertEq(usd.balanceOf(alice), aliceBefore + 300 * USD - fee - 1_500_000);
     }
 
     function test_decrease_takesFeesBeyondTheClosedCollateralFromTheRest() public {

@@ -299,7 +299,8 @@ contract LiquidateTest is UnitBase {
         _assertPosition(engine.position(other), otherBefore);
         assertEq(vaultBalance(other), 1_005 * USD);
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long");
-        assertEq(engine.totalReserved(), 9_000 * USD);
+        // bob's cap: min(9 × 1,000, 100 % × 3,000) = 3,000 USD.
+        assertEq(engine.totalReserved(), 3_000 * USD);
         assertEq(engine.totalEntryNotional(), 3_000e18);
     }
 

@@ -97,7 +97,8 @@ contract LiquidateBatchTest is UnitBase {
         assertEq(usd.balanceOf(address(pool)), poolBefore + 750 * USD + 9_250_000, "losses and closing fees");
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long");
         _assertSide(engine.sideState(BTC, false), _side(0, 0), "btc short");
-        assertEq(engine.totalReserved(), 9_000 * USD);
+        // bob's cap: min(9 × 1,000, 100 % × 3,000) = 3,000 USD.
+        assertEq(engine.totalReserved(), 3_000 * USD);
         assertEq(engine.totalEntryNotional(), 3_000e18);
     }
 

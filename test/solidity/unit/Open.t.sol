@@ -62,7 +62,7 @@ contract OpenTest is UnitBase {
         address vault = engine.vaultOf(1);
         assertEq(vault.code.length, 0);
 
-        // fee = 0.1 % × 1 × 3,000 = 3 USD; profit cap = 9 × 600 = 5,400 USD.
+        // fee = 0.1 % × 1 × 3,000 = 3 USD; profit cap = min(9 × 600, 100 % × 3,000) = 3,000 USD.
         vm.expectEmit(address(engine));
         emit IMarginEngine.PositionOpened(1, alice, ETH, true, vault, SIZE, ETH_PRICE, COLLATERAL, 3 * USD);
         uint256 id = _openAs(alice, ETH, true, SIZE, COLLATERAL, ETH_PRICE);
@@ -76,7 +76,7 @@ contract OpenTest is UnitBase {
                 size: uint128(SIZE),
                 entryPrice: uint128(ETH_PRICE),
                 borrowIndex: 0,
-                maxProfit: uint96(5_400 * USD),
+                maxProfit: uint96(3_000 * USD),
                 marketId: uint16(ETH),
                 isLong: true
             })
@@ -88,11 +88,11 @@ contract OpenTest is UnitBase {
         assertEq(usd.balanceOf(address(insurance)), 0);
         assertEq(usd.balanceOf(address(engine)), 0, "engine holds nothing");
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long");
-        _assertSideMargin(engine.sideState(ETH, true), 600 * USD, 5_400 * USD, "eth long");
+        _assertSideMargin(engine.sideState(ETH, true), 600 * USD, 3_000 * USD, "eth long");
         _assertSide(engine.sideState(ETH, false), _side(0, 0), "eth short");
         _assertSideMargin(engine.sideState(ETH, false), 0, 0, "eth short");
         _assertSide(engine.sideState(BTC, true), _side(0, 0), "btc long");
-        assertEq(engine.totalReserved(), 5_400 * USD);
+        assertEq(engine.totalReserved(), 3_000 * USD);
         assertEq(engine.totalEntryNotional(), 3_000e18);
         assertEq(engine.nextPositionId(), 2);
     }
@@ -102,7 +102,7 @@ contract OpenTest is UnitBase {
         //   notional = 370.385608614677637577652796840 USD → rounded up 370.385608614677637578e18
         //   fee      = 0.1 % → 0.370385608614677637578 USD → 0.370386 USD (up)
         //   IMR      = 10 %  → 37.0385608614677637578 USD → 37.038561 USD (up): the collateral posted exactly.
-        //   cap      = 9 × 37.038561 = 333.347049 USD.
+        //   cap      = min(9 × 37.038561 = 333.347049, 100 % × notional = 370.385608 (down)) = 333.347049 USD.
         uint256 price = 3_000.12345678e18;
         uint256 size = 0.123456789012345678e18;
         uint256 collateral = 37_038_561;
@@ -146,11 +146,11 @@ contract OpenTest is UnitBase {
         assertEq(second, 2);
         assertTrue(engine.vaultOf(second) != engine.vaultOf(first));
         _assertPositionAndVaultUnchanged(before, first);
-        // 0.5 BTC at 60,000 = 30,000 USD notional; fee 30 USD; cap 36,000 USD.
+        // 0.5 BTC at 60,000 = 30,000 USD notional; fee 30 USD; cap min(9 × 4,000, 30,000) = 30,000 USD.
         assertEq(vaultBalance(second), 4_005 * USD);
         _assertSide(engine.sideState(BTC, false), _side(0.5e18, 30_000e18), "btc short");
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long untouched");
-        assertEq(engine.totalReserved(), 5_400 * USD + 36_000 * USD);
+        assertEq(engine.totalReserved(), 3_000 * USD + 30_000 * USD);
         assertEq(engine.totalEntryNotional(), 33_000e18);
         assertEq(usd.balanceOf(address(pool)), POOL_LIQUIDITY + 3 * USD + 30 * USD);
     }
@@ -218,21 +218,19 @@ contract OpenTest is UnitBase {
     }
 
     function test_open_acceptsReservationEqualToPoolAssets() public {
-        MarketParams memory p = _params(ETH);
-        p.maxProfitRatio = 10e18;
-        _setMarket(ETH, p);
-        // Cap 10 × 100,000 = 1,000,000 USD = every asset of the pool.
-        uint256 id = openPosition(alice, ETH, true, 100e18, 100_000 * USD);
+        setPrice(ETH, 2_500e18);
+        // 400 ETH at 2,500: cap min(9 × 200,000, 100 % × 1,000,000) = 1,000,000 USD = every asset of the pool.
+        uint256 id = openPosition(alice, ETH, true, 400e18, 200_000 * USD);
         assertEq(engine.position(id).maxProfit, POOL_LIQUIDITY);
         assertEq(engine.totalReserved(), POOL_LIQUIDITY);
     }
 
-    function test_open_worksWhenKeeperReserveIsZero() public {
+    function test_open_worksWhenKeeperReserveIsTheMinimum() public {
         GlobalParams memory g = defaultGlobalParams();
-        g.keeperReserve = 0;
+        g.keeperReserve = 0.1e6; // 0.1 USD, the lowest bound
         _setGlobal(g);
         uint256 id = openPosition(alice, ETH, true, SIZE, COLLATERAL);
-        assertEq(vaultBalance(id), COLLATERAL);
+        assertEq(vaultBalance(id), COLLATERAL + 0.1e6);
     }
 
     // ------------------------------------------------------------ reverts
@@ -384,15 +382,15 @@ contract OpenTest is UnitBase {
         p.maxOpenInterestLong = 99_000e18;
         _setMarket(ETH, p);
         openPosition(bob, ETH, true, 33e18, 9_900 * USD); // 99,000 USD: at the cap
-        // 0.001 ETH more is 3 USD above the cap.
+        // 0.01 ETH more (the smallest step above the minimum notional of 10 USD is 30 USD here) is above the cap.
         _assertOpenReverts(
             ETH,
             true,
-            0.001e18,
+            0.01e18,
             MIN_COLLATERAL,
             ETH_PRICE,
             block.timestamp,
-            abi.encodeWithSelector(IMarginEngine.OpenInterestCapExceeded.selector, ETH, true, 99_003e18, 99_000e18)
+            abi.encodeWithSelector(IMarginEngine.OpenInterestCapExceeded.selector, ETH, true, 99_030e18, 99_000e18)
         );
         // Shorts have their own cap.
         openPosition(alice, ETH, false, 40e18, 12_000 * USD);
@@ -406,11 +404,11 @@ contract OpenTest is UnitBase {
         _assertOpenReverts(
             ETH,
             false,
-            0.001e18,
+            0.01e18,
             MIN_COLLATERAL,
             0,
             block.timestamp,
-            abi.encodeWithSelector(IMarginEngine.OpenInterestCapExceeded.selector, ETH, false, 99_003e18, 99_000e18)
+            abi.encodeWithSelector(IMarginEngine.OpenInterestCapExceeded.selector, ETH, false, 99_030e18, 99_000e18)
         );
         openPosition(alice, ETH, true, 40e18, 12_000 * USD);
     }
@@ -445,23 +443,73 @@ contract OpenTest is UnitBase {
     }
 
     function test_open_revertsWhen_reservationOneUnitAbovePoolAssets() public {
-        MarketParams memory p = _params(ETH);
-        p.maxProfitRatio = 10e18;
-        _setMarket(ETH, p);
-        // 10 × (100,000 USD + 1 unit) = 1,000,000 USD + 10 units.
+        setPrice(ETH, 2_500e18);
+        // 400.0000000004 ETH at 2,500 = 1,000,000.000001 USD of notional: a cap of 1,000,000 USD + 1 unit.
         _assertOpenReverts(
             ETH,
             true,
-            100e18,
-            100_000 * USD + 1,
+            400e18 + 4e8,
+            200_000 * USD,
+            type(uint256).max,
+            block.timestamp,
+            abi.encodeWithSelector(IMarginEngine.InsufficientPoolLiquidity.selector, POOL_LIQUIDITY, POOL_LIQUIDITY + 1)
+        );
+    }
+
+    /// @dev Pending LP deposits are not the pool's to risk (rule 11): the reservation is checked against pool equity.
+    /// An open that would fit only if carol's pending deposit counted is refused; once it is executed, it fits.
+    function test_open_revertsWhen_reservationFitsOnlyWithAPendingDeposit() public {
+        requestDeposit(carol, 100_000 * USD);
+        assertEq(usd.balanceOf(address(pool)), POOL_LIQUIDITY + 100_000 * USD);
+        assertEq(pool.equityAssets(), POOL_LIQUIDITY);
+        setPrice(ETH, 2_500e18);
+        // 440 ETH at 2,500: cap min(9 × 200,000, 100 % × 1,100,000) = 1,100,000 USD = balance, > equity.
+        _assertOpenReverts(
+            ETH,
+            true,
+            440e18,
+            200_000 * USD,
+            type(uint256).max,
+            block.timestamp,
+            abi.encodeWithSelector(IMarginEngine.InsufficientPoolLiquidity.selector, POOL_LIQUIDITY, 1_100_000 * USD)
+        );
+
+        vm.warp(block.timestamp + LP_DELAY);
+        setPrice(ETH, 2_500e18);
+        executeDeposit(carol);
+        assertEq(pool.equityAssets(), POOL_LIQUIDITY + 100_000 * USD);
+        uint256 id = openPosition(alice, ETH, true, 440e18, 200_000 * USD);
+        assertEq(engine.position(id).maxProfit, 1_100_000 * USD);
+    }
+
+    function test_open_revertsWhen_notionalBelowMinimum() public {
+        // 0.003333333333333333 ETH at 3,000 = 9.999999999999999 USD → 9.999999 USD (down) < 10 USD.
+        _assertOpenReverts(
+            ETH,
+            true,
+            0.003333333333333333e18,
+            MIN_COLLATERAL,
             ETH_PRICE,
             block.timestamp,
-            abi.encodeWithSelector(
-                IMarginEngine.InsufficientPoolLiquidity.selector,
-                POOL_LIQUIDITY,
-                POOL_LIQUIDITY + 10
-            )
+            abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, 9_999_999, MIN_NOTIONAL)
         );
+        _assertOpenReverts(
+            ETH,
+            false,
+            0.003333333333333333e18,
+            MIN_COLLATERAL,
+            0,
+            block.timestamp,
+            abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, 9_999_999, MIN_NOTIONAL)
+        );
+    }
+
+    function test_open_acceptsNotionalEqualToMinimum() public {
+        // 0.003333333333333334 ETH at 3,000 = 10.000000000000002 USD → 10 USD.
+        uint256 id = openPosition(alice, ETH, true, 0.003333333333333334e18, MIN_COLLATERAL);
+        assertEq(engine.position(id).size, 0.003333333333333334e18);
+        // cap min(9 × 10, 100 % × 10.000000000000002 → 10 USD, down) = 10 USD.
+        assertEq(engine.position(id).maxProfit, 10 * USD);
     }
 
     function test_open_revertsWhen_priceStale() public {

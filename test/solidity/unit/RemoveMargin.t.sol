@@ -29,25 +29,34 @@ contract RemoveMarginTest is UnitBase {
 
     // ------------------------------------------------------------ happy paths
 
+    /// @dev Rule 9: cap = min(cap, maxProfitRatio × new collateral), and the pool's reservation shrinks with it.
     function test_removeMargin_paysOwnerAndLowersTheCap() public {
         Position memory before = engine.position(id);
+        assertEq(before.maxProfit, 3_000 * USD); // min(9 × 600, 100 % × 3,000)
         uint256 aliceBefore = usd.balanceOf(alice);
         uint256 poolBefore = usd.balanceOf(address(pool));
 
         vm.expectEmit(address(engine));
-        emit IMarginEngine.MarginRemoved(id, 200 * USD, 400 * USD);
-        _remove(id, 200 * USD);
+        emit IMarginEngine.MarginRemoved(id, 300 * USD, 300 * USD);
+        _remove(id, 300 * USD);
 
         Position memory expected = before;
-        expected.collateral = uint96(400 * USD);
-        expected.maxProfit = uint96(3_600 * USD); // 9 × 400
+        expected.collateral = uint96(300 * USD);
+        expected.maxProfit = uint96(2_700 * USD); // min(3,000, 9 × 300)
         _assertPosition(engine.position(id), expected);
-        assertEq(vaultBalance(id), 405 * USD, "vault = collateral + reserve");
-        assertEq(usd.balanceOf(alice), aliceBefore + 200 * USD);
+        assertEq(vaultBalance(id), 305 * USD, "vault = collateral + reserve");
+        assertEq(usd.balanceOf(alice), aliceBefore + 300 * USD);
         assertEq(usd.balanceOf(address(pool)), poolBefore);
-        assertEq(engine.totalReserved(), 3_600 * USD, "reservation released");
+        assertEq(engine.totalReserved(), 2_700 * USD, "reservation released");
         _assertSide(engine.sideState(ETH, true), _side(1e18, 3_000e18), "eth long");
-        _assertSideMargin(engine.sideState(ETH, true), 400 * USD, 3_600 * USD, "eth long");
+        _assertSideMargin(engine.sideState(ETH, true), 300 * USD, 2_700 * USD, "eth long");
+    }
+
+    /// @dev While 9 × the new collateral stays above the cap, the cap (and the reservation) does not move.
+    function test_removeMargin_keepsACapBelowTheRatioOfTheNewCollateral() public {
+        _remove(id, 200 * USD); // 9 × 400 = 3,600 > 3,000
+        assertEq(engine.position(id).maxProfit, 3_000 * USD);
+        assertEq(engine.totalReserved(), 3_000 * USD);
     }
 
     function test_removeMargin_acceptsEquityEqualToInitialMargin() public {
@@ -64,20 +73,22 @@ contract RemoveMarginTest is UnitBase {
     }
 
     function test_removeMargin_keepsTheCapWhenTheRatioWouldRaiseIt() public {
+        uint256 small = _open(alice, true, 1e18, 320 * USD); // cap min(9 × 320, 3,000) = 2,880 USD
         MarketParams memory m = _params(ETH);
         m.maxProfitRatio = 10e18;
         _setMarket(ETH, m);
-        _remove(id, 50 * USD);
-        // 10 × 550 = 5,500 USD would exceed the 5,400 USD recorded: the cap stays.
-        assertEq(engine.position(id).maxProfit, 5_400 * USD);
-        assertEq(engine.totalReserved(), 5_400 * USD);
+        _remove(small, 10 * USD);
+        // 10 × 310 = 3,100 USD would exceed the 2,880 USD recorded: the cap stays.
+        assertEq(engine.position(small).maxProfit, 2_880 * USD);
+        assertEq(engine.totalReserved(), 3_000 * USD + 2_880 * USD);
     }
 
     function test_removeMargin_acceptsCollateralEqualToMinimum() public {
         uint256 small = _open(alice, true, 0.02e18, 20 * USD); // 60 USD notional, 6 USD initial margin
         _remove(small, 10 * USD);
         assertEq(engine.position(small).collateral, MIN_COLLATERAL);
-        assertEq(engine.position(small).maxProfit, 90 * USD);
+        // min(9 × 20, 100 % × 60) = 60 at open; 9 × 10 = 90 does not raise it.
+        assertEq(engine.position(small).maxProfit, 60 * USD);
     }
 
     function test_removeMargin_worksWhilePaused() public {

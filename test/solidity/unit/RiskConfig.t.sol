@@ -8,7 +8,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IEngineBound} from "../../../contracts/interfaces/IEngineBound.sol";
-import {GlobalParams, IRiskConfig, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {GlobalParams, IRiskConfig, LpParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {IRiskConfig} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {UnitBase} from "./UnitBase.sol";
 
@@ -21,6 +21,8 @@ contract Decimals19 {
 contract RiskConfigTest is UnitBase {
     /// @dev 1e18 / 31,536,000, rounded down.
     uint256 internal constant MAX_BORROW_RATE = 31_709_791_983;
+    /// @dev 0.01e18 / 31,536,000, rounded down: every reservation pays LPs at least 1 % a year (rule 8).
+    uint256 internal constant MIN_BORROW_RATE = 317_097_919;
 
     // ------------------------------------------------------------ helpers
 
@@ -215,24 +217,45 @@ contract RiskConfigTest is UnitBase {
         _assertMarketRejected(p, "maxProfitRatio", 10e18 + 1, 0.1e18, 10e18);
     }
 
+    /// @dev Rule 8: a cap never exceeds the position's notional.
+    function test_setMarketParams_maxProfitNotionalRatioBounds() public {
+        MarketParams memory p = _market();
+        p.maxProfitNotionalRatio = 0.01e18 - 1;
+        _assertMarketRejected(p, "maxProfitNotionalRatio", 0.01e18 - 1, 0.01e18, 1e18);
+        p.maxProfitNotionalRatio = 0.01e18;
+        _assertMarketAccepted(p);
+        p.maxProfitNotionalRatio = 1e18;
+        _assertMarketAccepted(p);
+        p.maxProfitNotionalRatio = 1e18 + 1;
+        _assertMarketRejected(p, "maxProfitNotionalRatio", 1e18 + 1, 0.01e18, 1e18);
+    }
+
     function test_setMarketParams_borrowRateLongBounds() public {
         MarketParams memory p = _market();
         p.borrowRateLong = 0;
+        _assertMarketRejected(p, "borrowRateLong", 0, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        p.borrowRateLong = uint64(MIN_BORROW_RATE - 1);
+        _assertMarketRejected(p, "borrowRateLong", MIN_BORROW_RATE - 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        p.borrowRateLong = uint64(MIN_BORROW_RATE);
         _assertMarketAccepted(p);
         p.borrowRateLong = uint64(MAX_BORROW_RATE); // 100 % a year
         _assertMarketAccepted(p);
         p.borrowRateLong = uint64(MAX_BORROW_RATE + 1);
-        _assertMarketRejected(p, "borrowRateLong", MAX_BORROW_RATE + 1, 0, MAX_BORROW_RATE);
+        _assertMarketRejected(p, "borrowRateLong", MAX_BORROW_RATE + 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
     }
 
     function test_setMarketParams_borrowRateShortBounds() public {
         MarketParams memory p = _market();
         p.borrowRateShort = 0;
+        _assertMarketRejected(p, "borrowRateShort", 0, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        p.borrowRateShort = uint64(MIN_BORROW_RATE - 1);
+        _assertMarketRejected(p, "borrowRateShort", MIN_BORROW_RATE - 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        p.borrowRateShort = uint64(MIN_BORROW_RATE);
         _assertMarketAccepted(p);
         p.borrowRateShort = uint64(MAX_BORROW_RATE);
         _assertMarketAccepted(p);
         p.borrowRateShort = uint64(MAX_BORROW_RATE + 1);
-        _assertMarketRejected(p, "borrowRateShort", MAX_BORROW_RATE + 1, 0, MAX_BORROW_RATE);
+        _assertMarketRejected(p, "borrowRateShort", MAX_BORROW_RATE + 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
     }
 
     /// @dev The open-interest caps have no hard-coded bound (the spec asks for one on every parameter).
@@ -266,11 +289,11 @@ contract RiskConfigTest is UnitBase {
         _openStandardLong();
         vm.warp(block.timestamp + 1 days);
         MarketParams memory p = _market();
-        p.borrowRateLong = 0;
+        p.borrowRateLong = uint64(MIN_BORROW_RATE);
         _setMarket(ETH, p);
         vm.warp(block.timestamp + 1 days);
-        // Longs: one day at the old rate, then nothing. Shorts: two days at the unchanged rate.
-        assertEq(engine.borrowIndex(ETH, true), RATE * 1 days);
+        // Longs: one day at the old rate, then one at the minimum. Shorts: two days at the unchanged rate.
+        assertEq(engine.borrowIndex(ETH, true), RATE * 1 days + MIN_BORROW_RATE * 1 days);
         assertEq(engine.borrowIndex(ETH, false), RATE * 2 days);
     }
 
@@ -278,9 +301,9 @@ contract RiskConfigTest is UnitBase {
         IRiskConfig fresh = deployRiskConfig(address(manager), address(usd), defaultGlobalParams());
         fresh.listMarket(_market()); // the admin may call every function no role was given on this target
         MarketParams memory p = _market();
-        p.borrowRateLong = 0;
+        p.borrowRateLong = uint64(MIN_BORROW_RATE);
         fresh.setMarketParams(0, p);
-        assertEq(fresh.marketParams(0).borrowRateLong, 0);
+        assertEq(fresh.marketParams(0).borrowRateLong, MIN_BORROW_RATE);
     }
 
     function test_listMarket_revertsWhen_tooManyMarkets() public {
@@ -299,23 +322,29 @@ contract RiskConfigTest is UnitBase {
     function test_setGlobalParams_minCollateralBounds() public {
         GlobalParams memory g = defaultGlobalParams();
         g.minCollateral = 0;
-        _assertGlobalRejected(g, "minCollateral", 0, 1, 1_000_000 * USD);
-        g.minCollateral = 1;
+        _assertGlobalRejected(g, "minCollateral", 0, 1 * USD, 1_000_000 * USD);
+        g.minCollateral = uint80(1 * USD - 1);
+        _assertGlobalRejected(g, "minCollateral", 1 * USD - 1, 1 * USD, 1_000_000 * USD);
+        g.minCollateral = uint80(1 * USD);
         _assertGlobalAccepted(g);
         g.minCollateral = uint80(1_000_000 * USD);
         _assertGlobalAccepted(g);
         g.minCollateral = uint80(1_000_000 * USD + 1);
-        _assertGlobalRejected(g, "minCollateral", 1_000_000 * USD + 1, 1, 1_000_000 * USD);
+        _assertGlobalRejected(g, "minCollateral", 1_000_000 * USD + 1, 1 * USD, 1_000_000 * USD);
     }
 
     function test_setGlobalParams_keeperReserveBounds() public {
         GlobalParams memory g = defaultGlobalParams();
         g.keeperReserve = 0;
+        _assertGlobalRejected(g, "keeperReserve", 0, 0.1e6, 1_000 * USD);
+        g.keeperReserve = 0.1e6 - 1;
+        _assertGlobalRejected(g, "keeperReserve", 0.1e6 - 1, 0.1e6, 1_000 * USD);
+        g.keeperReserve = 0.1e6; // 0.1 USD
         _assertGlobalAccepted(g);
         g.keeperReserve = uint80(1_000 * USD);
         _assertGlobalAccepted(g);
         g.keeperReserve = uint80(1_000 * USD + 1);
-        _assertGlobalRejected(g, "keeperReserve", 1_000 * USD + 1, 0, 1_000 * USD);
+        _assertGlobalRejected(g, "keeperReserve", 1_000 * USD + 1, 0.1e6, 1_000 * USD);
     }
 
     function test_setGlobalParams_maxUtilizationBounds() public {
@@ -338,6 +367,131 @@ contract RiskConfigTest is UnitBase {
         _assertGlobalAccepted(g);
         g.liquidationGracePeriod = 1 hours + 1;
         _assertGlobalRejected(g, "liquidationGracePeriod", 1 hours + 1, 0, 1 hours);
+    }
+
+    function test_setGlobalParams_minNotionalBounds() public {
+        GlobalParams memory g = defaultGlobalParams();
+        g.minNotional = uint80(10 * USD - 1);
+        _assertGlobalRejected(g, "minNotional", 10 * USD - 1, 10 * USD, 10_000_000 * USD);
+        g.minNotional = uint80(10 * USD);
+        _assertGlobalAccepted(g);
+        g.minNotional = uint80(10_000_000 * USD);
+        _assertGlobalAccepted(g);
+        g.minNotional = uint80(10_000_000 * USD + 1);
+        _assertGlobalRejected(g, "minNotional", 10_000_000 * USD + 1, 10 * USD, 10_000_000 * USD);
+    }
+
+    // ------------------------------------------------------------ LP parameter bounds
+
+    function _hash(LpParams memory p) internal pure returns (bytes32) {
+        return keccak256(abi.encode(p));
+    }
+
+    function _assertLpAccepted(LpParams memory p) internal {
+        _governLpAndSettlement();
+        vm.expectEmit(address(config));
+        emit IRiskConfig.LpParamsUpdated(p);
+        vm.prank(governance);
+        config.setLpParams(p);
+        assertEq(_hash(config.lpParams()), _hash(p));
+    }
+
+    function _assertLpRejected(LpParams memory p, bytes32 name, uint256 value, uint256 min, uint256 max) internal {
+        _governLpAndSettlement();
+        bytes32 before = _hash(config.lpParams());
+        vm.expectRevert(abi.encodeWithSelector(IRiskConfig.ParameterOutOfBounds.selector, name, value, min, max));
+        vm.prank(governance);
+        config.setLpParams(p);
+        assertEq(_hash(config.lpParams()), before, "params changed");
+    }
+
+    function test_setLpParams_lpDelayBounds() public {
+        LpParams memory p = defaultLpParams();
+        p.lpDelay = 59;
+        _assertLpRejected(p, "lpDelay", 59, 1 minutes, 1 days);
+        p.lpDelay = 1 minutes;
+        _assertLpAccepted(p);
+        p.lpDelay = 1 days;
+        _assertLpAccepted(p);
+        p.lpDelay = 1 days + 1;
+        _assertLpRejected(p, "lpDelay", 1 days + 1, 1 minutes, 1 days);
+    }
+
+    function test_setLpParams_lpSettleBounds() public {
+        LpParams memory p = defaultLpParams();
+        p.lpSettle = 0;
+        _assertLpRejected(p, "lpSettle", 0, 1, 1 hours);
+        p.lpSettle = 1;
+        _assertLpAccepted(p);
+        p.lpSettle = 1 hours;
+        _assertLpAccepted(p);
+        p.lpSettle = 1 hours + 1;
+        _assertLpRejected(p, "lpSettle", 1 hours + 1, 1, 1 hours);
+    }
+
+    function test_setLpParams_lpResumeBounds() public {
+        LpParams memory p = defaultLpParams();
+        p.lpResume = 0;
+        _assertLpAccepted(p);
+        p.lpResume = 1 days;
+        _assertLpAccepted(p);
+        p.lpResume = 1 days + 1;
+        _assertLpRejected(p, "lpResume", 1 days + 1, 0, 1 days);
+    }
+
+    function test_setLpParams_minRequestBounds() public {
+        LpParams memory p = defaultLpParams();
+        p.minRequest = uint80(1 * USD - 1);
+        _assertLpRejected(p, "minRequest", 1 * USD - 1, 1 * USD, 1_000_000 * USD);
+        p.minRequest = uint80(1 * USD);
+        _assertLpAccepted(p);
+        p.minRequest = uint80(1_000_000 * USD);
+        _assertLpAccepted(p);
+        p.minRequest = uint80(1_000_000 * USD + 1);
+        _assertLpRejected(p, "minRequest", 1_000_000 * USD + 1, 1 * USD, 1_000_000 * USD);
+    }
+
+    function test_setLpParams_executionFeeBounds() public {
+        LpParams memory p = defaultLpParams();
+        p.minRequest = uint80(1_000 * USD);
+        p.executionFee = 0;
+        _assertLpAccepted(p);
+        p.executionFee = uint80(100 * USD);
+        _assertLpAccepted(p);
+        p.executionFee = uint80(100 * USD + 1);
+        _assertLpRejected(p, "executionFee", 100 * USD + 1, 0, 100 * USD);
+    }
+
+    /// @dev The fee comes out of the request: it can never exceed the smallest request.
+    function test_setLpParams_executionFeeAtMostMinRequest() public {
+        LpParams memory p = defaultLpParams(); // minRequest 10 USD
+        p.executionFee = uint80(MIN_REQUEST);
+        _assertLpAccepted(p);
+        p.executionFee = uint80(MIN_REQUEST + 1);
+        _assertLpRejected(p, "executionFee", MIN_REQUEST + 1, 0, MIN_REQUEST);
+    }
+
+    function test_setLpParams_revertsWhen_callerLacksTheGovernanceRole() public {
+        _governLpAndSettlement();
+        LpParams memory p = defaultLpParams();
+        p.lpDelay = 1 hours;
+        bytes32 before = _hash(config.lpParams());
+        address[3] memory callers = [guardian, alice, address(this)];
+        for (uint256 i; i < callers.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, callers[i]));
+            vm.prank(callers[i]);
+            config.setLpParams(p);
+        }
+        assertEq(_hash(config.lpParams()), before);
+    }
+
+    function test_constructor_checksTheLpParams() public {
+        LpParams memory p = defaultLpParams();
+        p.lpSettle = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(IRiskConfig.ParameterOutOfBounds.selector, bytes32("lpSettle"), 0, 1, 1 hours)
+        );
+        deployRiskConfig(address(manager), address(usd), defaultGlobalParams(), p);
     }
 
     function test_constructor_checksTheGlobalParams() public {

@@ -53,6 +53,37 @@ abstract contract UnitBase is BaseTest {
 
     address internal carol = makeAddr("carol");
 
+    /// @dev The fixture's LP deposit waits `lpDelay`; both feeds then publish their answer again, so every test starts
+    /// with answers of the current block (as live feeds that keep reporting).
+    function setUp() public virtual override {
+        super.setUp();
+        ethFeed.updateAnswer(ethFeed.latestAnswer());
+        btcFeed.updateAnswer(btcFeed.latestAnswer());
+    }
+
+    /// @dev Gives `setLpParams` and `settleMarket` to the governance role, like the other setters (the fixture leaves
+    /// them to the AccessManager's admin). Idempotent.
+    function _governLpAndSettlement() internal {
+        bytes4[] memory gov = new bytes4[](2);
+        gov[0] = IRiskConfig.setLpParams.selector;
+        gov[1] = IRiskConfig.settleMarket.selector;
+        manager.setTargetFunctionRole(address(config), gov, GOVERNANCE_ROLE);
+    }
+
+    /// @dev `RiskBounds.DEAD_FEED_PERIOD`: how long a feed must have been bad before its market may be settled.
+    uint256 internal constant DEAD_FEED_PERIOD = 3 days;
+
+    /// @dev Lets the ETH feed go stale for good (BTC keeps reporting) and puts ETH into settlement at its last answer.
+    function _settleEth() internal returns (uint256 price) {
+        (, , , uint256 updatedAt, ) = ethFeed.latestRoundData();
+        vm.warp(updatedAt + HEARTBEAT + DEAD_FEED_PERIOD);
+        btcFeed.updateAnswer(btcFeed.latestAnswer());
+        _governLpAndSettlement();
+        vm.prank(governance);
+        config.settleMarket(ETH);
+        price = config.settlementPrice(ETH);
+    }
+
     struct Snapshot {
         Position position;
         uint256 vault;
@@ -306,11 +337,20 @@ abstract contract UnitBase is BaseTest {
         c.bindEngine(address(s.engine));
         c.listMarket(defaultMarketParams(address(ethFeed)));
 
+        // The LP's deposit goes through the asynchronous flow: request, `lpDelay`, execution, claim.
         s.token.mint(lp, POOL_LIQUIDITY);
         vm.startPrank(lp);
         s.token.approve(address(s.pool), POOL_LIQUIDITY);
-        s.pool.deposit(POOL_LIQUIDITY, lp);
+        s.pool.requestDeposit(POOL_LIQUIDITY, lp, lp);
         vm.stopPrank();
+        vm.warp(block.timestamp + LP_DELAY);
+        ethFeed.updateAnswer(ethFeed.latestAnswer());
+        btcFeed.updateAnswer(btcFeed.latestAnswer());
+        address[] memory controllers = new address[](1);
+        controllers[0] = lp;
+        s.pool.executeDeposits(controllers);
+        vm.prank(lp);
+        s.pool.deposit(POOL_LIQUIDITY, lp, lp);
 
         s.token.mint(alice, 10_000 * USD);
         vm.prank(alice);
