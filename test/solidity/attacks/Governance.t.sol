@@ -243,7 +243,13 @@ contract GovernanceAttackTest is AttackBase {
             uint64(MAX_BORROW_RATE)
         );
         (p.maxOpenInterestLong, p.maxOpenInterestShort) = (0, 0);
-        GlobalParams memory g = GlobalParams(uint80(1_000_000 * USD), uint80(1_000 * USD), 0.01e18, 1 hours, uint80(10_000_000 * USD));
+        GlobalParams memory g = GlobalParams(
+            uint80(1_000_000 * USD),
+            uint80(1_000 * USD),
+            0.01e18,
+            1 hours,
+            uint80(10_000_000 * USD)
+        );
 
         vm.startPrank(governance);
         config.setMarketParams(ETH, p);

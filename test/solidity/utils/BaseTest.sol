@@ -78,11 +78,13 @@ abstract contract BaseTest is Test {
     }
 
     function _setRoles() internal {
-        bytes4[] memory gov = new bytes4[](4);
+        bytes4[] memory gov = new bytes4[](6);
         gov[0] = IRiskConfig.listMarket.selector;
         gov[1] = IRiskConfig.setMarketParams.selector;
         gov[2] = IRiskConfig.setGlobalParams.selector;
         gov[3] = IRiskConfig.setSequencerFeed.selector;
+        gov[4] = IRiskConfig.setLpParams.selector;
+        gov[5] = IRiskConfig.settleMarket.selector;
         manager.setTargetFunctionRole(address(config), gov, GOVERNANCE_ROLE);
         bytes4[] memory guard = new bytes4[](2);
         guard[0] = IRiskConfig.pause.selector;
