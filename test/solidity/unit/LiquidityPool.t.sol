@@ -241,6 +241,27 @@ contract LiquidityPoolTest is PoolHelpers {
         assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD + (3_000 * index) / UNIT_SCALE);
     }
 
+    /// @dev Rule 17: a market whose feed died is valued at its settlement price and no longer holds LP executions up.
+    function test_totalAssets_valuesAMarketInSettlementAtItsSettlementPrice() public {
+        _openStandardLong();
+        setPrice(ETH, 3_300e18);
+        requestDeposit(bob, 1_000 * USD);
+        // The feed dies: stale from one heartbeat on, settleable three days later.
+        vm.warp(block.timestamp + HEARTBEAT + 3 days + 1);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
+        vm.prank(keeper);
+        pool.executeDeposits(new address[](0));
+
+        config.settleMarket(ETH); // the test contract is the access manager's admin
+        assertEq(config.settlementPrice(ETH), 3_300e18);
+        uint256 index = engine.borrowIndex(ETH, true);
+        uint256 claim = _ceilDiv(300e18 - 3_000 * index, UNIT_SCALE);
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD - claim);
+        (bool open, ) = pool.lpExecutionStatus();
+        assertTrue(open, "a settled market's dead feed holds LP executions up");
+        assertEq(_executeDeposits(bob), 1);
+    }
+
     function test_freeLiquidity_isEquityLessReservations() public {
         _openStandardLong(); // cap 3,000 USD
         requestDeposit(bob, 1_000 * USD);
