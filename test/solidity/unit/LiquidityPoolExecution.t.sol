@@ -137,6 +137,17 @@ contract LiquidityPoolExecutionTest is PoolHelpers {
         assertEq(usd.balanceOf(alice), MIN_REQUEST);
     }
 
+    /// @dev Every execution caches the share price, even one that executes nothing: anyone can refresh the price a
+    /// new request records whenever executions are open.
+    function test_executeDeposits_anEmptyBatchStillRefreshesTheCachedPrice() public {
+        _donate(carol, POOL_LIQUIDITY);
+        assertEq(pool.cachedSharePrice(), PAR);
+        vm.prank(keeper);
+        assertEq(pool.executeDeposits(new address[](0)), 0);
+        assertEq(pool.cachedSharePrice(), _priceDown(2 * POOL_LIQUIDITY, LP_SHARES));
+        assertEq(usd.balanceOf(keeper), 0);
+    }
+
     function test_executeDeposits_revertsWhen_withinLpSettleOfANewRound() public {
         _openStandardLong(); // open interest in ETH
         requestDeposit(bob, 1_000 * USD);
