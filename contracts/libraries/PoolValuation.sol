@@ -103,7 +103,7 @@ library PoolValuation {
             if (engine.sideState(i, true).openInterest == 0 && engine.sideState(i, false).openInterest == 0) continue;
             if (config.settlementPrice(i) != 0) continue;
             MarketParams memory params = config.marketParams(i);
-            (bool ok, , , uint256 updatedAt) = ChainlinkOracle.tryRead(
+            (bool ok, , uint80 roundId, uint256 updatedAt) = ChainlinkOracle.tryRead(
                 params.feed,
                 params.heartbeat,
                 params.feedDecimals
@@ -114,6 +114,9 @@ library PoolValuation {
             }
             if (block.timestamp < updatedAt + lp.lpSettle) retryAt = Math.max(retryAt, updatedAt + lp.lpSettle);
             try engine.liquidationResumesAt(i) returns (uint256 resumesAt) {
+                // The engine looks back only `grace` seconds for a price outage, so once liquidations resume it no
+                // longer sees the outage; LP executions wait `lpResume` longer, so look back that much further.
+                resumesAt = Math.max(resumesAt, _priceOutageGraceEnd(config, params, roundId, updatedAt, lp.lpResume));
                 if (block.timestamp < resumesAt + lp.lpResume) retryAt = Math.max(retryAt, resumesAt + lp.lpResume);
             } catch {
                 unknown = true;
@@ -121,6 +124,23 @@ library PoolValuation {
         }
         if (unknown) return (false, 0);
         return (retryAt == 0, retryAt);
+    }
+
+    /// @dev When the grace period after the market's latest price outage ends (zero if there was none in the last
+    /// `grace + lpResume` seconds, or no grace period).
+    function _priceOutageGraceEnd(
+        IRiskConfig config,
+        MarketParams memory params,
+        uint80 roundId,
+        uint256 updatedAt,
+        uint256 lpResume
+    ) private view returns (uint256) {
+        uint256 grace = config.globalParams().liquidationGracePeriod;
+        if (grace == 0) return 0;
+        uint256 window = grace + lpResume;
+        uint256 since = block.timestamp > window ? block.timestamp - window : 0;
+        uint256 outageEnd = ChainlinkOracle.outageEndedAt(params.feed, params.heartbeat, roundId, updatedAt, since);
+        return outageEnd == 0 ? 0 : outageEnd + grace;
     }
 
     /// @dev The feed's latest positive answer as a WAD price, or `fallback_` if it reverts or is not positive.

@@ -1,181 +1,285 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 
+import {
+    IERC7540Deposit,
+    IERC7540Operator,
+    IERC7540Redeem,
+    IERC7575,
+    IERC7887Deposit,
+    IERC7887Redeem
+} from "../../../contracts/interfaces/IERC7540.sol";
 import {IEngineBound} from "../../../contracts/interfaces/IEngineBound.sol";
-import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
-import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
-import {UnitBase} from "./UnitBase.sol";
+import {MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {PoolHelpers} from "../utils/PoolHelpers.sol";
 
-contract LiquidityPoolTest is UnitBase {
-    /// @dev Shares carry 6 decimals more than the asset: 10^6 virtual shares for 1 virtual unit.
-    uint256 internal constant VIRTUAL_SHARES = 1e6;
+/// @notice The pool's ERC-7540 / ERC-7575 / ERC-7887 conformance (SPEC rule 14), its valuation of the positions'
+/// claims (rule 10) and its engine-only payout.
+contract LiquidityPoolTest is PoolHelpers {
+    // ------------------------------------------------------------ ERC-165 and metadata
 
-    function _redeemAll(address who) internal returns (uint256 assets) {
-        uint256 shares = pool.maxRedeem(who);
-        vm.prank(who);
-        assets = pool.redeem(shares, who, who);
+    function test_supportsInterface_theStandardIds() public view {
+        // The ids the standards publish, checked against the interfaces the pool declares.
+        assertEq(type(IERC7540Operator).interfaceId, bytes4(0xe3bc4e65), "7540 operator id");
+        assertEq(type(IERC7540Deposit).interfaceId, bytes4(0xce3bbe50), "7540 deposit id");
+        assertEq(type(IERC7540Redeem).interfaceId, bytes4(0x620ee8e4), "7540 redeem id");
+        assertEq(type(IERC7887Deposit).interfaceId, bytes4(0x8bf840e3), "7887 deposit id");
+        assertEq(type(IERC7887Redeem).interfaceId, bytes4(0xe76cffc7), "7887 redeem id");
+        assertTrue(pool.supportsInterface(0x01ffc9a7), "ERC-165");
+        assertTrue(pool.supportsInterface(0xe3bc4e65), "ERC-7540 operator");
+        assertTrue(pool.supportsInterface(0xce3bbe50), "ERC-7540 deposit");
+        assertTrue(pool.supportsInterface(0x620ee8e4), "ERC-7540 redeem");
+        assertTrue(pool.supportsInterface(0x2f0a18c5), "ERC-7575");
+        assertTrue(pool.supportsInterface(0x8bf840e3), "ERC-7887 deposit");
+        assertTrue(pool.supportsInterface(0xe76cffc7), "ERC-7887 redeem");
+        assertFalse(pool.supportsInterface(0xffffffff), "ERC-165 invalid id");
+        assertFalse(pool.supportsInterface(type(IERC4626).interfaceId), "not a synchronous vault");
     }
 
-    // ------------------------------------------------------------ shares and valuation
-
-    function test_deposit_firstDepositMintsSixExtraDecimals() public view {
-        // 1,000,000 USD × (0 + 1e6) / (0 + 1).
-        assertEq(pool.balanceOf(lp), 1e18);
+    function test_share_isThePoolItself() public view {
+        assertEq(IERC7575(address(pool)).share(), address(pool));
+        assertEq(pool.asset(), address(usd));
+        // Six decimals more than the asset (virtual shares).
         assertEq(pool.decimals(), 12);
-        assertEq(pool.totalAssets(), POOL_LIQUIDITY);
+        assertEq(pool.name(), "Bulkhead LP tUSD");
+        assertEq(pool.symbol(), "bhLP");
     }
 
-    function test_deposit_withoutOpenInterestPricesAtTheBalance() public {
-        // 1,000 USD × (1e18 + 1e6) / (1e12 + 1) = 1e15 (rounded down).
-        assertEq(deposit(bob, 1_000 * USD), 1_000_000_000_000_000);
+    // ------------------------------------------------------------ previews and max
+
+    function test_preview_revertAsynchronousFlows() public {
+        vm.expectRevert(ILiquidityPool.AsyncFlow.selector);
+        pool.previewDeposit(1_000 * USD);
+        vm.expectRevert(ILiquidityPool.AsyncFlow.selector);
+        pool.previewMint(1e15);
+        vm.expectRevert(ILiquidityPool.AsyncFlow.selector);
+        pool.previewWithdraw(1_000 * USD);
+        vm.expectRevert(ILiquidityPool.AsyncFlow.selector);
+        pool.previewRedeem(1e15);
     }
 
-    function test_totalAssets_subtractsTradersUnrealisedProfit() public {
-        _openStandardLong(); // fee 3 USD
+    function test_max_reportTheControllersClaimableAmountsOnly() public {
+        requestDeposit(alice, 1_000 * USD);
+        _requestRedeem(lp, LP_SHARES / 10);
+        // Pending is not claimable; holding shares is not claimable either.
+        assertEq(pool.maxDeposit(alice), 0);
+        assertEq(pool.maxMint(alice), 0);
+        assertEq(pool.maxRedeem(lp), 0);
+        assertEq(pool.maxWithdraw(lp), 0);
+        vm.warp(block.timestamp + LP_DELAY);
+        _executeDeposits(alice);
+        _executeRedeems();
+        assertEq(pool.maxDeposit(alice), 1_000 * USD);
+        assertEq(pool.maxMint(alice), 1e15);
+        assertEq(pool.maxRedeem(lp), LP_SHARES / 10);
+        assertEq(pool.maxWithdraw(lp), 100_000 * USD);
+        assertEq(pool.maxDeposit(lp), 0);
+        assertEq(pool.maxRedeem(alice), 0);
+    }
+
+    /// @dev A stale feed: every view answers, valuing the market at the feed's last answer.
+    function test_views_answerWhileAFeedIsStale() public {
+        requestDeposit(alice, 1_000 * USD);
+        vm.warp(block.timestamp + LP_DELAY);
+        _executeDeposits(alice);
+        _openStandardLong(); // 1 ETH, entry notional 3,000 USD, fee 3 USD
         setPrice(ETH, 3_300e18);
-        assertEq(pool.netTraderPnl(), 300 * 1e6);
-        assertEq(pool.totalAssets(), 999_703 * USD);
-        // 1,000 USD × (1e18 + 1e6) / (999,703 USD + 1): more shares than at par.
-        assertEq(deposit(bob, 1_000 * USD), 1_000_297_088_235_205);
-        // Redeeming first does not dodge the traders' profit: the LP gets the pool's value net of it.
-        assertEq(_valueOf(lp), 999_703 * USD);
+        vm.warp(block.timestamp + HEARTBEAT + 1);
+        vm.expectRevert(); // the engine refuses the stale price
+        engine.indexPrice(ETH);
+
+        // 300 USD of profit less the fees accrued since the open, rounded up to a unit.
+        uint256 index = engine.borrowIndex(ETH, true);
+        assertEq(index, (HEARTBEAT + 1) * RATE);
+        uint256 claim = _ceilDiv(300e18 - 3_000 * index, UNIT_SCALE);
+        uint256 assets = POOL_LIQUIDITY + 1_000 * USD + 3 * USD - claim;
+        uint256 supply = LP_SHARES + 1e15;
+        assertEq(pool.totalAssets(), assets);
+        assertEq(pool.convertToShares(1_000 * USD), (1_000 * USD * (supply + VIRTUAL_SHARES)) / (assets + 1));
+        assertEq(pool.convertToAssets(1e15), (1e15 * (assets + 1)) / (supply + VIRTUAL_SHARES));
+        assertEq(pool.maxDeposit(alice), 1_000 * USD);
+        assertEq(pool.maxMint(alice), 1e15);
+        assertEq(pool.maxRedeem(alice), 0);
+        assertEq(pool.maxWithdraw(alice), 0);
+        (bool open, uint256 retryAt) = pool.lpExecutionStatus();
+        assertFalse(open);
+        assertEq(retryAt, 0);
     }
 
-    function _valueOf(address who) internal view returns (uint256) {
-        return pool.convertToAssets(pool.balanceOf(who));
-    }
-
-    function test_totalAssets_addsTradersUnrealisedLoss() public {
+    /// @dev A reverting feed: every view answers, valuing the market at its price at the last execution.
+    function test_views_answerWhileAFeedReverts() public {
         _openStandardLong();
-        setPrice(ETH, 2_700e18);
-        assertEq(pool.netTraderPnl(), -300 * 1e6);
-        assertEq(pool.totalAssets(), 1_000_303 * USD);
-        assertEq(deposit(bob, 1_000 * USD), 999_697_091_781_190);
+        requestDeposit(alice, 1_000 * USD);
+        vm.warp(block.timestamp + LP_DELAY - LP_SETTLE);
+        setPrice(ETH, 3_300e18);
+        vm.warp(block.timestamp + LP_SETTLE);
+        _executeDeposits(alice); // records 3,300 as ETH's last good price
+        setPrice(ETH, 3_600e18);
+        uint256 atLivePrice = pool.totalAssets();
+        vm.mockCallRevert(address(ethFeed), abi.encodeWithSignature("latestRoundData()"), "down");
+
+        uint256 index = engine.borrowIndex(ETH, true);
+        uint256 claim = _ceilDiv(300e18 - 3_000 * index, UNIT_SCALE);
+        uint256 assets = POOL_LIQUIDITY + 3 * USD + 1_000 * USD - claim;
+        assertEq(pool.totalAssets(), assets, "not valued at the last execution's price");
+        assertGt(pool.totalAssets(), atLivePrice);
+        uint256 supply = pool.totalSupply();
+        assertEq(pool.convertToShares(1_000 * USD), (1_000 * USD * (supply + VIRTUAL_SHARES)) / (assets + 1));
+        assertEq(pool.convertToAssets(1e15), (1e15 * (assets + 1)) / (supply + VIRTUAL_SHARES));
+        assertEq(pool.maxDeposit(alice), 1_000 * USD);
+        assertGt(pool.maxMint(alice), 0);
+        (bool open, uint256 retryAt) = pool.lpExecutionStatus();
+        assertFalse(open);
+        assertEq(retryAt, 0);
     }
 
-    function test_netTraderPnl_roundsTradersGainsUp() public {
+    function test_convertTo_followTheDocumentedFormula() public {
+        _donate(carol, 1 * USD);
+        uint256 assets = POOL_LIQUIDITY + 1 * USD;
+        assertEq(pool.convertToShares(1_000 * USD), (1_000 * USD * (LP_SHARES + VIRTUAL_SHARES)) / (assets + 1));
+        assertEq(pool.convertToAssets(1e15), (1e15 * (assets + 1)) / (LP_SHARES + VIRTUAL_SHARES));
+    }
+
+    // ------------------------------------------------------------ operators
+
+    function test_setOperator_grantsAndRevokes() public {
+        vm.expectEmit(address(pool));
+        emit IERC7540Operator.OperatorSet(alice, bob, true);
+        vm.prank(alice);
+        assertTrue(pool.setOperator(bob, true));
+        assertTrue(pool.isOperator(alice, bob));
+        assertFalse(pool.isOperator(bob, alice), "operators are one-way");
+
+        vm.expectEmit(address(pool));
+        emit IERC7540Operator.OperatorSet(alice, bob, false);
+        vm.prank(alice);
+        assertTrue(pool.setOperator(bob, false));
+        assertFalse(pool.isOperator(alice, bob));
+
+        // Revoked: bob may no longer act for alice.
+        requestDeposit(alice, 1_000 * USD);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.NotOperator.selector, alice, bob));
+        vm.prank(bob);
+        pool.cancelDepositRequest(0, alice);
+    }
+
+    // ------------------------------------------------------------ valuation (rule 10)
+
+    function test_totalAssets_boundsASidesProfitByItsCaps() public {
+        _openStandardLong(); // 600 USD: cap min(5,400, 3,000) = 3,000 USD; fee 3 USD
+        assertEq(engine.sideState(ETH, true).maxProfit, 3_000 * USD);
+        setPrice(ETH, 10_000e18); // up 7,000 USD
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD - 3_000 * USD);
+    }
+
+    function test_totalAssets_boundsASidesLossByItsCollateral() public {
+        uint256 id = _openStandardLong();
+        setPrice(ETH, 2_000e18); // down 1,000 USD on 600 USD of collateral
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD + 600 * USD);
+        vm.prank(alice);
+        engine.addMargin(id, 100 * USD);
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD + 700 * USD);
+    }
+
+    function test_totalAssets_boundsEachSideOnItsOwn() public {
         _openStandardLong();
-        setPrice(ETH, 3_000.00000001e18);
-        // The longs are up 1e-8 USD: one unit (rounded up against the LPs' valuation).
-        assertEq(pool.netTraderPnl(), 1);
+        openPosition(bob, ETH, false, 1e18, 600 * USD);
+        setPrice(ETH, 10_000e18); // longs +7,000 capped at 3,000; shorts −7,000 floored at −600
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 6 * USD - 2_400 * USD);
+    }
+
+    function test_totalAssets_roundsTradersGainsUpAndLossesDown() public {
+        _openStandardLong();
+        setPrice(ETH, 3_000.00000001e18); // the long is up 1e-8 USD: one unit against the pool
         assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD - 1);
-    }
-
-    function test_netTraderPnl_roundsTradersLossesDown() public {
-        _openStandardShort();
-        setPrice(ETH, 3_000.00000001e18);
-        // The shorts are down 1e-8 USD: nothing (rounded down).
-        assertEq(pool.netTraderPnl(), 0);
+        setPrice(ETH, 2_999.99999999e18); // down 1e-8 USD: nothing for the pool
         assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD);
     }
 
-    function test_netTraderPnl_sumsEverySideOfEveryMarket() public {
+    function test_totalAssets_sumsEveryMarket() public {
         _openStandardLong();
-        openPosition(bob, ETH, false, 2e18, 1_000 * USD);
-        openPosition(carol, BTC, false, 0.1e18, 1_000 * USD);
-        setPrice(ETH, 3_300e18); // longs +300, shorts −600
+        openPosition(bob, BTC, false, 0.1e18, 1_000 * USD); // fee 6 USD
+        setPrice(ETH, 3_300e18); // longs +300
         setPrice(BTC, 61_000e18); // shorts −100
-        assertEq(pool.netTraderPnl(), -400 * 1e6);
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 9 * USD - 200 * USD);
     }
 
-    function test_netTraderPnl_capsASidesGainsAtItsProfitCapsAndIsFeeFree() public {
-        _openStandardLong(); // 600 USD of collateral, cap 5,400 USD
+    function test_totalAssets_countsAccruedBorrowFees() public {
+        _openStandardLong(); // entry notional 3,000 USD at index 0
         _skip(1 days);
-        setPrice(ETH, 10_000e18); // up 7,000 USD
-        assertEq(pool.netTraderPnl(), 5_400 * 1e6, "gains above the cap counted, or owed fee deducted");
-        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD - 5_400 * USD);
+        uint256 index = 1 days * RATE;
+        assertEq(engine.borrowIndex(ETH, true), index);
+        // 3,000 × index, USD WAD, floored to units.
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD + (3_000 * index) / UNIT_SCALE);
     }
 
-    function test_netTraderPnl_capsASidesLossesAtItsCollateral() public {
-        uint256 id = _openStandardLong(); // 600 USD of collateral
-        setPrice(ETH, 2_000e18); // down 1,000 USD: 400 USD more than can ever be collected
-        assertEq(pool.netTraderPnl(), -600 * 1e6, "losses beyond the collateral counted");
-        vm.prank(alice);
-        engine.addMargin(id, 100 * USD);
-        assertEq(pool.netTraderPnl(), -700 * 1e6, "added margin not counted");
-    }
-
-    function test_netTraderPnl_boundsEachSideOnItsOwn() public {
-        _openStandardLong(); // 600 USD of collateral, cap 5,400 USD
-        openPosition(bob, ETH, false, 1e18, 600 * USD); // the same, short
-        setPrice(ETH, 10_000e18); // longs +7,000 (capped at 5,400), shorts −7,000 (capped at −600)
-        assertEq(pool.netTraderPnl(), 4_800 * 1e6);
-    }
-
-    function test_totalAssets_revertsWhen_priceStaleWithOpenInterest() public {
+    /// @dev Two positions entered at different indices: the side's fee debt makes the sum O(1) and exact.
+    function test_totalAssets_countsFeesOfPositionsEnteredAtDifferentIndices() public {
         _openStandardLong();
-        uint256 updatedAt = block.timestamp;
-        vm.warp(block.timestamp + HEARTBEAT + 1);
-        bytes memory err = abi.encodeWithSelector(
-            IOracleErrors.StalePrice.selector,
-            address(ethFeed),
-            updatedAt,
-            HEARTBEAT
-        );
-        vm.expectRevert(err);
-        pool.totalAssets();
-        usd.mint(bob, 1_000 * USD);
-        vm.prank(bob);
-        usd.approve(address(pool), 1_000 * USD);
-        vm.expectRevert(err);
-        vm.prank(bob);
-        pool.deposit(1_000 * USD, bob);
-        vm.expectRevert(err);
-        vm.prank(lp);
-        pool.withdraw(1 * USD, lp, lp);
+        _skip(1 days);
+        uint256 index1 = 1 days * RATE;
+        openPosition(bob, ETH, true, 2e18, 1_200 * USD); // entry notional 6,000 USD, fee 6 USD
+        assertEq(engine.sideState(ETH, true).feeDebt, 6_000 * index1);
+        _skip(1 days);
+        uint256 index2 = 2 days * RATE;
+        uint256 fees = 3_000 * index2 + 6_000 * (index2 - index1);
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 9 * USD + fees / UNIT_SCALE);
     }
 
-    function test_totalAssets_ignoresStaleMarketsWithoutOpenInterest() public {
-        vm.warp(block.timestamp + 10 days);
-        assertEq(pool.totalAssets(), POOL_LIQUIDITY);
-    }
-
-    // ------------------------------------------------------------ reserved liquidity
-
-    function test_freeLiquidity_isTheBalanceLessTheReservation() public {
+    function test_totalAssets_accruesTheOldRateBeforeARateChange() public {
         _openStandardLong();
-        assertEq(pool.freeLiquidity(), POOL_LIQUIDITY + 3 * USD - 5_400 * USD);
+        _skip(1 days);
+        MarketParams memory params = _params(ETH);
+        params.borrowRateLong = uint64(2 * RATE);
+        _setMarket(ETH, params);
+        _skip(1 days);
+        uint256 index = 1 days * RATE + 1 days * 2 * RATE;
+        assertEq(engine.borrowIndex(ETH, true), index);
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD + (3_000 * index) / UNIT_SCALE);
     }
 
-    function test_withdraw_cannotTouchReservedLiquidity() public {
-        openPosition(alice, ETH, true, 100e18, 100_000 * USD); // cap 900,000 USD, fee 300 USD
-        uint256 free = 100_300 * USD;
-        assertEq(pool.freeLiquidity(), free);
-        // maxRedeem: 100,300 USD × (1e18 + 1e6) / (1,000,300 USD + 1), rounded down.
-        uint256 maxShares = 100_269_919_024_292_742;
-        assertEq(pool.maxRedeem(lp), maxShares);
-        // OpenZeppelin's maxWithdraw is previewRedeem(maxRedeem): those shares are worth one unit less than `free`.
-        assertEq(pool.maxWithdraw(lp), free - 1);
+    /// @dev Rule 17: a market whose feed died is valued at its settlement price and no longer holds LP executions up.
+    function test_totalAssets_valuesAMarketInSettlementAtItsSettlementPrice() public {
+        _openStandardLong();
+        setPrice(ETH, 3_300e18);
+        requestDeposit(bob, 1_000 * USD);
+        // The feed dies: stale from one heartbeat on, settleable three days later.
+        vm.warp(block.timestamp + HEARTBEAT + 3 days + 1);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
+        vm.prank(keeper);
+        pool.executeDeposits(new address[](0));
 
-        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, lp, free, free - 1));
-        vm.prank(lp);
-        pool.withdraw(free, lp, lp);
-        vm.expectRevert(
-            abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxRedeem.selector, lp, maxShares + 1, maxShares)
-        );
-        vm.prank(lp);
-        pool.redeem(maxShares + 1, lp, lp);
+        config.settleMarket(ETH); // the test contract is the access manager's admin
+        assertEq(config.settlementPrice(ETH), 3_300e18);
+        uint256 index = engine.borrowIndex(ETH, true);
+        uint256 claim = _ceilDiv(300e18 - 3_000 * index, UNIT_SCALE);
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD - claim);
+        (bool open, ) = pool.lpExecutionStatus();
+        assertTrue(open, "a settled market's dead feed holds LP executions up");
+        assertEq(_executeDeposits(bob), 1);
+    }
 
-        vm.prank(lp);
-        pool.redeem(maxShares, lp, lp);
-        assertEq(usd.balanceOf(lp), free - 1);
-        assertEq(usd.balanceOf(address(pool)), 900_000 * USD + 1, "the reservation stays");
-        assertEq(pool.freeLiquidity(), 1);
+    function test_freeLiquidity_isEquityLessReservations() public {
+        _openStandardLong(); // cap 3,000 USD
+        requestDeposit(bob, 1_000 * USD);
+        assertEq(pool.equityAssets(), POOL_LIQUIDITY + 3 * USD);
+        assertEq(pool.freeLiquidity(), POOL_LIQUIDITY + 3 * USD - 3_000 * USD);
     }
 
     // ------------------------------------------------------------ engine only
 
     function test_pay_revertsWhen_callerIsNotTheEngine() public {
         address[4] memory callers = [lp, alice, address(insurance), address(this)];
+        PoolSnapshot memory before = _poolSnapshot();
         for (uint256 i; i < callers.length; ++i) {
             vm.expectRevert(abi.encodeWithSelector(IEngineBound.OnlyEngine.selector, callers[i]));
             vm.prank(callers[i]);
             pool.pay(callers[i], 1);
         }
-        assertEq(usd.balanceOf(address(pool)), POOL_LIQUIDITY);
+        _assertPoolUnchanged(before);
     }
 
     function test_pay_byTheEngine() public {
@@ -183,6 +287,40 @@ contract LiquidityPoolTest is UnitBase {
         pool.pay(bob, 12 * USD);
         assertEq(usd.balanceOf(bob), 12 * USD);
         assertEq(usd.balanceOf(address(pool)), POOL_LIQUIDITY - 12 * USD);
+        assertEq(pool.equityAssets(), POOL_LIQUIDITY - 12 * USD);
+    }
+
+    /// @dev The engine cannot pay out what belongs to LP requests: pending deposits, set-aside redemptions, cancelled
+    /// deposits.
+    function test_pay_revertsWhen_aboveEquity() public {
+        requestDeposit(alice, 1_000 * USD); // pending
+        requestDeposit(bob, 2_000 * USD);
+        vm.prank(bob);
+        pool.cancelDepositRequest(0, bob); // cancelled
+        _requestRedeem(lp, LP_SHARES / 10);
+        vm.warp(block.timestamp + LP_DELAY);
+        _executeRedeems(); // 100,000 USD set aside
+        uint256 equity = 900_000 * USD;
+        assertEq(pool.equityAssets(), equity);
+        assertEq(usd.balanceOf(address(pool)), POOL_LIQUIDITY + 3_000 * USD);
+
+        PoolSnapshot memory before = _poolSnapshot();
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.InsufficientEquity.selector, equity + 1, equity));
+        vm.prank(address(engine));
+        pool.pay(carol, equity + 1);
+        _assertPoolUnchanged(before);
+
+        vm.prank(address(engine));
+        pool.pay(carol, equity);
+        assertEq(pool.equityAssets(), 0);
+        // Every request is still paid in full.
+        vm.prank(lp);
+        pool.redeem(LP_SHARES / 10, lp, lp);
+        vm.prank(bob);
+        pool.claimCancelDepositRequest(0, bob, bob);
+        assertEq(usd.balanceOf(lp), 100_000 * USD);
+        assertEq(usd.balanceOf(bob), 2_000 * USD);
+        assertEq(usd.balanceOf(address(pool)), 1_000 * USD);
     }
 
     function test_bindEngine_revertsWhen_alreadyBound() public {
@@ -196,9 +334,9 @@ contract LiquidityPoolTest is UnitBase {
 
     function test_bindEngine_onceByTheDeployerOnly() public {
         ILiquidityPool fresh = deployPool(address(usd), address(config), "x", "x");
-        assertEq(fresh.netTraderPnl(), 0);
         assertEq(fresh.freeLiquidity(), 0);
         assertEq(fresh.totalAssets(), 0);
+        assertEq(fresh.cachedSharePrice(), PAR);
 
         vm.expectRevert(abi.encodeWithSelector(IEngineBound.BindingForbidden.selector, alice));
         vm.prank(alice);
@@ -210,63 +348,5 @@ contract LiquidityPoolTest is UnitBase {
         emit IEngineBound.EngineBound(address(engine));
         fresh.bindEngine(address(engine));
         assertEq(fresh.engine(), address(engine));
-
-        vm.expectRevert(abi.encodeWithSelector(IEngineBound.BindingForbidden.selector, address(this)));
-        fresh.bindEngine(bob);
-    }
-
-    // ------------------------------------------------------------ bugs
-
-    /// @dev BUG: `netTraderPnl` is uncapped, so once a position's profit exceeds its cap the pool is valued below what
-    /// it can owe. Here the uncapped profit (2.7M USD) exceeds the pool (1M USD) while the trader can only ever be paid
-    /// 270,000 USD: `totalAssets` is 0, a 1 USD deposit mints ~1e6 times the LP's shares, and after the trader closes
-    /// the depositor redeems ~733,300 USD of the LP's money.
-    function test_deposit_BUG_uncappedTraderProfitLetsADepositorTakeTheLPsAssets() public {
-        uint256 id = openPosition(alice, ETH, true, 100e18, 30_000 * USD); // cap 270,000 USD
-        setPrice(ETH, 30_000e18);
-        deposit(carol, 1 * USD);
-        vm.prank(alice);
-        engine.close(id, 0, block.timestamp); // pool pays 270,000 − 3,000 (closing fee) USD
-
-        uint256 carolOut = _redeemAll(carol);
-        assertLt(carolOut, 2 * USD, "a 1 USD deposit must not take the LPs' money");
-        assertGt(pool.convertToAssets(pool.balanceOf(lp)), 733_000 * USD, "the LP keeps the pool");
-    }
-
-    /// @dev BUG: a trader's unrealised loss is counted in full even beyond the collateral that can ever be collected,
-    /// so while a position is under water an LP who withdraws first is paid out of the bad debt the others will bear.
-    function test_withdraw_BUG_unrealisedBadDebtCountedAsAssetsLetsFirstWithdrawerDodgeIt() public {
-        deposit(bob, POOL_LIQUIDITY); // two equal LPs
-        uint256 id = openPosition(alice, ETH, true, 100e18, 30_000 * USD);
-        setPrice(ETH, 2_000e18); // 100,000 USD loss on 30,000 USD of collateral: 70,000 USD of bad debt
-        uint256 bobOut = _redeemAll(bob);
-        vm.prank(keeper);
-        engine.liquidate(id);
-        uint256 lpLeft = pool.convertToAssets(pool.balanceOf(lp));
-        assertApproxEqAbs(bobOut, lpLeft, 1 * USD, "both LPs must bear the bad debt alike");
-    }
-
-    function test_deposit_revertsWhen_tokenTakesATransferFee() public {
-        FeeSystem memory s = _deployFeeSystem();
-        s.token.setFeeBps(100); // 1 %
-        s.token.mint(carol, 1_000 * USD);
-        vm.prank(carol);
-        s.token.approve(address(s.pool), type(uint256).max);
-        uint256 poolBefore = s.token.balanceOf(address(s.pool));
-        uint256 supplyBefore = s.pool.totalSupply();
-
-        // 1,000 USD sent, 990 USD arrive.
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.FeeOnTransferToken.selector, 1_000 * USD, 990 * USD));
-        vm.prank(carol);
-        s.pool.deposit(1_000 * USD, carol);
-        // mint goes through the same path: 1e15 shares cost 1,000 USD at par.
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.FeeOnTransferToken.selector, 1_000 * USD, 990 * USD));
-        vm.prank(carol);
-        s.pool.mint(1e15, carol);
-
-        assertEq(s.token.balanceOf(carol), 1_000 * USD);
-        assertEq(s.token.balanceOf(address(s.pool)), poolBefore);
-        assertEq(s.pool.totalSupply(), supplyBefore);
-        assertEq(s.pool.balanceOf(carol), 0);
     }
 }
