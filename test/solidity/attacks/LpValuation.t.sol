@@ -103,7 +103,7 @@ contract LpValuationAttackTest is PoolHelpers {
     /// compares were taken inside the attacker's window. The side's claim min(Σpnl, Σcap) counts up to the dummy's cap
     /// of alice's profit beyond her own cap, so what the attacker can take is bounded by that excess (30,000 USD
     /// here) times its share of the pool. This test pins that bound; take-profit keepers (above) close the window.
-    function test_attack_a_dummyCapToggle_lateKeepers_takeAtMostTheUntakenExcess() public {
+    function test_knownIssue_attack_a_dummyCapToggle_lateKeepers_takeAtMostTheUntakenExcess() public {
         openPosition(alice, ETH, true, 100e18, 30_000 * USD); // cap 270,000 USD
         _mRequestDeposit(refresher1, MIN_REQUEST);
         setPrice(ETH, 6_000e18); // alice +300,000 USD: 30,000 USD beyond her cap
@@ -173,7 +173,7 @@ contract LpValuationAttackTest is PoolHelpers {
 
     /// @dev FINDING, the scale of (a)'s: with late keepers the same dummy lifts the side's claim by its whole cap
     /// (600,000 USD, bounded by its notional and by what the pool can reserve), so the attacker takes its share of that.
-    function test_attack_b_largeDummyAtAnExtremePrice_lateKeepers_takeAtMostTheDummysCap() public {
+    function test_knownIssue_attack_b_largeDummyAtAnExtremePrice_lateKeepers_takeAtMostTheDummysCap() public {
         openPosition(alice, ETH, true, 100e18, 30_000 * USD);
         _mRequestDeposit(refresher1, MIN_REQUEST);
         setPrice(ETH, 30_000e18); // alice 2,430,000 USD beyond her cap
@@ -227,7 +227,7 @@ contract LpValuationAttackTest is PoolHelpers {
     /// alice's loss up to the side's whole collateral, mallory's margin included, so mallory redeems at a price
     /// 70,000 USD of pool value too high and takes her share of it from the passive LP; she then takes her margin
     /// back. Bounded by alice's deficit beyond her own collateral (70,000 USD). Liquidation keepers close the window.
-    function test_attack_c_addMarginAroundARedemption_lateKeepers_takeAtMostTheDeficit() public {
+    function test_knownIssue_attack_c_addMarginAroundARedemption_lateKeepers_takeAtMostTheDeficit() public {
         uint256 alicePos = openPosition(alice, ETH, true, 100e18, 30_000 * USD);
         setPrice(ETH, 2_000e18);
         uint256 deficit = 70_000 * USD;
