@@ -228,7 +228,9 @@ describe("MarginEngine: a position's life", function () {
     expect(poolGain > 400n * USD).to.equal(true, `the pool received only ${poolGain} for a 400 USD loss`);
     expect(await engine.totalReserved()).to.equal(0n);
     expect((await engine.sideState(ETH, true)).openInterest).to.equal(0n);
-    expect(await pool.netTraderPnl()).to.equal(0n);
+    // No position left: the traders have no claim, and the pool is worth its equity.
+    expect(await pool.totalAssets()).to.equal(await pool.equityAssets());
+    expect(await pool.equityAssets()).to.equal(await usd.balanceOf(pool));
   });
 
   it("closes a short at a loss: the vault pays the loss and fees to the pool and the rest to the owner", async function () {
