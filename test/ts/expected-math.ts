@@ -161,7 +161,7 @@ export function capAtOpen(
   params: { maxProfitRatio: bigint; maxProfitNotionalRatio: bigint },
 ): bigint {
   const byCollateral = mulDivDown(collateral, params.maxProfitRatio, WAD);
-  const byNotional = assetsDown(mulDivDown(notionalUp(size, price), params.maxProfitNotionalRatio, WAD));
+  const byNotional = assetsDown(mulDivDown(notionalDown(size, price), params.maxProfitNotionalRatio, WAD));
   return byCollateral < byNotional ? byCollateral : byNotional;
 }
 
