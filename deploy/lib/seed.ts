@@ -4,7 +4,7 @@
  * which the deployer claims the shares. Every `npm run deploy` ends here: it executes the seed if it is due (unless a
  * keeper already did), claims the deployer's shares, and sends nothing once the seed is done or while it is not due.
  */
-import type { Signer } from "ethers";
+import type { Provider, Signer } from "ethers";
 
 import { LiquidityPool__factory } from "../../typechain-types/index.js";
 
@@ -77,6 +77,27 @@ export async function finishSeed(pool: string, deployer: Signer, options: SeedOp
     contract["deposit(uint256,address,address)"](claimable, account, account),
   );
   return { state: "claimed", shares, executed };
+}
+
+/**
+ * Where the deployer's pool deposit stands, read-only (for `deploy:check`): a sentence, or undefined when nothing is
+ * pending or claimable.
+ */
+export async function describeSeed(pool: string, deployer: string, provider: Provider, rerun: string) {
+  const contract = LiquidityPool__factory.connect(pool, provider);
+  const [pending, claimable, [executableAt]] = await Promise.all([
+    contract.pendingDepositRequest(0n, deployer),
+    contract.claimableDepositRequest(0n, deployer),
+    contract.executableAt(deployer),
+  ]);
+  if (pending !== 0n) {
+    return (
+      `Pool seed: ${pending} units requested by the deployer, executable from ${isoTime(executableAt)}; ` +
+      `run \`${rerun}\` after then to execute and claim it.`
+    );
+  }
+  if (claimable !== 0n) return `Pool seed: executed, ${claimable} units to claim: run \`${rerun}\` to claim them.`;
+  return undefined;
 }
 
 function isoTime(seconds: bigint): string {
