@@ -3,7 +3,8 @@
  * (deploy/modules, through `deployPlan`) with this file's values: 6-decimal stablecoin, ETH-USD and BTC-USD Chainlink
  * mocks (8 decimals), an AccessManager with a governance role on the RiskConfig setters (the deployer and `governance`)
  * and a guardian role on pause / unpause, the engine bound to its pool, insurance fund and risk configuration, two
- * markets and 1M USD of LP liquidity.
+ * markets and 1M USD of LP liquidity (deposited the ERC-7540 way: request, `lpDelay` later a keeper executes, the LP
+ * claims).
  *
  * Used by the mocha tests (test/ts/fixture.ts, through `networkHelpers.loadFixture(deployBulkhead)`) and by
  * scripts/bench-gas.ts. Parameter types and field lists are the SDK's (sdk/src/params.ts); only the values are here.
@@ -38,11 +39,15 @@ import type {
   RiskConfig,
   TestStablecoin,
 } from "../typechain-types/index.js";
-import type { GlobalParams, MarketParams } from "../sdk/src/params.js";
+import type { GlobalParams, LpParams, MarketParams } from "../sdk/src/params.js";
 import { parseParameters, TEST_STABLECOIN_DECIMALS } from "../sdk/src/parameters.js";
 import { deployPlan } from "./lib/deploy.js";
 import type { BulkheadPlan } from "./modules/plan.js";
-import type { GlobalParamsStruct, MarketParamsStruct } from "../typechain-types/contracts/RiskConfig.js";
+import type {
+  GlobalParamsStruct,
+  LpParamsStruct,
+  MarketParamsStruct,
+} from "../typechain-types/contracts/RiskConfig.js";
 
 // ------------------------------------------------------------------ units and defaults
 
@@ -84,6 +89,12 @@ export const KEEPER_RESERVE = LOCAL.global.keeperReserve;
 export const POOL_LIQUIDITY = 1_000_000n * USD;
 export const HEARTBEAT = 3_600n;
 export const GRACE_PERIOD = LOCAL.global.liquidationGracePeriod;
+export const MIN_NOTIONAL = LOCAL.global.minNotional;
+/** LP requests execute this long after they are made (60 s). */
+export const LP_DELAY = LOCAL.lp.lpDelay;
+/** Paid by every LP request to whoever executes it (0.5 USD). */
+export const EXECUTION_FEE = LOCAL.lp.executionFee;
+export const MIN_REQUEST = LOCAL.lp.minRequest;
 /** 10 % a year of entry notional, WAD per second (rounded down, as in BaseTest). */
 export const BORROW_RATE = LOCAL_MARKET.params.borrowRateLong;
 
@@ -92,6 +103,10 @@ export const START_TIME = 2_000_000_000;
 
 export function defaultGlobalParams(): GlobalParamsStruct & GlobalParams {
   return { ...LOCAL.global };
+}
+
+export function defaultLpParams(): LpParamsStruct & LpParams {
+  return { ...LOCAL.lp };
 }
 
 /** Market parameters as plain bigints, so tests can do maths on them (the SDK's type, the feed as a string). */
@@ -132,6 +147,7 @@ export interface Bulkhead {
   /** Parameters the markets were listed with, by market id. */
   markets: readonly [MarketConfig, MarketConfig];
   global: ReturnType<typeof defaultGlobalParams>;
+  lp: ReturnType<typeof defaultLpParams>;
 }
 
 /** Waits for a transaction and fails loudly if it reverted or was dropped. */
@@ -174,12 +190,14 @@ export async function deployBulkhead<ChainTypeT extends ChainType | string>(
   const { feed: _eth, ...ethValues } = ethParams;
   const { feed: _btc, ...btcValues } = btcParams;
   const global = defaultGlobalParams();
+  const lp = defaultLpParams();
   const plan: BulkheadPlan = {
     asset: { mock: "TestStablecoin" },
     pool: LOCAL.pool,
     timelock: null,
     guardian: actors.guardian.address,
     global,
+    lp,
     sequencerFeed: ZeroAddress,
     markets: [
       { name: "ETH-USD", feed: { mockAnswer: ETH_PRICE / 10n ** 10n }, params: ethValues },
@@ -223,6 +241,7 @@ export async function deployBulkhead<ChainTypeT extends ChainType | string>(
     lens,
     markets,
     global,
+    lp,
   };
   await deposit(system, actors.lp, POOL_LIQUIDITY);
   return system;
@@ -236,11 +255,33 @@ export async function fund(s: Bulkhead, who: HardhatEthersSigner, amount: bigint
   await mined(s.usd.connect(who).approve(s.engine, MaxUint256));
 }
 
-/** Mints `assets` to `who` and deposits them into the pool. */
-export async function deposit(s: Bulkhead, who: HardhatEthersSigner, assets: bigint): Promise<void> {
-  await mined(s.usd.mint(who, assets));
-  await mined(s.usd.connect(who).approve(s.pool, assets));
-  await mined(s.pool.connect(who).deposit(assets, who));
+/**
+ * Mints `assets` plus the execution fee to `who` and requests a deposit of both; after `lpDelay` (time travel) the
+ * keeper executes it (and earns the fee) and `who` claims the shares. `assets` join the pool. Returns the shares.
+ */
+export async function deposit(s: Bulkhead, who: HardhatEthersSigner, assets: bigint): Promise<bigint> {
+  const request = assets + s.lp.executionFee;
+  await mined(s.usd.mint(who, request));
+  await mined(s.usd.connect(who).approve(s.pool, request));
+  await mined(s.pool.connect(who).requestDeposit(request, who, who));
+  await advance(s, s.lp.lpDelay);
+  await mined(s.pool.connect(s.actors.keeper).executeDeposits([who.address]));
+  const shares = await s.pool.maxMint(who);
+  await mined(s.pool.connect(who)["mint(uint256,address)"](shares, who));
+  return shares;
+}
+
+/**
+ * Requests the redemption of `shares` by `who`; after `lpDelay` the keeper executes the redemption queue and `who`
+ * claims whatever was executed (all of it unless free liquidity ran short). Returns the assets received.
+ */
+export async function redeem(s: Bulkhead, who: HardhatEthersSigner, shares: bigint): Promise<bigint> {
+  await mined(s.pool.connect(who).requestRedeem(shares, who, who));
+  await advance(s, s.lp.lpDelay);
+  await mined(s.pool.connect(s.actors.keeper).executeRedeems(100n));
+  const assets = await s.pool.maxWithdraw(who);
+  if (assets !== 0n) await mined(s.pool.connect(who).withdraw(assets, who, who));
+  return assets;
 }
 
 /** The feed of a market. */

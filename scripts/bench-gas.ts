@@ -1,5 +1,5 @@
 /**
- * Gas benchmark (SPEC §3): whole-transaction gas (receipt.gasUsed) of every engine operation on the embedded chain
+ * Gas benchmark (SPEC §3): whole-transaction gas (receipt.gasUsed) of every engine and LP operation on the embedded chain
  * (Hardhat EDR, L1 rules), with the real Chainlink MockV3Aggregator, a 6-decimal OpenZeppelin ERC-20, warm-but-realistic
  * state and time advancing between transactions.
  *
@@ -41,7 +41,16 @@ const TARGETS = {
   liquidateBatchPerPosition: 45_000n,
   liquidateBatchSkip: 5_000n,
 } as const;
-type Operation = keyof typeof TARGETS;
+/** Measured and reported, with no SPEC target yet. */
+const UNTARGETED = [
+  "takeProfit",
+  "lpRequestDeposit",
+  "lpRequestRedeem",
+  "lpExecuteDepositsPerRequest",
+  "lpExecuteRedeemsPerRequest",
+  "lpExecutePerRequest",
+] as const;
+type Operation = keyof typeof TARGETS | (typeof UNTARGETED)[number];
 
 /** Seconds between two ordinary transactions (one L1 slot). */
 const SLOT = 12n;
@@ -87,6 +96,12 @@ async function open(
   return { id, gas };
 }
 
+/** Claims every share of `who`'s executed deposit requests. */
+async function claimShares(who: HardhatEthersSigner): Promise<void> {
+  const shares = await s.pool.maxMint(who);
+  await send(() => s.pool.connect(who)["mint(uint256,address)"](shares, who));
+}
+
 function deadline(): bigint {
   return clock + 3_600n;
 }
@@ -100,11 +115,19 @@ const traders = [alice, bob, carol, ...s.actors.others.slice(0, 5)];
 // hold the asset: no measured transfer is the first into an empty balance).
 await price(ETH, ETH_PRICE);
 await price(BTC, BTC_PRICE);
-await send(() => s.usd.mint(lp2, 250_000n * USD));
+// A second LP, the ERC-7540 way: request now, executed by the keeper lpDelay later (below), claimed.
+await send(() => s.usd.mint(lp2, 250_000n * USD + s.lp.executionFee));
 await send(() => s.usd.connect(lp2).approve(s.pool, MaxUint256));
-await send(() => s.pool.connect(lp2).deposit(250_000n * USD, lp2));
+await send(() => s.pool.connect(lp2).requestDeposit(250_000n * USD + s.lp.executionFee, lp2, lp2));
 for (const trader of traders) await fund(trader, 200_000n * USD);
 await send(() => s.usd.mint(keeper, 1n * USD));
+await send(() => s.pool.connect(keeper).executeDeposits([lp2.address]), s.lp.lpDelay);
+await claimShares(lp2);
+// One redemption done already (requested, executed, claimed), so the queue and the claims are not pristine.
+await send(() => s.pool.connect(lp2).requestRedeem(1_000n * 10n ** 6n * 10n ** 6n, lp2, lp2));
+await send(() => s.pool.connect(keeper).executeRedeems(1n), s.lp.lpDelay);
+const warmRedeemed = await s.pool.maxWithdraw(lp2);
+await send(() => s.pool.connect(lp2).withdraw(warmRedeemed, lp2, lp2));
 
 const background: bigint[] = [];
 for (const [i, trader] of traders.entries()) {
@@ -202,6 +225,60 @@ gas.liquidateBatchOf10Gone = await send(() => s.engine.connect(keeper).liquidate
 gas.liquidateBatchOf10Healthy = await send(() => s.engine.connect(keeper).liquidateBatch(healthy));
 gas.liquidateBatchEmpty = await send(() => s.engine.connect(keeper).liquidateBatch([]));
 
+// ---------------------------------------------------------------- LP requests (ERC-7540)
+// Ten controllers (the LPs and the traders, who all hold the asset already), each requesting a deposit; one batch
+// executes them all lpDelay later (per request: the batch's gas / 10); each claims; then each requests a redemption
+// and one executeRedeems(10) executes them (the pool has the free liquidity for all). The markets have open interest
+// and fresh prices at least lpSettle old, as on a live deployment.
+const { lp } = s.actors;
+const controllers = [lp, lp2, ...traders].slice(0, BATCH_SMALL);
+await price(ETH, 2_750n * WAD, 300n);
+await price(BTC, 60_000n * WAD, SLOT);
+for (const controller of controllers) {
+  await send(() => s.usd.mint(controller, 10_000n * USD));
+  await send(() => s.usd.connect(controller).approve(s.pool, MaxUint256));
+}
+const [firstController, ...otherControllers] = controllers;
+if (firstController === undefined) throw new Error("no controller");
+gas.lpRequestDeposit = await send(() =>
+  s.pool.connect(firstController).requestDeposit(1_000n * USD, firstController, firstController),
+);
+for (const controller of otherControllers) {
+  await send(() => s.pool.connect(controller).requestDeposit(1_000n * USD, controller, controller));
+}
+await price(ETH, 2_760n * WAD, s.lp.lpDelay);
+await price(BTC, 60_010n * WAD, SLOT);
+gas.lpExecuteDeposits10 = await send(() => s.pool.connect(keeper).executeDeposits(controllers.map((c) => c.address)));
+for (const controller of controllers) await claimShares(controller);
+const redeemShares = 500n * 10n ** 6n * 10n ** 6n;
+gas.lpRequestRedeem = await send(() =>
+  s.pool.connect(firstController).requestRedeem(redeemShares, firstController, firstController),
+);
+for (const controller of otherControllers) {
+  await send(() => s.pool.connect(controller).requestRedeem(redeemShares, controller, controller));
+}
+await price(ETH, 2_770n * WAD, s.lp.lpDelay);
+await price(BTC, 60_020n * WAD, SLOT);
+gas.lpExecuteRedeems10 = await send(() => s.pool.connect(keeper).executeRedeems(BigInt(BATCH_SMALL)));
+if ((await s.pool.redeemQueue()).length !== 0) throw new Error("the redemptions were not all executed");
+const perDeposit = gas.lpExecuteDeposits10 / BigInt(BATCH_SMALL);
+const perRedeem = gas.lpExecuteRedeems10 / BigInt(BATCH_SMALL);
+
+// ---------------------------------------------------------------- take profit
+// Longs of 1 ETH on 1,000 USD at 2,770: capped at min(900 % of 1,000, 100 % of 2,770) = 2,770 USD, reached at 5,540.
+const winners: bigint[] = [];
+for (let i = 0; i < 1 + BATCH_SMALL; i++) {
+  const owner = traders[i % traders.length];
+  if (owner === undefined) throw new Error("no trader");
+  winners.push((await open(owner, ETH, true, WAD, 1_000n * USD)).id);
+}
+await price(ETH, 5_600n * WAD, 600n);
+const [winner, ...batchWinners] = winners;
+if (winner === undefined) throw new Error("no winner");
+if ((await s.lens.atCap(winners)).some((x) => !x)) throw new Error("benchmark positions are not at their cap");
+gas.takeProfit = await send(() => s.engine.connect(keeper).takeProfit(winner));
+gas.takeProfitBatch10 = await send(() => s.engine.connect(keeper).takeProfitBatch(batchWinners));
+
 const perSmall = gas.liquidateBatch10 / BigInt(BATCH_SMALL);
 const perLarge = gas.liquidateBatch50 / BigInt(BATCH_LARGE);
 const skip = (gas.liquidateBatch10Plus10Healthy - gas.liquidateBatch10) / BigInt(BATCH_SMALL);
@@ -218,6 +295,13 @@ const figures: Record<Operation, bigint> = {
   // The worse of the two batch sizes: a batch of 10 carries more fixed cost per position than one of 50.
   liquidateBatchPerPosition: perSmall > perLarge ? perSmall : perLarge,
   liquidateBatchSkip: skip,
+  takeProfit: gas.takeProfit,
+  lpRequestDeposit: gas.lpRequestDeposit,
+  lpRequestRedeem: gas.lpRequestRedeem,
+  lpExecuteDepositsPerRequest: perDeposit,
+  lpExecuteRedeemsPerRequest: perRedeem,
+  // The larger of the two: what a keeper should budget per request it executes.
+  lpExecutePerRequest: perDeposit > perRedeem ? perDeposit : perRedeem,
 };
 
 const rows: [string, bigint, bigint | undefined][] = [
@@ -233,6 +317,12 @@ const rows: [string, bigint, bigint | undefined][] = [
   ["liquidateBatch, per position (n = 10)", perSmall, TARGETS.liquidateBatchPerPosition],
   ["liquidateBatch, per position (n = 50)", perLarge, TARGETS.liquidateBatchPerPosition],
   ["liquidateBatch, per skipped healthy position", figures.liquidateBatchSkip, TARGETS.liquidateBatchSkip],
+  ["takeProfit (one position)", figures.takeProfit, undefined],
+  ["takeProfitBatch, per position (n = 10)", gas.takeProfitBatch10 / BigInt(BATCH_SMALL), undefined],
+  ["LP requestDeposit", figures.lpRequestDeposit, undefined],
+  ["LP requestRedeem", figures.lpRequestRedeem, undefined],
+  ["LP executeDeposits, per request (n = 10)", figures.lpExecuteDepositsPerRequest, undefined],
+  ["LP executeRedeems, per request (n = 10)", figures.lpExecuteRedeemsPerRequest, undefined],
 ];
 const header = ["operation", "gas", "SPEC target", "within target"];
 const table = rows.map(([name, used, target]) => [
@@ -272,11 +362,15 @@ await writeFile(
         oracle: "last round 1,200 s before the crash round; crash round one slot before the liquidation",
         liquidateBatchPerPosition: "max of the per-position costs of batches of 10 and 50",
         liquidateBatchSkip: "(batch of 10 liquidatable + 10 healthy − batch of 10 liquidatable) / 10",
+        takeProfit: "1 ETH long on 1,000 USD opened at 2,770 (cap 2,770 USD, bounded by notional), price 5,600",
+        lp: "10 controllers who hold shares and the asset already; requests of 1,000 USD and 500 shares",
+        lpExecutePerRequest: "max of executeDeposits(10 controllers) / 10 and executeRedeems(10) / 10",
       },
       targets: asNumbers(TARGETS),
       figures: asNumbers(figures),
       transactions: asNumbers(gas),
       perPosition: { batchOf10: Number(perSmall), batchOf50: Number(perLarge) },
+      perLpRequest: { executeDeposits: Number(perDeposit), executeRedeems: Number(perRedeem) },
     },
     null,
     2,

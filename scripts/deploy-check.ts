@@ -3,7 +3,8 @@
  * `deployments/<chainId>.json` matches the parameters it was made with (recorded in it; BULKHEAD_DEPLOY_PARAMETERS
  * checks against another file instead): code at every address, the wiring, who holds each role (and that the
  * deployer holds nothing it should not), every parameter. Sends nothing. Exit code 1 on any mismatch.
- * BULKHEAD_CHECK_VERBOSE=1 lists the checks that passed too.
+ * BULKHEAD_CHECK_VERBOSE=1 lists the checks that passed too. A pool seed still waiting for its `lpDelay` (or to be
+ * claimed) is reported, not counted as a failure.
  */
 import hre from "hardhat";
 
@@ -12,6 +13,7 @@ import { runCommand } from "../deploy/lib/command.js";
 import { checkParameters, sourceName } from "../deploy/lib/deploy.js";
 import { parameterFileFor, parseParameters, readParameterFile } from "../deploy/lib/parameters.js";
 import { readRecord, recordFile } from "../deploy/lib/record.js";
+import { describeSeed } from "../deploy/lib/seed.js";
 
 await runCommand(async () => {
   const connection = await hre.network.create();
@@ -56,6 +58,13 @@ await runCommand(async () => {
     );
     const report = await checkDeployment(provider, record, params);
     for (const line of formatReport(report, process.env.BULKHEAD_CHECK_VERBOSE === "1")) console.log(line);
+    const seed = await describeSeed(
+      record.contracts.pool.address,
+      record.deployer,
+      provider,
+      `npm run deploy -- --network ${connection.networkName}`,
+    );
+    if (seed !== undefined) console.log(seed);
     if (!report.ok) process.exitCode = 1;
   } finally {
     await connection.close();

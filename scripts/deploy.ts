@@ -1,7 +1,8 @@
 /**
  * `npm run deploy -- --network <name>`: deploys Bulkhead, or resumes an interrupted or failed deployment, then writes
  * `deployments/<chainId>.json` and runs the post-deploy check. Re-running against a finished deployment sends no
- * transaction and leaves the record byte-for-byte identical.
+ * transaction and leaves the record byte-for-byte identical. The pool seed (`funding.poolSeed`) is an ERC-7540
+ * deposit request: a run after its `lpDelay` executes it (unless a keeper did) and claims the deployer's shares.
  *
  * Parameters: deploy/parameters/<network>.json (local.json on development chains), or BULKHEAD_DEPLOY_PARAMETERS.
  * Environment: BULKHEAD_CONFIRMATIONS (blocks to wait per transaction; Ignition's default is 1 on an automining
@@ -33,6 +34,10 @@ await runCommand(async () => {
     } else {
       console.log(`\n${outcome.written ? "Wrote" : "Unchanged:"} ${outcome.file}`);
     }
+    const { seed } = outcome;
+    if (seed.state === "waiting" || seed.state === "paused")
+      console.log(`Pool seed: requested, not executed yet (see above); the pool is empty until then.`);
+    else if (seed.state === "claimed") console.log(`Pool seed: executed and claimed (${seed.shares} shares).`);
     const report = await checkDeployment(connection.ethers.provider, record, outcome.params);
     for (const line of formatReport(report, false)) console.log(line);
     if (!report.ok) throw new Error("the post-deploy check failed (see above)");

@@ -6,7 +6,7 @@
  */
 import { getAddress, type Provider } from "ethers";
 
-import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS } from "../../sdk/src/params.js";
+import { GLOBAL_PARAM_FIELDS, LP_PARAM_FIELDS, MARKET_PARAM_FIELDS } from "../../sdk/src/params.js";
 import {
   ADMIN_ROLE,
   GOVERNANCE_FUNCTIONS,
@@ -212,7 +212,16 @@ export async function checkDeployment(
   expect("pool name", await pool.name(), params.pool.name);
   expect("pool symbol", await pool.symbol(), params.pool.symbol);
   const global = await config.globalParams();
-  for (const field of GLOBAL_PARAM_FIELDS) expect(`global ${field}`, global[field], params.global[field]);
+  for (const field of GLOBAL_PARAM_FIELDS) {
+    expect(`global ${field}`, global[field], params.global[field]);
+    expect(`global ${field} in the record`, BigInt(record.global[field]), params.global[field]);
+  }
+  const lp = await config.lpParams();
+  for (const field of LP_PARAM_FIELDS) {
+    expect(`lp ${field}`, lp[field], params.lp[field]);
+    expect(`lp ${field} in the record`, BigInt(record.lp[field]), params.lp[field]);
+  }
+  expect("pool reads the risk config", await pool.RISK_CONFIG(), c.riskConfig.address);
   expect("sequencer feed", await config.sequencerFeed(), params.sequencerFeed);
   expect("market count", await config.marketCount(), BigInt(params.markets.length));
   for (const [id, market] of params.markets.entries()) {

@@ -38,6 +38,7 @@ import {
   type DeployParams,
 } from "./parameters.js";
 import { buildRecord, recordFile, writeRecord, type DeploymentRecord } from "./record.js";
+import { finishSeed, type SeedStatus } from "./seed.js";
 
 const README = "deploy/README.md";
 
@@ -63,6 +64,8 @@ export interface DeployOutcome {
   file: string | undefined;
   /** Whether the record file changed. */
   written: boolean;
+  /** The pool seed (`funding.poolSeed`): waiting for `lpDelay`, executed and claimed by this run, or none left. */
+  seed: SeedStatus;
 }
 
 /** A deployment that could not finish; running the same command again resumes it. */
@@ -254,6 +257,7 @@ export function planOf(params: DeployParams, chain: ChainContext, log: (line: st
           },
     guardian: resolve(params.guardian),
     global: params.global,
+    lp: params.lp,
     sequencerFeed: params.sequencerFeed,
     markets: params.markets,
     funding,
@@ -319,6 +323,15 @@ export async function deployBulkhead(
 
   const startBlock = await chain.provider.getBlockNumber();
   const { contracts, feeds } = await deployPlan(env, connection, chain, plan, { journalDir, ui: options.ui });
+  // The seed is a deposit request (ERC-7540): executed and claimed here once lpDelay has passed, by a later run.
+  const seed: SeedStatus =
+    (params.funding?.poolSeed ?? 0n) === 0n
+      ? { state: "none" }
+      : await finishSeed(contracts.pool.address, await connection.ethers.getSigner(chain.deployer), {
+          confirmations: ignitionConfig(env.config).requiredConfirmations ?? 1,
+          log,
+          rerun: `npm run deploy -- --network ${chain.networkName}`,
+        });
 
   const deploymentBlock =
     journalDir === undefined
@@ -341,9 +354,9 @@ export async function deployBulkhead(
     },
     parameters: { file: params.source, content: parametersJson },
   });
-  if (journalDir === undefined) return { record, params, file: undefined, written: false };
+  if (journalDir === undefined) return { record, params, file: undefined, written: false, seed };
   const file = recordFile(env.config.paths.root, chain.chainId);
-  return { record, params, file, written: writeRecord(file, record) };
+  return { record, params, file, written: writeRecord(file, record), seed };
 }
 
 async function expectCode(provider: Provider, address: string, what: string, next: string): Promise<void> {
@@ -364,9 +377,10 @@ async function expectSeed(params: DeployParams, chain: ChainContext, journalDir:
   const balance = await token.balanceOf(chain.deployer);
   if (balance < seed) {
     throw new DeployError(
-      `funding.poolSeed in ${params.source} deposits ${seed} units of the settlement token from the deployer ` +
+      `funding.poolSeed in ${params.source} requests a deposit of ${seed} units of the settlement token from the deployer ` +
         `${chain.deployer}, which holds ${balance}: get test tokens first (for Circle's test USDC: ` +
-        `faucet.circle.com), or lower funding.poolSeed (0: the pool starts empty; ${README}, "Seed the pool")`,
+        `faucet.circle.com), or lower funding.poolSeed (0: the pool starts empty; ${README}, "A new pool is empty: how ` +
+        `to seed it")`,
     );
   }
 }

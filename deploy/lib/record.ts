@@ -8,7 +8,7 @@ import path from "node:path";
 
 import type { Provider } from "ethers";
 
-import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS } from "../../sdk/src/params.js";
+import { GLOBAL_PARAM_FIELDS, LP_PARAM_FIELDS, MARKET_PARAM_FIELDS } from "../../sdk/src/params.js";
 import {
   isSmallParam,
   parseDeploymentRecord,
@@ -102,8 +102,9 @@ export async function buildRecord(provider: Provider, inputs: RecordInputs): Pro
   const config = RiskConfig__factory.connect(contracts.riskConfig.address, provider);
   const asset = IERC20Metadata__factory.connect(contracts.asset.address, provider);
   const pool = LiquidityPool__factory.connect(contracts.pool.address, provider);
-  const [global, count, sequencerFeed, symbol, decimals, poolName, poolSymbol] = await Promise.all([
+  const [global, lp, count, sequencerFeed, symbol, decimals, poolName, poolSymbol] = await Promise.all([
     config.globalParams(),
+    config.lpParams(),
     config.marketCount(),
     config.sequencerFeed(),
     asset.symbol(),
@@ -153,6 +154,9 @@ export async function buildRecord(provider: Provider, inputs: RecordInputs): Pro
         isSmallParam(field) ? Number(global[field]) : global[field].toString(),
       ]),
     ) as DeploymentRecord["global"],
+    lp: Object.fromEntries(
+      LP_PARAM_FIELDS.map((field) => [field, isSmallParam(field) ? Number(lp[field]) : lp[field].toString()]),
+    ) as DeploymentRecord["lp"],
     sequencerFeed,
     markets,
     ...(inputs.parameters === undefined ? {} : { parameters: inputs.parameters }),

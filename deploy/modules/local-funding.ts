@@ -3,9 +3,11 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { AnyModule, FundingPlan, ModuleWith } from "./plan.js";
 
 /**
- * Funding: mints the mock token to the node's first accounts (local chains, rehearsals) and seeds the pool, so that a
- * trader can open a position right after the deployment. With an existing token (a testnet) the seed comes from the
- * deployer's own balance, which the deploy command checks before anything is sent.
+ * Funding: mints the mock token to the node's first accounts (local chains, rehearsals) and requests the pool seed, a
+ * deposit request by the deployer. The pool is asynchronous (ERC-7540): the request becomes executable `lpDelay`
+ * after it is sent, and is then executed by anyone and claimed by the deployer, outside Ignition (deploy/lib/seed.ts,
+ * run by every `npm run deploy`). With an existing token (a testnet) the seed comes from the deployer's own balance,
+ * which the deploy command checks before anything is sent.
  */
 export function localFundingModule(
   asset: ModuleWith<"asset">,
@@ -25,8 +27,8 @@ export function localFundingModule(
       const mint = plan.mint ? [m.call(token, "mint", [deployer, plan.poolSeed], { id: "MintPoolSeed" })] : [];
       const approve = m.call(token, "approve", [liquidityPool, plan.poolSeed], { id: "ApprovePoolSeed" });
       // After the engine is bound, so the pool values its shares as it always will.
-      m.call(liquidityPool, "deposit", [plan.poolSeed, deployer], {
-        id: "DepositPoolSeed",
+      m.call(liquidityPool, "requestDeposit", [plan.poolSeed, deployer, deployer], {
+        id: "RequestPoolSeed",
         after: [...mint, approve, engine],
       });
     }

@@ -5,7 +5,7 @@
  */
 import type { CallableContractFuture, IgnitionModule, IgnitionModuleResult } from "@nomicfoundation/ignition-core";
 
-import type { GlobalParams } from "../../sdk/src/params.js";
+import type { GlobalParams, LpParams } from "../../sdk/src/params.js";
 import type { AssetSpec, MarketSpec } from "../../sdk/src/parameters.js";
 
 /** Any Ignition module, as the composing modules pass them around. */
@@ -27,7 +27,10 @@ export interface FundingPlan {
   /** The node's first `accounts` accounts each receive `amount` of the test token (mock token only). */
   accounts: number;
   amount: bigint;
-  /** Deposited into the pool by the deployer, so positions can be opened at once. */
+  /**
+   * Requested as a deposit into the pool by the deployer (ERC-7540: executed after `lp.lpDelay` by anyone, then claimed
+   * by the deployer; deploy/lib/seed.ts finishes it when the deployment is re-run), so positions can be opened.
+   */
   poolSeed: bigint;
   /** Whether the deployer mints the seed (the mock token) or pays it from its own balance (an existing token). */
   mint: boolean;
@@ -40,6 +43,7 @@ export interface BulkheadPlan {
   timelock: TimelockPlan | null;
   guardian: string;
   global: GlobalParams;
+  lp: LpParams;
   /** L2 sequencer-uptime feed, or the zero address for none. */
   sequencerFeed: string;
   markets: MarketSpec[];
@@ -52,7 +56,14 @@ export const GOVERNANCE_ROLE = 1n;
 export const GUARDIAN_ROLE = 2n;
 
 /** RiskConfig functions restricted to each role. */
-export const GOVERNANCE_FUNCTIONS = ["listMarket", "setMarketParams", "setGlobalParams", "setSequencerFeed"] as const;
+export const GOVERNANCE_FUNCTIONS = [
+  "listMarket",
+  "setMarketParams",
+  "setGlobalParams",
+  "setSequencerFeed",
+  "setLpParams",
+  "settleMarket",
+] as const;
 export const GUARDIAN_FUNCTIONS = ["pause", "unpause"] as const;
 
 /** A market name as an Ignition future id fragment (`ETH-USD` → `ETH_USD`). */

@@ -5,7 +5,14 @@
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 
 import { InvalidDeploymentError } from "./errors/sdk.js";
-import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS, type GlobalParams, type MarketParams } from "./params.js";
+import {
+  GLOBAL_PARAM_FIELDS,
+  LP_PARAM_FIELDS,
+  MARKET_PARAM_FIELDS,
+  type GlobalParams,
+  type LpParams,
+  type MarketParams,
+} from "./params.js";
 import { parseDeploymentRecord, type DeploymentRecord } from "./record.js";
 
 /** The contracts the SDK talks to. */
@@ -45,6 +52,8 @@ export interface BulkheadDeployment {
   assetDecimals?: number | undefined;
   /** Engine-wide parameters as recorded at deployment. */
   global?: GlobalParams | undefined;
+  /** LP request parameters as recorded at deployment. */
+  lp?: LpParams | undefined;
   markets: readonly DeploymentMarket[];
 }
 
@@ -84,6 +93,7 @@ export function parseDeployment(json: unknown, source?: string): BulkheadDeploym
     return { marketId: BigInt(market.id), name: market.name, feed, params: params as MarketParams };
   });
   const global = Object.fromEntries(GLOBAL_PARAM_FIELDS.map((f) => [f, BigInt(record.global[f])])) as GlobalParams;
+  const lp = Object.fromEntries(LP_PARAM_FIELDS.map((f) => [f, BigInt(record.lp[f])])) as LpParams;
   return {
     chainId: record.chainId,
     network: record.network,
@@ -93,6 +103,7 @@ export function parseDeployment(json: unknown, source?: string): BulkheadDeploym
     contracts,
     assetDecimals: record.asset.decimals,
     global,
+    lp,
     markets,
   };
 }

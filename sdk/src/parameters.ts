@@ -11,11 +11,15 @@ import {
   GLOBAL_PARAM_FIELDS,
   GLOBAL_PARAM_SPECS,
   globalBoundOf,
+  LP_PARAM_FIELDS,
+  LP_PARAM_SPECS,
+  lpBoundOf,
   MARKET_PARAM_FIELDS,
   MARKET_PARAM_SPECS,
   marketBoundOf,
   MAX_MARKETS,
   type GlobalParams,
+  type LpParams,
   type MarketValues,
   type ParamUnit,
 } from "./params.js";
@@ -54,7 +58,10 @@ export interface FundingSpec {
   /** The node's first `accounts` accounts each receive `amount` of the mock token (mock token only). */
   accounts: number;
   amount: bigint;
-  /** Deposited into the pool by the deployer so the first trades can open: minted (mock token) or its own tokens. */
+  /**
+   * Requested as a deposit into the pool by the deployer so the first trades can open: minted (mock token) or its own
+   * tokens. The request executes after `lp.lpDelay`; re-running the deployment then executes and claims it.
+   */
   poolSeed: bigint;
 }
 
@@ -70,6 +77,8 @@ export interface DeployParams {
   timelock: TimelockSpec | null;
   guardian: AccountRef;
   global: GlobalParams;
+  /** LP request parameters: delay, settle and resume times, minimum request, execution fee. */
+  lp: LpParams;
   /** L2 sequencer-uptime feed, or the zero address. */
   sequencerFeed: Address;
   markets: MarketSpec[];
@@ -150,6 +159,9 @@ export function assetOf(json: unknown, source: string): AssetSpec {
   throw new ParameterError(source, [`asset: expected an address or "TestStablecoin", got ${JSON.stringify(value)}`]);
 }
 
+/** Larger than any execution fee bound: stands in for a `minRequest` that did not parse. */
+const typeMaxOfFee = 2n ** 256n;
+
 /** The schema of a parameter file whose settlement token has `assetDecimals` decimals. */
 export function parameterFileSchema(assetDecimals: bigint) {
   const marketSchema = z.strictObject({
@@ -166,6 +178,11 @@ export function parameterFileSchema(assetDecimals: bigint) {
     Object.fromEntries(
       GLOBAL_PARAM_FIELDS.map((field) => [field, unitSchema(GLOBAL_PARAM_SPECS[field].unit, assetDecimals)]),
     ) as Record<keyof GlobalParams, ReturnType<typeof parsed<bigint>>>,
+  );
+  const lpSchema = z.strictObject(
+    Object.fromEntries(
+      LP_PARAM_FIELDS.map((field) => [field, unitSchema(LP_PARAM_SPECS[field].unit, assetDecimals)]),
+    ) as Record<keyof LpParams, ReturnType<typeof parsed<bigint>>>,
   );
   const timelockSchema = z.strictObject({
     timelock: z.strictObject({
@@ -184,6 +201,7 @@ export function parameterFileSchema(assetDecimals: bigint) {
       governance: z.union([z.literal(DEPLOYER), timelockSchema]),
       guardian: account,
       global: globalSchema,
+      lp: lpSchema,
       sequencerFeed: z.union([z.null(), address]).optional(),
       markets: z
         .array(marketSchema)
@@ -217,6 +235,13 @@ export function parameterFileSchema(assetDecimals: bigint) {
         if (typeof file.global === "object") {
           for (const field of GLOBAL_PARAM_FIELDS)
             range(["global", field], file.global[field], globalBoundOf(field, assetDecimals));
+        }
+        if (typeof file.lp === "object") {
+          const lp = file.lp;
+          // executionFee is at most minRequest; if that did not parse, only the fee's own bound.
+          const minRequest = typeof lp.minRequest === "bigint" ? lp.minRequest : typeMaxOfFee;
+          for (const field of LP_PARAM_FIELDS)
+            range(["lp", field], lp[field], lpBoundOf(field, assetDecimals, { minRequest }));
         }
         const names = new Set<string>();
         (Array.isArray(file.markets) ? file.markets : []).forEach((market, i) => {
@@ -257,6 +282,13 @@ export function parameterFileSchema(assetDecimals: bigint) {
             problem(["funding"], 'funding.accounts mints the TestStablecoin: set "asset": "TestStablecoin"');
           if (mints && (funding.accounts === undefined || funding.amount === undefined))
             problem(["funding"], "accounts and amount go together");
+          const seed = funding.poolSeed;
+          const minRequest = typeof file.lp === "object" ? file.lp.minRequest : undefined;
+          if (typeof seed === "bigint" && seed !== 0n && typeof minRequest === "bigint" && seed < minRequest)
+            problem(
+              ["funding", "poolSeed"],
+              `${seed} is below lp.minRequest (${minRequest}): the seed is a deposit request (0: no seed)`,
+            );
         }
       },
       { when: () => true },
@@ -284,6 +316,7 @@ export function parseParameters(json: unknown, source: string, assetDecimals: bi
     timelock: file.governance === DEPLOYER ? null : file.governance.timelock,
     guardian: file.guardian,
     global: file.global,
+    lp: file.lp,
     sequencerFeed: file.sequencerFeed ?? zeroAddress,
     markets: file.markets.map(({ name, feed, ...params }) => ({
       name,

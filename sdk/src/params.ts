@@ -1,6 +1,6 @@
 /**
  * The risk parameters, as one TypeScript definition. Field lists and value types come from the generated ABI
- * (`IRiskConfig.marketParams` / `globalParams`), so a field added to the Solidity struct appears here on the next
+ * (`IRiskConfig.marketParams` / `globalParams` / `lpParams`), so a field added to the Solidity struct appears here on the next
  * compile; the one thing written by hand is each field's unit and bound below, and the compiler refuses a field that
  * has none. The bounds mirror `contracts/libraries/RiskBounds.sol` (test/ts/deploy/localhost.test.ts reads the
  * contract's own bounds back and compares).
@@ -18,6 +18,7 @@ type StructComponent<N extends string> = RiskConfigFunction<N>["outputs"][0] ext
   : never;
 type MarketComponent = StructComponent<"marketParams">;
 type GlobalComponent = StructComponent<"globalParams">;
+type LpComponent = StructComponent<"lpParams">;
 type ValueOf<C> = C extends { type: "address" } ? Address : C extends { type: "bool" } ? boolean : bigint;
 
 /** Per-market risk parameters (`IRiskConfig.marketParams`), every integer a bigint. Ratios WAD; rates WAD per second. */
@@ -28,13 +29,18 @@ export type MarketParams = {
 export type GlobalParams = {
   [C in GlobalComponent as C extends { name: infer K extends string } ? K : never]: ValueOf<C>;
 };
+/** LP request parameters (`IRiskConfig.lpParams`), every integer a bigint. Seconds; amounts in asset units. */
+export type LpParams = {
+  [C in LpComponent as C extends { name: infer K extends string } ? K : never]: ValueOf<C>;
+};
 /** A market parameter other than its feed. */
 export type MarketParamField = Exclude<keyof MarketParams, "feed">;
 export type GlobalParamField = keyof GlobalParams;
+export type LpParamField = keyof LpParams;
 /** `MarketParams` without the feed: what a parameter file and a deployment record hold per market. */
 export type MarketValues = Omit<MarketParams, "feed">;
 
-function structOf(name: "marketParams" | "globalParams"): readonly { name: string; type: string }[] {
+function structOf(name: "marketParams" | "globalParams" | "lpParams"): readonly { name: string; type: string }[] {
   for (const item of iRiskConfigAbi) {
     if (item.type === "function" && item.name === name) return item.outputs[0].components;
   }
@@ -43,6 +49,7 @@ function structOf(name: "marketParams" | "globalParams"): readonly { name: strin
 
 const MARKET_STRUCT = structOf("marketParams");
 const GLOBAL_STRUCT = structOf("globalParams");
+const LP_STRUCT = structOf("lpParams");
 
 /** The `MarketParams` fields after `feed`, in struct order, from the ABI. */
 export const MARKET_PARAM_FIELDS = MARKET_STRUCT.map((c) => c.name).filter(
@@ -50,10 +57,12 @@ export const MARKET_PARAM_FIELDS = MARKET_STRUCT.map((c) => c.name).filter(
 ) as readonly MarketParamField[];
 /** The `GlobalParams` fields in struct order, from the ABI. */
 export const GLOBAL_PARAM_FIELDS = GLOBAL_STRUCT.map((c) => c.name) as readonly GlobalParamField[];
+/** The `LpParams` fields in struct order, from the ABI. */
+export const LP_PARAM_FIELDS = LP_STRUCT.map((c) => c.name) as readonly LpParamField[];
 
 /** The largest value a field's Solidity type holds (`uint64` → 2^64 − 1), from the ABI. */
-export function typeMaxOf(field: MarketParamField | GlobalParamField): bigint {
-  const component = [...MARKET_STRUCT, ...GLOBAL_STRUCT].find((c) => c.name === field);
+export function typeMaxOf(field: MarketParamField | GlobalParamField | LpParamField): bigint {
+  const component = [...MARKET_STRUCT, ...GLOBAL_STRUCT, ...LP_STRUCT].find((c) => c.name === field);
   const bits = /^uint(\d+)$/.exec(component?.type ?? "")?.[1];
   if (bits === undefined) throw new Error(`${field} is not an unsigned integer in the ABI`);
   return 2n ** BigInt(bits) - 1n;
@@ -70,8 +79,8 @@ export function typeMaxOf(field: MarketParamField | GlobalParamField): bigint {
 export type ParamUnit = "seconds" | "integer" | "ratio" | "ratePerSecond" | "assetAmount" | "usdWad";
 
 /**
- * `[min, max]` as `RiskBounds` checks it; `assetAmount` bounds are whole USD, times the token's unit on chain.
- * `null`: only the Solidity type's range.
+ * `[min, max]` as `RiskBounds` checks it; `assetAmount` bounds are tenths of a USD (`TENTH_USD`), `tenths × unit / 10`
+ * (rounded down) on chain. `null`: only the Solidity type's range.
  */
 export type ParamBound = readonly [bigint, bigint] | null;
 
@@ -80,6 +89,9 @@ export interface ParamSpec {
   bound: ParamBound;
 }
 
+/** `assetAmount` bounds are written in tenths of a USD: `10n * TENTH_USD` is 10 USD. */
+const TENTH_USD = 10n;
+const MIN_BORROW_RATE = WAD / 100n / SECONDS_PER_YEAR;
 const MAX_BORROW_RATE = WAD / SECONDS_PER_YEAR;
 
 /** Unit and bound of every market parameter: the one place a new market parameter is described in TypeScript. */
@@ -95,19 +107,33 @@ export const MARKET_PARAM_SPECS = {
   openFeeRatio: { unit: "ratio", bound: [0n, WAD / 100n] },
   closeFeeRatio: { unit: "ratio", bound: [0n, WAD / 100n] },
   maxProfitRatio: { unit: "ratio", bound: [WAD / 10n, 10n * WAD] },
-  borrowRateLong: { unit: "ratePerSecond", bound: [0n, MAX_BORROW_RATE] },
-  borrowRateShort: { unit: "ratePerSecond", bound: [0n, MAX_BORROW_RATE] },
+  // A cap never exceeds the entry notional.
+  maxProfitNotionalRatio: { unit: "ratio", bound: [WAD / 100n, WAD] },
+  // Every reservation pays LPs at least 1 % a year.
+  borrowRateLong: { unit: "ratePerSecond", bound: [MIN_BORROW_RATE, MAX_BORROW_RATE] },
+  borrowRateShort: { unit: "ratePerSecond", bound: [MIN_BORROW_RATE, MAX_BORROW_RATE] },
   maxOpenInterestLong: { unit: "usdWad", bound: null },
   maxOpenInterestShort: { unit: "usdWad", bound: null },
 } as const satisfies { readonly [K in MarketParamField]: ParamSpec };
 
 /** Unit and bound of every engine-wide parameter. */
 export const GLOBAL_PARAM_SPECS = {
-  minCollateral: { unit: "assetAmount", bound: [1n, 1_000_000n] },
-  keeperReserve: { unit: "assetAmount", bound: [0n, 1_000n] },
+  minCollateral: { unit: "assetAmount", bound: [1n * TENTH_USD, 1_000_000n * TENTH_USD] },
+  keeperReserve: { unit: "assetAmount", bound: [1n, 1_000n * TENTH_USD] },
   maxUtilization: { unit: "ratio", bound: [WAD / 100n, 10n * WAD] },
   liquidationGracePeriod: { unit: "seconds", bound: [0n, 3_600n] },
+  minNotional: { unit: "assetAmount", bound: [10n * TENTH_USD, 10_000_000n * TENTH_USD] },
 } as const satisfies { readonly [K in GlobalParamField]: ParamSpec };
+
+/** Unit and bound of every LP request parameter. */
+export const LP_PARAM_SPECS = {
+  lpDelay: { unit: "seconds", bound: [60n, 86_400n] },
+  lpSettle: { unit: "seconds", bound: [1n, 3_600n] },
+  lpResume: { unit: "seconds", bound: [0n, 86_400n] },
+  minRequest: { unit: "assetAmount", bound: [1n * TENTH_USD, 1_000_000n * TENTH_USD] },
+  // Also at most minRequest: the fee comes out of the request.
+  executionFee: { unit: "assetAmount", bound: [0n, 100n * TENTH_USD] },
+} as const satisfies { readonly [K in LpParamField]: ParamSpec };
 
 /** `RiskConfig.MAX_MARKETS`. */
 export const MAX_MARKETS = 32;
@@ -126,12 +152,29 @@ export function marketBoundOf(field: MarketParamField, market: Pick<MarketValues
   return bound;
 }
 
-/** The on-chain `[min, max]` of an engine-wide parameter for a token with `assetDecimals` decimals. */
-export function globalBoundOf(field: GlobalParamField, assetDecimals: bigint): readonly [bigint, bigint] {
-  const spec: ParamSpec = GLOBAL_PARAM_SPECS[field];
-  if (spec.bound === null) return [0n, typeMaxOf(field)];
+/** A bound as the chain applies it for a token with `assetDecimals` decimals (`assetAmount`: tenths of a USD). */
+function onChainBound(spec: ParamSpec, field: GlobalParamField | LpParamField, assetDecimals: bigint) {
+  if (spec.bound === null) return [0n, typeMaxOf(field)] as const;
   if (spec.unit !== "assetAmount") return spec.bound;
   const unit = 10n ** assetDecimals;
-  // RiskBounds: minCollateral's lower bound is one raw unit, the rest are whole USD times the unit.
-  return [field === "minCollateral" ? spec.bound[0] : spec.bound[0] * unit, spec.bound[1] * unit];
+  return [(spec.bound[0] * unit) / TENTH_USD, (spec.bound[1] * unit) / TENTH_USD] as const;
+}
+
+/** The on-chain `[min, max]` of an engine-wide parameter for a token with `assetDecimals` decimals. */
+export function globalBoundOf(field: GlobalParamField, assetDecimals: bigint): readonly [bigint, bigint] {
+  return onChainBound(GLOBAL_PARAM_SPECS[field], field, assetDecimals);
+}
+
+/**
+ * The on-chain `[min, max]` of an LP parameter for a token with `assetDecimals` decimals, given the minimum request
+ * (`executionFee` is at most `minRequest`), as `RiskBounds.checkLp` computes it.
+ */
+export function lpBoundOf(
+  field: LpParamField,
+  assetDecimals: bigint,
+  lp: Pick<LpParams, "minRequest">,
+): readonly [bigint, bigint] {
+  const [min, max] = onChainBound(LP_PARAM_SPECS[field], field, assetDecimals);
+  if (field === "executionFee") return [min, lp.minRequest < max ? lp.minRequest : max];
+  return [min, max];
 }

@@ -8,22 +8,24 @@ import { z } from "zod";
 import { InvalidDeploymentError } from "./errors/sdk.js";
 import {
   GLOBAL_PARAM_FIELDS,
+  LP_PARAM_FIELDS,
   MARKET_PARAM_FIELDS,
   typeMaxOf,
   type GlobalParamField,
+  type LpParamField,
   type MarketParamField,
 } from "./params.js";
 import { addressSchema, decimalStringSchema, describeIssues, hashSchema } from "./schema.js";
 
-/** The record format this SDK reads and the deploy tooling writes. */
-export const RECORD_VERSION = 2;
+/** The record format this SDK reads and the deploy tooling writes (3: pool v2, with the LP parameters). */
+export const RECORD_VERSION = 3;
 
 /** What a deployment is: `local` (a development chain), `rehearsal` (a node posing as a testnet), `testnet`. */
 export const DEPLOYMENT_KINDS = ["local", "rehearsal", "testnet"] as const;
 export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
 
 /** Whether a parameter is a JSON number in the record: its Solidity type fits a JavaScript safe integer. */
-export function isSmallParam(field: MarketParamField | GlobalParamField): boolean {
+export function isSmallParam(field: MarketParamField | GlobalParamField | LpParamField): boolean {
   return typeMaxOf(field) <= BigInt(Number.MAX_SAFE_INTEGER);
 }
 
@@ -73,6 +75,8 @@ export const deploymentRecordSchema = z.strictObject({
     .strictObject({ minDelay: smallInteger, proposers: z.array(addressSchema), executors: z.array(addressSchema) })
     .optional(),
   global: paramsSchema(GLOBAL_PARAM_FIELDS, isSmallParam),
+  /** LP request parameters (`RiskConfig.lpParams`), read back after the deployment. */
+  lp: paramsSchema(LP_PARAM_FIELDS, isSmallParam),
   /** L2 sequencer-uptime feed, or the zero address. */
   sequencerFeed: addressSchema,
   markets: z.array(

@@ -22,7 +22,7 @@ export interface Position {
 }
 
 /** The risk parameters' types, derived from the generated ABI (sdk/src/params.ts). */
-export type { GlobalParams, MarketParams } from "./params.js";
+export type { GlobalParams, LpParams, MarketParams } from "./params.js";
 /** Aggregates of one market side (`IMarginEngine.sideState`). */
 export interface SideState {
   /** Index tokens, WAD. */
@@ -33,6 +33,11 @@ export interface SideState {
   collateral: bigint;
   /** Sum of profit caps, asset units. */
   maxProfit: bigint;
+  /**
+   * Sum of entry notional × each position's borrow index when last settled, USD WAD: the side's accrued borrow fees
+   * are `index × entryNotional − feeDebt`.
+   */
+  feeDebt: bigint;
 }
 
 /**

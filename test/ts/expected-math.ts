@@ -149,3 +149,45 @@ export function expectedLiquidation(args: {
     fromPool: poolFlow > 0n ? poolFlow : 0n,
   };
 }
+
+/**
+ * Profit cap at open, asset units: the smaller of `maxProfitRatio` × collateral and `maxProfitNotionalRatio` × entry
+ * notional, each rounded down (a cap is something the pool pays).
+ */
+export function capAtOpen(
+  collateral: bigint,
+  size: bigint,
+  price: bigint,
+  params: { maxProfitRatio: bigint; maxProfitNotionalRatio: bigint },
+): bigint {
+  const byCollateral = mulDivDown(collateral, params.maxProfitRatio, WAD);
+  const byNotional = assetsDown(mulDivDown(notionalDown(size, price), params.maxProfitNotionalRatio, WAD));
+  return byCollateral < byNotional ? byCollateral : byNotional;
+}
+
+/**
+ * One market side's claim on the pool, USD WAD (SPEC invariant 7): `max(min(Σpnl, Σcap) − Σfees, −Σcollateral)`,
+ * where Σpnl is the side's unrealised pnl on its aggregates (gains up, losses down: against the pool) and Σfees the
+ * accrued borrow fees `index × Σentry notional − feeDebt` (rounded down).
+ */
+export function sideClaimOf(
+  isLong: boolean,
+  side: { openInterest: bigint; entryNotional: bigint; collateral: bigint; maxProfit: bigint; feeDebt: bigint },
+  price: bigint,
+  index: bigint,
+): bigint {
+  const pnl = isLong
+    ? mulDivUp(side.openInterest, price, WAD) - side.entryNotional
+    : side.entryNotional - mulDivDown(side.openInterest, price, WAD);
+  const cap = side.maxProfit * SCALE;
+  const accrued = mulDivDown(index, side.entryNotional, WAD);
+  const fees = accrued > side.feeDebt ? accrued - side.feeDebt : 0n;
+  const claim = (pnl < cap ? pnl : cap) - fees;
+  const floor = -side.collateral * SCALE;
+  return claim < floor ? floor : claim;
+}
+
+/** The sum of side claims, USD WAD, in asset units: a debt of the pool rounded up, a credit rounded down. */
+export function claimInAssets(claimUsdWad: bigint): bigint {
+  return claimUsdWad >= 0n ? assetsUp(claimUsdWad) : -assetsDown(-claimUsdWad);
+}

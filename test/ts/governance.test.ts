@@ -4,12 +4,16 @@ import { network } from "hardhat";
 
 import {
   ETH,
+  EXECUTION_FEE,
+  LP_DELAY,
   USD,
   WAD,
   advance,
   deadline,
+  defaultLpParams,
   defaultMarketParams,
   deployBulkhead,
+  mined,
   fund,
   openPosition,
   setPrice,
@@ -97,5 +101,70 @@ describe("RiskConfig: pause and governance", function () {
     const tighter = { ...params, mmr: WAD / 16n };
     await expect(config.connect(governance).setMarketParams(ETH, tighter)).to.emit(config, "MarketParamsUpdated");
     expect((await config.marketParams(ETH)).mmr).to.equal(WAD / 16n);
+  });
+
+  it("only governance sets the LP parameters, within their bounds; a request keeps the fee it was made with", async function () {
+    const { config, pool, usd } = s;
+    const { alice, governance, guardian, lp2, keeper } = s.actors;
+    const lp = defaultLpParams();
+    expect(await config.lpParams()).to.deep.equal([
+      lp.lpDelay,
+      lp.lpSettle,
+      lp.lpResume,
+      lp.minRequest,
+      lp.executionFee,
+    ]);
+    const raised = { ...lp, minRequest: 100n * USD, executionFee: 2n * USD };
+    for (const who of [alice, guardian]) {
+      await expect(config.connect(who).setLpParams(raised))
+        .to.be.revertedWithCustomError(config, "AccessManagedUnauthorized")
+        .withArgs(who.address);
+    }
+    // The fee comes out of the request, so it is at most the minimum request; the delay is at least a minute.
+    await expect(config.connect(governance).setLpParams({ ...raised, executionFee: 100n * USD + 1n }))
+      .to.be.revertedWithCustomError(config, "ParameterOutOfBounds")
+      .withArgs(encodeBytes32String("executionFee"), 100n * USD + 1n, 0n, 100n * USD);
+    await expect(config.connect(governance).setLpParams({ ...raised, lpDelay: 59n }))
+      .to.be.revertedWithCustomError(config, "ParameterOutOfBounds")
+      .withArgs(encodeBytes32String("lpDelay"), 59n, 60n, 86_400n);
+    expect((await config.lpParams()).minRequest).to.equal(lp.minRequest);
+
+    // A request made before the change keeps its fee; the next ones pay the new fee and meet the new minimum.
+    await mined(usd.mint(lp2, 1_000n * USD));
+    await mined(usd.connect(lp2).approve(pool, 1_000n * USD));
+    await mined(pool.connect(lp2).requestDeposit(50n * USD, lp2, lp2));
+    await expect(config.connect(governance).setLpParams(raised)).to.emit(config, "LpParamsUpdated");
+    await advance(s, LP_DELAY);
+    await expect(pool.connect(keeper).executeDeposits([lp2.address])).to.changeTokenBalance(
+      s.connection.ethers,
+      usd,
+      keeper,
+      EXECUTION_FEE,
+    );
+    await expect(pool.connect(lp2).requestDeposit(50n * USD, lp2, lp2))
+      .to.be.revertedWithCustomError(pool, "RequestTooSmall")
+      .withArgs(50n * USD, 100n * USD);
+    await mined(pool.connect(lp2).requestDeposit(100n * USD, lp2, lp2));
+    await advance(s, LP_DELAY);
+    await expect(pool.connect(keeper).executeDeposits([lp2.address])).to.changeTokenBalance(
+      s.connection.ethers,
+      usd,
+      keeper,
+      2n * USD,
+    );
+  });
+
+  it("only governance settles a market, and only once its feed has been dead for three days", async function () {
+    const { config } = s;
+    const { alice, governance } = s.actors;
+    await expect(config.connect(alice).settleMarket(ETH))
+      .to.be.revertedWithCustomError(config, "AccessManagedUnauthorized")
+      .withArgs(alice.address);
+    // A live feed is not dead.
+    await expect(config.connect(governance).settleMarket(ETH)).to.be.revertedWithCustomError(config, "FeedNotDead");
+    expect(await config.settlementPrice(ETH)).to.equal(0n);
+    await expect(config.connect(governance).settleMarket(9n))
+      .to.be.revertedWithCustomError(config, "UnknownMarket")
+      .withArgs(9n);
   });
 });

@@ -9,7 +9,9 @@ import {
   HEARTBEAT,
   KEEPER_RESERVE,
   MIN_COLLATERAL,
+  MIN_NOTIONAL,
   POOL_LIQUIDITY,
+  SCALE,
   USD,
   WAD,
   advance,
@@ -23,7 +25,16 @@ import {
   vaultBalance,
   type Bulkhead,
 } from "./fixture.js";
-import { averageEntry, borrowFeeOf, mulDivDown, mulDivUp, notionalUp, owedOnNotional, pnlOf } from "./expected-math.js";
+import {
+  averageEntry,
+  borrowFeeOf,
+  capAtOpen,
+  mulDivDown,
+  mulDivUp,
+  notionalUp,
+  owedOnNotional,
+  pnlOf,
+} from "./expected-math.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -57,8 +68,10 @@ describe("MarginEngine: a position's life", function () {
     expect(p.entryPrice).to.equal(3_000n * WAD);
     // The market was never touched before: its index starts at zero now.
     expect(p.borrowIndex).to.equal(0n);
-    expect(p.maxProfit).to.equal(5_400n * USD);
-    expect(await engine.totalReserved()).to.equal(5_400n * USD);
+    // The cap is the lower of 9 × 600 = 5,400 USD and 100 % of the 3,000 USD notional.
+    expect(p.maxProfit).to.equal(3_000n * USD);
+    expect(p.maxProfit).to.equal(capAtOpen(600n * USD, WAD, 3_000n * WAD, s.markets[0]));
+    expect(await engine.totalReserved()).to.equal(3_000n * USD);
     const indexAt = (t: bigint): bigint => BORROW_RATE * (t - tOpen);
 
     // ---- increase by 0.5 ETH at 3,100, adding 100 USD.
@@ -83,15 +96,17 @@ describe("MarginEngine: a position's life", function () {
     );
     p = await engine.position(id);
     expect(p.borrowIndex).to.equal(indexAt(tIncrease));
-    expect(p.maxProfit).to.equal(6_300n * USD);
+    // The increase brings its own cap only: min(9 × 100, 100 % of 1,550) = 900 USD on top of the 3,000.
+    expect(p.maxProfit).to.equal(3_000n * USD + capAtOpen(100n * USD, WAD / 2n, 3_100n * WAD, s.markets[0]));
+    expect(p.maxProfit).to.equal(3_900n * USD);
 
     // ---- decrease by 0.5 ETH at 3,200: the closed third's pnl and collateral are paid out.
     await advance(s, 1_800n);
     await setPrice(s, ETH, 3_200n * WAD);
     const tDecrease = await pinNextBlock(s, 60n);
-    const keptMaxProfit = mulDivUp(6_300n * USD, WAD, (3n * WAD) / 2n);
-    expect(keptMaxProfit).to.equal(4_200n * USD);
-    const decreasePnl = pnlOf(true, WAD / 2n, entry1, 3_200n * WAD, 6_300n * USD - keptMaxProfit);
+    const keptMaxProfit = mulDivUp(3_900n * USD, WAD, (3n * WAD) / 2n);
+    expect(keptMaxProfit).to.equal(2_600n * USD);
+    const decreasePnl = pnlOf(true, WAD / 2n, entry1, 3_200n * WAD, 3_900n * USD - keptMaxProfit);
     const decreaseFees =
       borrowFeeOf((3n * WAD) / 2n, entry1, indexAt(tDecrease) - indexAt(tIncrease)) +
       owedOnNotional(WAD / 2n, 3_200n * WAD, WAD / 1_000n);
@@ -203,7 +218,8 @@ describe("MarginEngine: a position's life", function () {
     // The closed quarter's share of collateral reached the owner (less its fees, a few cents).
     expect((await usd.balanceOf(alice)) - before > 149n * USD).to.equal(true);
     // Aggregates follow the record: a quarter of the profit cap is released, open interest is the rest.
-    expect(p.maxProfit).to.equal(4_050n * USD);
+    // Of the 3,000 USD cap (100 % of the notional, below 9 × 600), three quarters are kept.
+    expect(p.maxProfit).to.equal(2_250n * USD);
     expect(await engine.totalReserved()).to.equal(p.maxProfit);
     const side = await engine.sideState(ETH, true);
     expect(side.openInterest).to.equal(p.size);
@@ -228,7 +244,9 @@ describe("MarginEngine: a position's life", function () {
     expect(poolGain > 400n * USD).to.equal(true, `the pool received only ${poolGain} for a 400 USD loss`);
     expect(await engine.totalReserved()).to.equal(0n);
     expect((await engine.sideState(ETH, true)).openInterest).to.equal(0n);
-    expect(await pool.netTraderPnl()).to.equal(0n);
+    // No position left: the traders have no claim, and the pool is worth its equity.
+    expect(await pool.totalAssets()).to.equal(await pool.equityAssets());
+    expect(await pool.equityAssets()).to.equal(await usd.balanceOf(pool));
   });
 
   it("closes a short at a loss: the vault pays the loss and fees to the pool and the rest to the owner", async function () {
@@ -300,6 +318,40 @@ describe("MarginEngine: a position's life", function () {
     );
   });
 
+  it("caps at 100 % of the notional; an increase adds only its own cap and never carries profit beyond the old one", async function () {
+    const { engine, lens } = s;
+    const { alice } = s.actors;
+    // 1 ETH at 3,000 on 1,000 USD: the cap is the 3,000 USD notional, not 9 × 1,000.
+    const id = await openPosition(s, alice, ETH, true, WAD, 1_000n * USD);
+    expect((await engine.position(id)).maxProfit).to.equal(3_000n * USD);
+
+    // At 7,000 the uncapped gain (4,000) is past the cap: the lens reports it as at cap.
+    await advance(s, 600n);
+    await setPrice(s, ETH, 7_000n * WAD);
+    expect(await lens.atCap([id])).to.deep.equal([true]);
+
+    // Adding 0.1 ETH and 100 USD: the entry moves so that the pnl at 7,000 is exactly the old cap (the long's offset
+    // rounded down, so the entry is the worse for it), and the cap grows by min(9 × 100, 100 % of 700) = 700 USD.
+    await mined(engine.connect(alice).increase(id, WAD / 10n, 100n * USD, MaxUint256, await deadline(s)));
+    const newSize = WAD + WAD / 10n;
+    const entry = 7_000n * WAD - mulDivDown(3_000n * USD * SCALE, WAD, newSize);
+    const p = await engine.position(id);
+    expect(p.size).to.equal(newSize);
+    expect(p.entryPrice).to.equal(entry);
+    expect(p.maxProfit).to.equal(3_700n * USD);
+    expect(pnlOf(true, newSize, entry, 7_000n * WAD, MaxUint256)).to.equal(3_000n * USD - 1n);
+    expect(await lens.atCap([id])).to.deep.equal([false]);
+
+    // What a decrease leaves must still reach the minimum notional: 0.001 ETH at 7,000 is 7 USD (with enough margin
+    // added that the rest's share of collateral, 20 USD, is above the minimum collateral).
+    await fund(s, alice, 20_900n * USD);
+    await mined(engine.connect(alice).addMargin(id, 20_900n * USD));
+    await expect(engine.connect(alice).decrease(id, newSize - WAD / 1_000n, 0n, await deadline(s)))
+      .to.be.revertedWithCustomError(engine, "NotionalBelowMinimum")
+      .withArgs(7n * USD, MIN_NOTIONAL);
+    expect((await engine.position(id)).size).to.equal(newSize);
+  });
+
   describe("rejects bad input with a custom error that names it", function () {
     it("open", async function () {
       const { engine, config } = s;
@@ -330,10 +382,16 @@ describe("MarginEngine: a position's life", function () {
       await expect(trader.open(7n, true, WAD, 600n * USD, MaxUint256, t))
         .to.be.revertedWithCustomError(config, "UnknownMarket")
         .withArgs(7n);
-      // A 1.8M USD profit cap cannot be reserved in a 1M USD pool.
-      await expect(trader.open(ETH, true, 100n * WAD, 200_000n * USD, MaxUint256, t))
+      // Below the minimum notional (10 USD): 0.003 ETH is 9 USD.
+      await expect(trader.open(ETH, true, (3n * WAD) / 1_000n, MIN_COLLATERAL, MaxUint256, t))
+        .to.be.revertedWithCustomError(engine, "NotionalBelowMinimum")
+        .withArgs(9n * USD, MIN_NOTIONAL);
+      // A 1.2M USD profit cap (100 % of a 1.2M USD notional, below 9 × 200,000) cannot be reserved in a 1M USD pool.
+      await expect(trader.open(ETH, true, 400n * WAD, 200_000n * USD, MaxUint256, t))
         .to.be.revertedWithCustomError(engine, "InsufficientPoolLiquidity")
-        .withArgs(POOL_LIQUIDITY, 1_800_000n * USD);
+        .withArgs(POOL_LIQUIDITY, 1_200_000n * USD);
+      // The same collateral on a 300,000 USD notional reserves only 300,000 USD: it fits.
+      expect(capAtOpen(200_000n * USD, 100n * WAD, 3_000n * WAD, s.markets[0])).to.equal(300_000n * USD);
       // Nothing was opened.
       expect(await engine.nextPositionId()).to.equal(1n);
       await expect(trader.open(ETH, true, WAD, 300n * USD, MaxUint256, t)).to.emit(engine, "PositionOpened");

@@ -1,8 +1,11 @@
 import {
   GLOBAL_PARAM_FIELDS,
+  LP_PARAM_FIELDS,
   MARKET_PARAM_FIELDS,
   type GlobalParamField,
   type GlobalParams,
+  type LpParamField,
+  type LpParams,
   type MarketParamField,
   type MarketParams,
 } from "../params.js";
@@ -46,16 +49,25 @@ export function toGlobalParams(raw: Record<GlobalParamField, Numeric>): GlobalPa
   return params as GlobalParams;
 }
 
+/** An `lpParams` result with every integer as a bigint. */
+export function toLpParams(raw: Record<LpParamField, Numeric>): LpParams {
+  const params: Record<string, unknown> = {};
+  for (const field of LP_PARAM_FIELDS) params[field] = BigInt(raw[field]);
+  return params as LpParams;
+}
+
 export function toSideState(raw: {
   openInterest: Numeric;
   entryNotional: Numeric;
   collateral: Numeric;
   maxProfit: Numeric;
+  feeDebt: Numeric;
 }): SideState {
   return {
     openInterest: BigInt(raw.openInterest),
     entryNotional: BigInt(raw.entryNotional),
     collateral: BigInt(raw.collateral),
     maxProfit: BigInt(raw.maxProfit),
+    feeDebt: BigInt(raw.feeDebt),
   };
 }

@@ -7,9 +7,11 @@ import hre from "hardhat";
 
 import { checkDeployment } from "../../../deploy/lib/check.js";
 import { deployBulkhead } from "../../../deploy/lib/deploy.js";
+import { finishSeed } from "../../../deploy/lib/seed.js";
+import { LiquidityPool__factory } from "../../../typechain-types/index.js";
 
 describe("deploy on the embedded chain, in-process", function () {
-  it("deploys the local system, writes nothing, and passes the check", async function () {
+  it("deploys the local system, writes nothing, passes the check, and finishes the seed after lpDelay", async function () {
     // The first embedded connection of a process loads every build-info of the project (Solidity stack traces):
     // free when the whole suite runs (other files connect while loading), slow when this file runs alone.
     this.timeout(600_000);
@@ -22,6 +24,28 @@ describe("deploy on the embedded chain, in-process", function () {
       expect(outcome.record).to.include({ chainId: 31337, kind: "local", deploymentBlock: 1 });
       const report = await checkDeployment(connection.ethers.provider, outcome.record, outcome.params);
       expect(report.findings.filter((f) => !f.ok)).to.deep.equal([]);
+
+      // The seed is a deposit request: executable lpDelay (60 s) after it was sent.
+      const seed = 1_000_000n * 10n ** 6n;
+      expect(outcome.seed).to.include({ state: "waiting", assets: seed });
+      const deployer = await connection.ethers.getSigner(outcome.record.deployer);
+      const pool = LiquidityPool__factory.connect(outcome.record.contracts.pool.address, deployer);
+      const nonce = await deployer.getNonce();
+      expect(await finishSeed(await pool.getAddress(), deployer)).to.include({ state: "waiting" });
+      expect(await deployer.getNonce()).to.equal(nonce);
+      await connection.networkHelpers.time.increase(outcome.params.lp.lpDelay);
+      const fee = outcome.params.lp.executionFee;
+      expect(await finishSeed(await pool.getAddress(), deployer)).to.deep.equal({
+        state: "claimed",
+        shares: (seed - fee) * 10n ** 6n,
+        executed: true,
+      });
+      expect(await pool.balanceOf(deployer)).to.equal((seed - fee) * 10n ** 6n);
+      expect(await pool.totalAssets()).to.equal(seed - fee);
+      // Done: nothing more to send.
+      const after = await deployer.getNonce();
+      expect(await finishSeed(await pool.getAddress(), deployer)).to.deep.equal({ state: "none" });
+      expect(await deployer.getNonce()).to.equal(after);
     } finally {
       await connection.close();
     }

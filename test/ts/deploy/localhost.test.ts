@@ -1,7 +1,8 @@
 /**
  * `npm run deploy` against a real `hardhat node` reached through the `localhost` network (local parameters: mock
- * token and feeds, deployer governance, funded accounts): deploy, check, re-run without a transaction, trade through
- * the deployed system, and redeploy after the node restarts.
+ * token and feeds, deployer governance, funded accounts): deploy, check, finish the pool seed (an ERC-7540 deposit
+ * request) by re-running after lpDelay, re-run without a transaction, trade through the deployed system, and redeploy
+ * after the node restarts.
  */
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -14,6 +15,8 @@ import { parseParameters, readParameterFile } from "../../../deploy/lib/paramete
 import {
   GLOBAL_PARAM_FIELDS,
   globalBoundOf,
+  LP_PARAM_FIELDS,
+  lpBoundOf,
   MARKET_PARAM_FIELDS,
   MARKET_PARAM_SPECS,
   marketBoundOf,
@@ -21,6 +24,7 @@ import {
 } from "../../../sdk/src/params.js";
 import {
   BulkheadLens__factory,
+  LiquidityPool__factory,
   RiskConfig__factory,
   MarginEngine__factory,
   MockV3Aggregator__factory,
@@ -31,6 +35,10 @@ import { ROOT, runToEnd, scaled, startNode, temporaryDir, type TestNode } from "
 
 const USD = 10n ** 6n;
 const WAD = 10n ** 18n;
+/** deploy/parameters/local.json: the seed, the LP delay and the fee its execution pays. */
+const SEED = 1_000_000n * USD;
+const LP_DELAY = 60;
+const EXECUTION_FEE = USD / 2n;
 
 describe("deploy to localhost (a hardhat node on 31337)", function () {
   this.timeout(scaled(600_000));
@@ -69,6 +77,42 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
       expect(await provider.getCode(entry.address)).to.not.equal("0x");
     // The journal lives beside the record's override, not in the repository.
     expect(statSync(path.join(work.path, "ignition", "chain-31337", "journal.jsonl")).size).to.be.greaterThan(0);
+    // LP parameters, read back from the chain.
+    expect(record.lp).to.deep.equal({
+      lpDelay: LP_DELAY,
+      lpSettle: 1,
+      lpResume: 60,
+      minRequest: (10n * USD).toString(),
+      executionFee: EXECUTION_FEE.toString(),
+    });
+    // The seed is a deposit request, executable lpDelay later: the output says when and what to run then.
+    expect(output).to.include("The pool seed (1000000000000 units) is requested and becomes executable at");
+    expect(output).to.include("run `npm run deploy -- --network localhost` again");
+    const pool = LiquidityPool__factory.connect(record.contracts.pool.address, provider);
+    expect(await pool.pendingDepositRequest(0n, record.deployer)).to.equal(SEED);
+    expect(await pool.totalSupply()).to.equal(0n);
+  });
+
+  it("re-running after lpDelay executes the seed and claims its shares", async function () {
+    const record = readDeployment(recordPath);
+    const pool = LiquidityPool__factory.connect(record.contracts.pool.address, provider);
+    const usd = TestStablecoin__factory.connect(record.contracts.asset.address, provider);
+    await provider.send("evm_increaseTime", [LP_DELAY]); // test-only time travel on the node
+    await provider.send("evm_mine", []);
+    const deployerTokens = await usd.balanceOf(record.deployer);
+    const output = await runToEnd("scripts/deploy.ts", "localhost", env());
+    expect(output).to.match(/Executed the pool seed: 0x[0-9a-f]{64}/);
+    expect(output).to.match(/Claimed the pool seed's shares: 0x[0-9a-f]{64}/);
+    expect(output).to.match(/All \d+ checks passed/);
+    expect(await pool.pendingDepositRequest(0n, record.deployer)).to.equal(0n);
+    expect(await pool.maxMint(record.deployer)).to.equal(0n);
+    // The first deposit: one share unit per 1e-6 asset unit (6 more decimals), the fee out of the request.
+    const shares = (SEED - EXECUTION_FEE) * 10n ** 6n;
+    expect(await pool.balanceOf(record.deployer)).to.equal(shares);
+    expect(await pool.totalSupply()).to.equal(shares);
+    expect(await pool.totalAssets()).to.equal(SEED - EXECUTION_FEE);
+    // The deployer executed its own request, so it earned the fee back.
+    expect((await usd.balanceOf(record.deployer)) - deployerTokens).to.equal(EXECUTION_FEE);
   });
 
   it("re-running sends no transaction and leaves the record byte-for-byte identical", async function () {
@@ -95,9 +139,9 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
     const ethFeed = MockV3Aggregator__factory.connect(ethMarket.feed.address, alice);
     const deadline = async (): Promise<bigint> => BigInt((await provider.getBlock("latest"))?.timestamp ?? 0) + 3_600n;
 
-    // The deployment funded the node's accounts and seeded the pool.
+    // The deployment funded the node's accounts and seeded the pool (the execution fee went to its executor).
     expect(await usd.balanceOf(alice)).to.equal(100_000n * USD);
-    expect(await usd.balanceOf(c.pool.address)).to.equal(1_000_000n * USD);
+    expect(await usd.balanceOf(c.pool.address)).to.equal(SEED - EXECUTION_FEE);
 
     for (const trader of [alice, bob]) await mined(usd.connect(trader).approve(engine, MaxUint256));
     const aliceId = await engine.nextPositionId();
@@ -184,22 +228,35 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
       ...marketBoundOf("mmr", { imr: WAD }),
     ]);
 
-    // Engine-wide bounds are checked in the constructor (USD bounds times the asset's unit).
+    // Engine-wide and LP bounds are checked in the constructor (USD bounds times the asset's unit).
     const global = {
       minCollateral: 10n * USD,
       keeperReserve: 5n * USD,
       maxUtilization: 5n * WAD,
       liquidationGracePeriod: 600n,
+      minNotional: 10n * USD,
     };
-    const construct = (g: typeof global): Promise<string> =>
+    const lp = { lpDelay: 60n, lpSettle: 1n, lpResume: 60n, minRequest: 10n * USD, executionFee: USD / 2n };
+    const construct = (g: typeof global, l: typeof lp = lp): Promise<string> =>
       new RiskConfig__factory(governance)
-        .getDeployTransaction(record.contracts.accessManager.address, record.contracts.asset.address, g)
+        .getDeployTransaction(record.contracts.accessManager.address, record.contracts.asset.address, g, l)
         .then((tx) => governance.call(tx));
     for (const field of GLOBAL_PARAM_FIELDS) {
       const [min, max] = globalBoundOf(field, 6n);
       const outside = min > 0n ? 0n : 2n ** 32n - 1n;
       expect(await boundsOf(construct({ ...global, [field]: outside }))).to.deep.equal([field, min, max]);
     }
+    expect(globalBoundOf("keeperReserve", 6n)[0]).to.equal(USD / 10n);
+    for (const field of LP_PARAM_FIELDS) {
+      const [min, max] = lpBoundOf(field, 6n, lp);
+      const outside = min > 0n ? 0n : 2n ** 32n - 1n;
+      expect(await boundsOf(construct(global, { ...lp, [field]: outside }))).to.deep.equal([field, min, max]);
+    }
+    // The execution fee is at most the minimum request.
+    expect(lpBoundOf("executionFee", 6n, { minRequest: 2n * USD })).to.deep.equal([0n, 2n * USD]);
+    expect(
+      await boundsOf(construct(global, { ...lp, minRequest: 2n * USD, executionFee: 2n * USD + 1n })),
+    ).to.deep.equal(["executionFee", 0n, 2n * USD]);
   });
 
   it("verify refuses a development chain", async function () {

@@ -16,7 +16,14 @@ import { REAL_GENESIS } from "../../../deploy/lib/chains.js";
 import { checkParameters, journalDirFor, type ChainContext } from "../../../deploy/lib/deploy.js";
 import { recordFile } from "../../../deploy/lib/record.js";
 import { InvalidDeploymentError } from "../../../sdk/src/errors/sdk.js";
-import { GLOBAL_PARAM_FIELDS, MARKET_PARAM_FIELDS, MARKET_PARAM_SPECS } from "../../../sdk/src/params.js";
+import {
+  GLOBAL_PARAM_FIELDS,
+  GLOBAL_PARAM_SPECS,
+  LP_PARAM_FIELDS,
+  LP_PARAM_SPECS,
+  MARKET_PARAM_FIELDS,
+  MARKET_PARAM_SPECS,
+} from "../../../sdk/src/params.js";
 import { parseDeploymentRecord, RECORD_VERSION } from "../../../sdk/src/record.js";
 import { parseRatePerSecond, parseRatio, parseUsd, WAD } from "../../../sdk/src/units.js";
 import { ROOT } from "./support/processes.js";
@@ -66,7 +73,19 @@ describe("deployment parameters", function () {
       keeperReserve: 5_000_000n,
       maxUtilization: 5n * WAD,
       liquidationGracePeriod: 600n,
+      minNotional: 10_000_000n,
     });
+    expect(params.lp).to.deep.equal({
+      lpDelay: 60n,
+      lpSettle: 1n,
+      lpResume: 60n,
+      minRequest: 10_000_000n,
+      executionFee: 500_000n,
+    });
+    for (const market of params.markets) {
+      expect(market.params.maxProfitNotionalRatio).to.equal(WAD);
+      expect(market.params.borrowRateLong).to.equal(WAD / 10n / (365n * 86_400n));
+    }
     expect(params.funding).to.deep.equal({ accounts: 10, amount: 100_000_000_000n, poolSeed: 1_000_000_000_000n });
   });
 
@@ -78,6 +97,15 @@ describe("deployment parameters", function () {
     expect(params.timelock).to.deep.equal({ minDelay: 3_600n, proposers: [DEPLOYER], executors: [ZeroAddress] });
     expect(params.markets.every((m) => "address" in m.feed)).to.equal(true);
     expect(params.funding).to.equal(null);
+    expect(params.global.minNotional).to.equal(10_000_000n);
+    expect(params.lp).to.deep.equal({
+      lpDelay: 300n,
+      lpSettle: 12n,
+      lpResume: 300n,
+      minRequest: 10_000_000n,
+      executionFee: 1_000_000n,
+    });
+    expect(params.markets.map((m) => m.params.maxProfitNotionalRatio)).to.deep.equal([WAD, WAD]);
   });
 
   it("reads the shipped Sepolia rehearsal file: Sepolia's parameters, mocks, funding and a seeded pool", function () {
@@ -88,6 +116,7 @@ describe("deployment parameters", function () {
     expect(params.chainId).to.equal(11155111);
     expect(params.asset).to.deep.equal({ mock: "TestStablecoin" });
     expect(params.global).to.deep.equal(real.global);
+    expect(params.lp).to.deep.equal(real.lp);
     expect(params.markets.map((m) => m.params)).to.deep.equal(real.markets.map((m) => m.params));
     expect(params.timelock?.minDelay).to.equal(real.timelock?.minDelay);
     expect(params.funding?.poolSeed).to.equal(1_000_000n * 10n ** 6n);
@@ -131,6 +160,36 @@ describe("deployment parameters", function () {
     ]);
   });
 
+  it("checks the LP parameters and the new market and global fields against RiskBounds", function () {
+    const json = local();
+    const lp = json.lp as Record<string, unknown>;
+    lp.lpDelay = 30;
+    lp.lpSettle = 0;
+    lp.minRequest = "5 USD";
+    lp.executionFee = "6 USD";
+    const global = json.global as Record<string, unknown>;
+    global.minNotional = "9 USD";
+    global.keeperReserve = "0.05 USD";
+    const market = (json.markets as Record<string, unknown>[])[0]!;
+    market.maxProfitNotionalRatio = "101%";
+    market.borrowRateShort = "0%/year";
+    (json.funding as Record<string, unknown>).poolSeed = "4 USD";
+    expect(problemsOf(json)).to.have.members([
+      "global.keeperReserve: 50000 is outside the contract's bounds [100000, 1000000000]",
+      "global.minNotional: 9000000 is outside the contract's bounds [10000000, 10000000000000]",
+      "lp.lpDelay: 30 is outside the contract's bounds [60, 86400]",
+      "lp.lpSettle: 0 is outside the contract's bounds [1, 3600]",
+      // The fee comes out of the request: at most minRequest.
+      "lp.executionFee: 6000000 is outside the contract's bounds [0, 5000000]",
+      "markets[0].maxProfitNotionalRatio: 1010000000000000000 is outside the contract's bounds " +
+        "[10000000000000000, 1000000000000000000]",
+      "markets[0].borrowRateShort: 0 is outside the contract's bounds [317097919, 31709791983]",
+      "funding.poolSeed: 4000000 is below lp.minRequest (5000000): the seed is a deposit request (0: no seed)",
+    ]);
+    const { lp: _lp, ...withoutLp } = local();
+    expect(problemsOf(withoutLp)).to.deep.equal(["lp: Invalid input: expected object, received undefined"]);
+  });
+
   it("takes every market field from the ABI, each with a unit and a bound mirrored from RiskBounds", function () {
     const artifact = readParameterFile(path.join(ROOT, "artifacts", "contracts", "RiskConfig.sol", "RiskConfig.json"));
     const abi = artifact.abi as { type: string; name?: string; outputs?: { components?: { name: string }[] }[] }[];
@@ -140,12 +199,15 @@ describe("deployment parameters", function () {
         ?.outputs?.[0]?.components?.map((c) => c.name) ?? [];
     expect(["feed", ...MARKET_PARAM_FIELDS]).to.deep.equal(struct("marketParams"));
     expect([...GLOBAL_PARAM_FIELDS]).to.deep.equal(struct("globalParams"));
+    expect([...LP_PARAM_FIELDS]).to.deep.equal(struct("lpParams"));
     for (const field of MARKET_PARAM_FIELDS) expect(MARKET_PARAM_SPECS[field], field).to.not.equal(undefined);
+    for (const field of GLOBAL_PARAM_FIELDS) expect(GLOBAL_PARAM_SPECS[field], field).to.not.equal(undefined);
+    for (const field of LP_PARAM_FIELDS) expect(LP_PARAM_SPECS[field], field).to.not.equal(undefined);
   });
 
   it("the deployment record has one versioned schema: an unknown version is refused with what to do", function () {
     expect(() => parseDeploymentRecord({ version: 1, chainId: 1 }, "deployments/1.json")).to.throw(
-      /deployments\/1\.json has record version 1; this version of the tooling reads version 2\. Re-run `npm run deploy/,
+      /deployments\/1\.json has record version 1; this version of the tooling reads version 3\. Re-run `npm run deploy/,
     );
     expect(() => parseDeploymentRecord({ version: RECORD_VERSION, chainId: 1, extra: true }, "x.json")).to.throw(
       InvalidDeploymentError,

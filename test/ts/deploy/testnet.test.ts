@@ -3,7 +3,8 @@
  * `hardhat node` posing as Sepolia (chain 11155111, on a free loopback port), reached through the `sepolia` network
  * with SEPOLIA_RPC_URL and SEPOLIA_PRIVATE_KEY from the environment, behind a proxy that serves only standard
  * JSON-RPC (as a public endpoint does), and deploy/parameters/sepolia-rehearsal.json with BULKHEAD_REHEARSAL=1: the
- * mock token and feeds are deployed with the system, the test accounts funded and the pool seeded.
+ * mock token and feeds are deployed with the system, the test accounts funded and the pool seed requested (an
+ * ERC-7540 deposit request, executed and claimed by a re-run once lpDelay has passed).
  *
  * The deployment is broken three ways before it is allowed to finish: the deployer runs out of gas money, the
  * process is killed while a transaction is on its way (never delivered), and killed after the node got one but
@@ -20,6 +21,7 @@ import { readJournal, unfinished } from "../../../deploy/lib/journal.js";
 import { parseParameters, readParameterFile } from "../../../deploy/lib/parameters.js";
 import {
   AccessManager__factory,
+  LiquidityPool__factory,
   MockV3Aggregator__factory,
   RiskConfig__factory,
   TestStablecoin__factory,
@@ -43,6 +45,9 @@ const TIMELOCK_DELAY = 3_600n;
 /** As the README writes it: relative to the project. */
 const REHEARSAL_FILE = "deploy/parameters/sepolia-rehearsal.json";
 const USD = 10n ** 6n;
+/** deploy/parameters/sepolia.json: LP requests execute 5 minutes after they are made, for a 1 USD fee. */
+const LP_DELAY = 300;
+const EXECUTION_FEE = 1n * USD;
 
 describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the README's path)", function () {
   this.timeout(scaled(600_000));
@@ -169,9 +174,19 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
     expect(record.contracts.asset.abi).to.equal("TestStablecoin");
     expect(record.markets.map((m) => m.feed.abi)).to.deep.equal(["MockV3Aggregator", "MockV3Aggregator"]);
     expect(record.parameters?.file).to.equal(REHEARSAL_FILE);
-    // A fresh pool is empty; the rehearsal file seeds it, so the first trade can open at once.
+    expect(record.lp).to.deep.equal({
+      lpDelay: LP_DELAY,
+      lpSettle: 12,
+      lpResume: 300,
+      minRequest: (10n * USD).toString(),
+      executionFee: EXECUTION_FEE.toString(),
+    });
+    // A fresh pool is empty; the rehearsal file requests a seed, executable lpDelay later.
     const token = TestStablecoin__factory.connect(record.contracts.asset.address, provider);
+    const pool = LiquidityPool__factory.connect(record.contracts.pool.address, provider);
     expect(await token.balanceOf(record.contracts.pool.address)).to.equal(1_000_000n * USD);
+    expect(await pool.pendingDepositRequest(0n, deployer.address)).to.equal(1_000_000n * USD);
+    expect(output).to.include("The pool seed (1000000000000 units) is requested and becomes executable at");
     // Funding mints to the network's accounts: through `sepolia`, that is the deployer alone.
     expect(await token.balanceOf(deployer.address)).to.equal(100_000n * USD);
   });
@@ -181,6 +196,9 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
     const output = await runToEnd("scripts/deploy-check.ts", "sepolia", plain);
     expect(output).to.include(`against the parameters recorded from ${REHEARSAL_FILE}`);
     expect(output).to.match(/All \d+ checks passed/);
+    // The seed still waits for lpDelay: reported, with what to run, and not a failure.
+    expect(output).to.include("Pool seed: 1000000000000 units requested by the deployer, executable from");
+    expect(output).to.include("run `npm run deploy -- --network sepolia` after then");
   });
 
   it("re-running sends no transaction and leaves the record byte-for-byte identical", async function () {
@@ -191,6 +209,28 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
     expect(await chainState(provider, deployer.address)).to.deep.equal(state);
     expect(readFileSync(recordPath, "utf8")).to.equal(before.text);
     expect(statSync(recordPath).mtimeMs).to.equal(before.mtime);
+  });
+
+  it("re-running after lpDelay executes the seed and claims it; the next run sends nothing", async function () {
+    const record = readDeployment(recordPath);
+    const pool = LiquidityPool__factory.connect(record.contracts.pool.address, provider);
+    const token = TestStablecoin__factory.connect(record.contracts.asset.address, provider);
+    await provider.send("evm_increaseTime", [LP_DELAY]); // test-only time travel on the node
+    await provider.send("evm_mine", []);
+    const output = await runToEnd("scripts/deploy.ts", "sepolia", env());
+    expect(output).to.match(/Executed the pool seed: 0x[0-9a-f]{64}/);
+    expect(output).to.match(/Claimed the pool seed's shares: 0x[0-9a-f]{64}/);
+    expect(output).to.match(/All \d+ checks passed/);
+    expect(await pool.pendingDepositRequest(0n, deployer.address)).to.equal(0n);
+    expect(await pool.balanceOf(deployer.address)).to.equal((1_000_000n * USD - EXECUTION_FEE) * 10n ** 6n);
+    expect(await token.balanceOf(record.contracts.pool.address)).to.equal(1_000_000n * USD - EXECUTION_FEE);
+    // The deployer executed its own request and earned its fee.
+    expect(await token.balanceOf(deployer.address)).to.equal(100_000n * USD + EXECUTION_FEE);
+
+    const state = await chainState(provider, deployer.address);
+    const again = await runToEnd("scripts/deploy.ts", "sepolia", env());
+    expect(again).to.include("Unchanged:");
+    expect(await chainState(provider, deployer.address)).to.deep.equal(state);
   });
 
   it("used only standard JSON-RPC methods (Ignition's automine probe was refused and tolerated)", function () {
@@ -237,6 +277,7 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
       keeperReserve: current.keeperReserve,
       maxUtilization: current.maxUtilization,
       liquidationGracePeriod: current.liquidationGracePeriod,
+      minNotional: current.minNotional,
     };
     const signer = deployer.connect(provider);
     const unauthorized = config.interface.getError("AccessManagedUnauthorized")?.selector;
@@ -329,8 +370,24 @@ describe("deploy a testnet file (existing token and feeds) that seeds the pool f
     const record = readDeployment(path.join(work.path, "deployments", `${SEPOLIA}.json`));
     expect(record.kind).to.equal("testnet");
     expect(record.contracts.asset).to.deep.equal({ address: tokenAddress, abi: "IERC20Metadata" });
+    // Requested: the tokens are in the pool, pending, until lpDelay has passed.
+    const pool = LiquidityPool__factory.connect(record.contracts.pool.address, provider);
     expect(await token.balanceOf(record.contracts.pool.address)).to.equal(1_000n * USD);
     expect(await token.balanceOf(deployer.address)).to.equal(4_000n * USD);
+    expect(await pool.pendingDepositRequest(0n, deployer.address)).to.equal(1_000n * USD);
+
+    // A re-run after lpDelay executes the seed (the deployer earns the fee back) and claims the shares.
+    await provider.send("evm_increaseTime", [LP_DELAY]); // test-only time travel on the node
+    await provider.send("evm_mine", []);
+    const finished = await runToEnd("scripts/deploy.ts", "sepolia", env);
+    expect(finished).to.match(/Claimed the pool seed's shares/);
+    expect(await token.balanceOf(record.contracts.pool.address)).to.equal(1_000n * USD - EXECUTION_FEE);
+    expect(await token.balanceOf(deployer.address)).to.equal(4_000n * USD + EXECUTION_FEE);
+    expect(await pool.balanceOf(deployer.address)).to.equal((1_000n * USD - EXECUTION_FEE) * 10n ** 6n);
+    // Done: the next run sends nothing.
+    const state = await chainState(provider, deployer.address);
+    expect(await runToEnd("scripts/deploy.ts", "sepolia", env)).to.include("Unchanged:");
+    expect(await chainState(provider, deployer.address)).to.deep.equal(state);
   });
 });
 
