@@ -30,7 +30,7 @@ export function bulkheadModule(plan: BulkheadPlan) {
   const asset = settlementAssetModule(plan.asset);
   const feeds = priceFeedsModule(plan.markets);
   const riskConfig = riskConfigModule(asset, plan.global);
-  const pool = liquidityPoolModule(asset, plan.pool);
+  const pool = liquidityPoolModule(asset, riskConfig, plan.pool);
   const insurance = insuranceFundModule(asset);
   const engine = marginEngineModule(asset, pool, insurance, riskConfig);
   const vault = vaultImplementationModule(engine);

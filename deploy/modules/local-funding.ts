@@ -25,7 +25,8 @@ export function localFundingModule(
       const mint = plan.mint ? [m.call(token, "mint", [deployer, plan.poolSeed], { id: "MintPoolSeed" })] : [];
       const approve = m.call(token, "approve", [liquidityPool, plan.poolSeed], { id: "ApprovePoolSeed" });
       // After the engine is bound, so the pool values its shares as it always will.
-      m.call(liquidityPool, "deposit", [plan.poolSeed, deployer], {
+      // Pool v2 stop-gap: the seed is requested; it joins the pool once executed after lpDelay.
+      m.call(liquidityPool, "requestDeposit", [plan.poolSeed, deployer, deployer], {
         id: "DepositPoolSeed",
         after: [...mint, approve, engine],
       });

@@ -9,7 +9,10 @@ export function riskConfigModule(asset: ModuleWith<"asset">, global: GlobalParam
   return buildModule("RiskConfig", (m) => {
     const { accessManager } = m.useModule(authorityModule);
     const { asset: token } = m.useModule(asset);
-    const riskConfig = m.contract("RiskConfig", [accessManager, token, { ...global }]);
+    // Pool v2 stop-gap until the plan carries LP parameters: 1 minute delay, 1 second settle, no resume wait, a
+    // minimum request of minCollateral and no execution fee.
+    const lp = { lpDelay: 60n, lpSettle: 1n, lpResume: 0n, minRequest: global.minCollateral, executionFee: 0n };
+    const riskConfig = m.contract("RiskConfig", [accessManager, token, { ...global }, lp]);
     return { riskConfig };
   });
 }

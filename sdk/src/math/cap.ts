@@ -1,0 +1,85 @@
+/**
+ * Profit caps, as the engine sets them (`MarginEngine._capOf` and its callers): a position can never be owed more
+ * than the lower of `maxProfitRatio × collateral` and `maxProfitNotionalRatio × notional`. On an increase the cap
+ * grows only by what the increase brings (the cap is sticky): the old cap is kept, not recomputed.
+ */
+import type { MarketParams } from "../types.js";
+import { entryAfterIncrease, mulDiv, ratioOfNotionalDown, WAD } from "./positionMath.js";
+
+/**
+ * The profit cap that `collateral` and `size` bring at `price` (`MarginEngine._capOf`): the lower of
+ * maxProfitRatio × collateral and maxProfitNotionalRatio × notional, asset units, rounded down (paid to the trader).
+ */
+export function capOf(
+  collateral: bigint,
+  size: bigint,
+  price: bigint,
+  maxProfitRatio: bigint,
+  maxProfitNotionalRatio: bigint,
+  scale: bigint,
+): bigint {
+  const byCollateral = mulDiv(collateral, maxProfitRatio, WAD);
+  const byNotional = ratioOfNotionalDown(size, price, maxProfitNotionalRatio, scale);
+  return byCollateral < byNotional ? byCollateral : byNotional;
+}
+
+type CapParams = Pick<MarketParams, "maxProfitRatio" | "maxProfitNotionalRatio">;
+
+/** A new position's cap (`openPosition`): `capOf(collateral, size, price)`. */
+export function getCapAtOpen({
+  collateral,
+  size,
+  price,
+  params,
+  scale,
+}: {
+  /** Collateral after the opening fee, asset units. */
+  collateral: bigint;
+  size: bigint;
+  price: bigint;
+  params: CapParams;
+  scale: bigint;
+}): bigint {
+  return capOf(collateral, size, price, params.maxProfitRatio, params.maxProfitNotionalRatio, scale);
+}
+
+/** What an increase makes of the position's cap and entry price (`MarginEngine._increased`). */
+export interface IncreasePreview {
+  /** The old cap plus `capOf(collateralDelta, sizeDelta, price)`: the cap is sticky. */
+  maxProfit: bigint;
+  /** `entryAfterIncrease`: the weighted average, or the entry that puts the pnl at `price` at the old cap. */
+  entryPrice: bigint;
+  size: bigint;
+  collateral: bigint;
+}
+
+/**
+ * The position after an increase of `sizeDelta` with `collateralDelta` more collateral (after the opening fee) at
+ * `price`: the cap grows only by what the increase brings, and profit beyond the old cap is not carried into the
+ * new entry price.
+ */
+export function previewIncrease({
+  position,
+  sizeDelta,
+  collateralDelta,
+  price,
+  params,
+  scale,
+}: {
+  position: { isLong: boolean; size: bigint; entryPrice: bigint; collateral: bigint; maxProfit: bigint };
+  sizeDelta: bigint;
+  collateralDelta: bigint;
+  price: bigint;
+  params: CapParams;
+  scale: bigint;
+}): IncreasePreview {
+  const p = position;
+  return {
+    maxProfit:
+      p.maxProfit +
+      capOf(collateralDelta, sizeDelta, price, params.maxProfitRatio, params.maxProfitNotionalRatio, scale),
+    entryPrice: entryAfterIncrease(p.isLong, p.size, p.entryPrice, sizeDelta, price, p.maxProfit, scale),
+    size: p.size + sizeDelta,
+    collateral: p.collateral + collateralDelta,
+  };
+}
