@@ -3,8 +3,10 @@
  * than the lower of `maxProfitRatio × collateral` and `maxProfitNotionalRatio × notional`. On an increase the cap
  * grows only by what the increase brings (the cap is sticky): the old cap is kept, not recomputed.
  */
-import type { MarketParams } from "../types.js";
-import { entryAfterIncrease, mulDiv, ratioOfNotionalDown, WAD } from "./positionMath.js";
+import { zeroAddress } from "viem";
+
+import type { MarketParams, Position } from "../types.js";
+import { entryAfterIncrease, MAX_UINT256, mulDiv, pnl, ratioOfNotionalDown, toInt256, WAD } from "./positionMath.js";
 
 /**
  * The profit cap that `collateral` and `size` bring at `price` (`MarginEngine._capOf`): the lower of
@@ -82,4 +84,22 @@ export function previewIncrease({
     size: p.size + sizeDelta,
     collateral: p.collateral + collateralDelta,
   };
+}
+
+/**
+ * Whether `takeProfit` would close the position at `price` (`BulkheadLens.atCap` for one id): its uncapped pnl is at
+ * least its cap. A closed position (zero owner) is never at its cap.
+ */
+export function isAtCap({
+  position,
+  price,
+  scale,
+}: {
+  position: Pick<Position, "owner" | "isLong" | "size" | "entryPrice" | "maxProfit">;
+  price: bigint;
+  scale: bigint;
+}): boolean {
+  if (position.owner === zeroAddress) return false;
+  const p = position;
+  return pnl(p.isLong, p.size, p.entryPrice, price, MAX_UINT256, scale) >= toInt256(p.maxProfit);
 }

@@ -259,18 +259,31 @@ describe("SDK in viem's idiom", function () {
       );
       expect(refused).to.be.instanceOf(sdk.BulkheadContractError).and.instanceOf(BaseError);
 
-      // LPs: deposit, withdraw by assets, redeem by shares.
+      // LPs: request, execute (anyone), claim by assets; redeem by request, claim by assets then shares.
       const lp = s.actors.bob.address as Address;
       await s.usd.mint(lp, 1_000n * USD);
       await s.usd.connect(s.actors.bob).approve(addresses.liquidityPool, 1_000n * USD);
       const lpWallet = walletClient(lp);
-      const deposited = await client.simulateDepositLiquidity({ account: lp, assets: 1_000n * USD });
-      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(deposited.request) });
-      expect(await s.pool.balanceOf(lp)).to.equal(deposited.result);
-      const withdrawn = await client.simulateWithdrawLiquidity({ account: lp, assets: 400n * USD });
+      const requested = await client.simulateRequestDeposit({ account: lp, assets: 1_000n * USD });
+      expect(requested.result).to.equal(0n);
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(requested.request) });
+      const { lpDelay } = await s.config.lpParams();
+      await s.connection.networkHelpers.time.increase(lpDelay);
+      const executed = await client.simulateExecuteDeposits({ account: lp, controllers: [lp] });
+      expect(executed.result).to.equal(1n);
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(executed.request) });
+      const claimed = await client.simulateClaimDeposit({ account: lp, assets: 1_000n * USD });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(claimed.request) });
+      expect(await s.pool.balanceOf(lp)).to.equal(claimed.result);
+      const redeem = await client.simulateRequestRedeem({ account: lp, shares: claimed.result });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(redeem.request) });
+      await s.connection.networkHelpers.time.increase(lpDelay);
+      const executeRedeems = await client.simulateExecuteRedeems({ account: lp, maxRequests: 10n });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(executeRedeems.request) });
+      const withdrawn = await client.simulateClaimRedeem({ account: lp, assets: 400n * USD });
       await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(withdrawn.request) });
-      const redeemed = await client.simulateWithdrawLiquidity({ account: lp, shares: await s.pool.balanceOf(lp) });
-      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(redeemed.request) });
+      const rest = await client.simulateClaimRedeem({ account: lp, shares: await s.pool.maxRedeem(lp) });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(rest.request) });
       // Less a unit at most: the pool rounds against the LP.
       expect(await s.usd.balanceOf(lp)).to.be.within(1_000n * USD - 1n, 1_000n * USD);
       expect(await s.pool.balanceOf(lp)).to.equal(0n);
