@@ -6,7 +6,17 @@
 import { zeroAddress } from "viem";
 
 import type { MarketParams, Position } from "../types.js";
-import { entryAfterIncrease, MAX_UINT256, mulDiv, pnl, ratioOfNotionalDown, toInt256, WAD } from "./positionMath.js";
+import {
+  borrowFee,
+  entryAfterIncrease,
+  MAX_UINT256,
+  mulDiv,
+  pnl,
+  ratioOfNotionalDown,
+  ratioOfNotionalUp,
+  toInt256,
+  WAD,
+} from "./positionMath.js";
 
 /**
  * The profit cap that `collateral` and `size` bring at `price` (`MarginEngine._capOf`): the lower of
@@ -102,4 +112,67 @@ export function isAtCap({
   if (position.owner === zeroAddress) return false;
   const p = position;
   return pnl(p.isLong, p.size, p.entryPrice, price, MAX_UINT256, scale) >= toInt256(p.maxProfit);
+}
+
+/** What `takeProfit` pays, asset units, as the `ProfitTaken` event reports it (`MarginEngine._takeProfit`). */
+export interface TakeProfitPreview {
+  /** The cap, paid in full. */
+  profit: bigint;
+  /** Borrow fee owed plus the closing fee at the price. */
+  fees: bigint;
+  /** Owed to the owner: collateral + cap − fees (at least nothing beyond the collateral is taken). */
+  payout: bigint;
+  /** Everything the vault holds beyond the collateral (the keeper reserve and any donation). */
+  keeperReward: bigint;
+  /** Fees beyond cap and collateral. */
+  badDebt: bigint;
+  /** Paid by the pool. */
+  fromPool: bigint;
+  /** Moved from the vault to the pool. */
+  toPool: bigint;
+}
+
+/**
+ * What closing the position at its cap would pay at `market.price` (valid when `isAtCap`). `vaultBalance` is what the
+ * vault holds (collateral + keeper reserve + any donation).
+ */
+export function previewTakeProfit({
+  position: p,
+  market,
+  scale,
+  vaultBalance,
+}: {
+  position: Pick<Position, "isLong" | "size" | "entryPrice" | "borrowIndex" | "collateral" | "maxProfit">;
+  market: {
+    price: bigint;
+    borrowIndexLong: bigint;
+    borrowIndexShort: bigint;
+    params: Pick<MarketParams, "closeFeeRatio">;
+  };
+  scale: bigint;
+  vaultBalance: bigint;
+}): TakeProfitPreview {
+  const index = p.isLong ? market.borrowIndexLong : market.borrowIndexShort;
+  const fees =
+    borrowFee(p.size, p.entryPrice, index - p.borrowIndex, scale) +
+    ratioOfNotionalUp(p.size, market.price, market.params.closeFeeRatio, scale);
+  let toPool = 0n;
+  let badDebt = 0n;
+  let fromPool = 0n;
+  if (fees > p.maxProfit) {
+    const owed = fees - p.maxProfit;
+    toPool = owed < p.collateral ? owed : p.collateral;
+    badDebt = owed - toPool;
+  } else {
+    fromPool = p.maxProfit - fees;
+  }
+  return {
+    profit: p.maxProfit,
+    fees,
+    payout: p.collateral + fromPool - toPool,
+    keeperReward: vaultBalance - p.collateral,
+    badDebt,
+    fromPool,
+    toPool,
+  };
 }

@@ -32,6 +32,7 @@ import {
   entryAfterIncrease,
   isAtCap,
   previewIncrease,
+  previewTakeProfit,
   decodeBulkheadError,
   decodePositionEvents,
   getMarket,
@@ -649,12 +650,64 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     };
   }
 
-  it("predicts the engine's close and liquidation amounts (events) to the unit", async function () {
+  it("predicts the engine's take-profit, close and liquidation amounts (events) to the unit", async function () {
     this.timeout(300_000);
     await movePrices();
     await networkHelpers.time.increase(GRACE_PERIOD + 1n);
     for (const market of markets) await publish(market, market.price);
     const engine = await s.engine.getAddress();
+
+    // Take profit on every position at its cap, in batches; predict each from the state before.
+    const tpStates = await marketStates();
+    const tpIds = [...open];
+    const flags: boolean[] = [];
+    for (let i = 0; i < tpIds.length; i += 400) flags.push(...(await s.lens.atCap(tpIds.slice(i, i + 400))));
+    const capped = tpIds.filter((_, i) => flags[i] === true);
+    const tpBefore = new Map<bigint, { position: Position; vault: bigint }>();
+    for (const id of capped) tpBefore.set(id, { position: await positionOf(id), vault: await vaultBalance(id) });
+    const tpBatches: bigint[][] = [];
+    for (let i = 0; i < capped.length; i += 40) tpBatches.push(capped.slice(i, i + 40));
+    const takenIn = await batched(
+      tpBatches.map((batch) => ({
+        to: engine,
+        data: s.engine.interface.encodeFunctionData("takeProfitBatch", [batch]),
+        from: keeper,
+        gas: 8_000_000n,
+      })),
+    );
+    const tpTimeOf = new Map(takenIn.map((block) => [block.blockNumber, block.timestamp]));
+    let taken = 0;
+    if (takenIn.length > 0) {
+      const logs = await s.engine.queryFilter(s.engine.filters.ProfitTaken(), Number(takenIn[0]!.blockNumber));
+      for (const event of decodePositionEvents(logs)) {
+        if (event.eventName !== "ProfitTaken") continue;
+        const { position, vault } = tpBefore.get(event.args.positionId)!;
+        const market = projectTo(tpStates.get(position.marketId)!, tpTimeOf.get(event.blockNumber!)!);
+        const expected = previewTakeProfit({ position, market, scale: SCALE, vaultBalance: vault });
+        expect(
+          {
+            price: event.args.price,
+            profit: event.args.profit,
+            fees: event.args.fees,
+            payout: event.args.payout,
+            keeperReward: event.args.keeperReward,
+            badDebt: event.args.badDebt,
+          },
+          `take profit of ${event.args.positionId}`,
+        ).to.deep.equal({
+          price: market.price,
+          profit: expected.profit,
+          fees: expected.fees,
+          payout: expected.payout,
+          keeperReward: expected.keeperReward,
+          badDebt: expected.badDebt,
+        });
+        open.delete(event.args.positionId);
+        taken++;
+      }
+    }
+    expect(taken, "positions closed at their cap").to.equal(capped.length);
+    expect(taken, "positions closed at their cap").to.be.greaterThan(5);
 
     // Close a sample of positions; predict each from the state before, moved to its block's time.
     const states = await marketStates();
