@@ -3,12 +3,11 @@
  * one deployment. The viem-style alternative, with the `simulate…` variants too, is
  * `client.extend(bulkheadActions({ deployment }))` (decorators/bulkhead.ts).
  */
-import type { Hash } from "viem";
+import type { Address, Hash } from "viem";
 
 import { addMargin, type AddMarginParameters } from "./actions/addMargin.js";
 import { closePosition, type ClosePositionParameters } from "./actions/closePosition.js";
 import { decreasePosition, type DecreasePositionParameters } from "./actions/decreasePosition.js";
-import { depositLiquidity, type DepositLiquidityParameters } from "./actions/depositLiquidity.js";
 import { getGlobalParams, type GetGlobalParamsReturnType } from "./actions/getGlobalParams.js";
 import {
   getLiquidityBalance,
@@ -34,7 +33,27 @@ import { openPositionAndWait, type OpenPositionAndWaitReturnType } from "./actio
 import { removeMargin, type RemoveMarginParameters } from "./actions/removeMargin.js";
 import { signPermit, type SignPermitParameters, type SignPermitReturnType } from "./actions/signPermit.js";
 import { waitForBulkheadReceipt, type WaitForBulkheadReceiptReturnType } from "./actions/waitForBulkheadReceipt.js";
-import { withdrawLiquidity, type WithdrawLiquidityParameters } from "./actions/withdrawLiquidity.js";
+import { requestDeposit, type RequestDepositParameters } from "./actions/requestDeposit.js";
+import { requestRedeem, type RequestRedeemParameters } from "./actions/requestRedeem.js";
+import { cancelDepositRequest, type CancelDepositRequestParameters } from "./actions/cancelDepositRequest.js";
+import { cancelRedeemRequest, type CancelRedeemRequestParameters } from "./actions/cancelRedeemRequest.js";
+import {
+  claimCancelDepositRequest,
+  type ClaimCancelDepositRequestParameters,
+} from "./actions/claimCancelDepositRequest.js";
+import {
+  claimCancelRedeemRequest,
+  type ClaimCancelRedeemRequestParameters,
+} from "./actions/claimCancelRedeemRequest.js";
+import { claimDeposit, type ClaimDepositParameters } from "./actions/claimDeposit.js";
+import { claimRedeem, type ClaimRedeemParameters } from "./actions/claimRedeem.js";
+import { executeDeposits, type ExecuteDepositsParameters } from "./actions/executeDeposits.js";
+import { executeRedeems, type ExecuteRedeemsParameters } from "./actions/executeRedeems.js";
+import { setOperator, type SetOperatorParameters } from "./actions/setOperator.js";
+import { takeProfit, type TakeProfitParameters } from "./actions/takeProfit.js";
+import { takeProfitBatch, type TakeProfitBatchParameters } from "./actions/takeProfitBatch.js";
+import { getAtCap, type GetAtCapReturnType } from "./actions/getAtCap.js";
+import { getLpRequests, type GetLpRequestsReturnType } from "./actions/getLpRequests.js";
 import { parseAddresses, type BulkheadAddresses, type BulkheadDeployment } from "./deployment.js";
 import { ChainMismatchError, InvalidDeploymentError, WalletClientRequiredError } from "./errors/sdk.js";
 import type { ReadClient, WriteClient } from "./internal/client.js";
@@ -66,6 +85,8 @@ export interface BulkheadClient {
   getPoolState(options?: { blockNumber?: bigint }): Promise<GetPoolStateReturnType>;
   getLiquidityBalance(parameters: Bound<GetLiquidityBalanceParameters>): Promise<GetLiquidityBalanceReturnType>;
   getPositionEvents(parameters?: Bound<GetPositionEventsParameters>): Promise<GetPositionEventsReturnType>;
+  getLpRequests(controller: Address, options?: { blockNumber?: bigint }): Promise<GetLpRequestsReturnType>;
+  getAtCap(positionIds: readonly bigint[], options?: { blockNumber?: bigint }): Promise<GetAtCapReturnType>;
   waitForTransaction(hash: Hash): Promise<WaitForBulkheadReceiptReturnType>;
 
   openPosition(parameters: Bound<OpenPositionParameters>): Promise<Hash>;
@@ -79,8 +100,19 @@ export interface BulkheadClient {
   liquidate(parameters: Bound<LiquidateParameters>): Promise<Hash>;
   liquidateBatch(parameters: Bound<LiquidateBatchParameters>): Promise<Hash>;
   claimRefund(parameters: Bound<ClaimRefundParameters>): Promise<Hash>;
-  depositLiquidity(parameters: Bound<DepositLiquidityParameters>): Promise<Hash>;
-  withdrawLiquidity(parameters: Bound<WithdrawLiquidityParameters>): Promise<Hash>;
+  requestDeposit(parameters: Bound<RequestDepositParameters>): Promise<Hash>;
+  requestRedeem(parameters: Bound<RequestRedeemParameters>): Promise<Hash>;
+  cancelDepositRequest(parameters: Bound<CancelDepositRequestParameters>): Promise<Hash>;
+  cancelRedeemRequest(parameters: Bound<CancelRedeemRequestParameters>): Promise<Hash>;
+  claimCancelDepositRequest(parameters: Bound<ClaimCancelDepositRequestParameters>): Promise<Hash>;
+  claimCancelRedeemRequest(parameters: Bound<ClaimCancelRedeemRequestParameters>): Promise<Hash>;
+  claimDeposit(parameters: Bound<ClaimDepositParameters>): Promise<Hash>;
+  claimRedeem(parameters: Bound<ClaimRedeemParameters>): Promise<Hash>;
+  executeDeposits(parameters: Bound<ExecuteDepositsParameters>): Promise<Hash>;
+  executeRedeems(parameters: Bound<ExecuteRedeemsParameters>): Promise<Hash>;
+  setOperator(parameters: Bound<SetOperatorParameters>): Promise<Hash>;
+  takeProfit(parameters: Bound<TakeProfitParameters>): Promise<Hash>;
+  takeProfitBatch(parameters: Bound<TakeProfitBatchParameters>): Promise<Hash>;
   signPermit(
     parameters: Omit<SignPermitParameters, "token" | "spender"> &
       Partial<Pick<SignPermitParameters, "token" | "spender">>,
@@ -130,6 +162,9 @@ export function createBulkheadClient({
     getLiquidityBalance: (parameters) => read(() => getLiquidityBalance(publicClient, { ...base, ...parameters })),
     getPositionEvents: (parameters) =>
       read(() => getPositionEvents(publicClient, { fromBlock: deployment?.deploymentBlock, ...base, ...parameters })),
+    getLpRequests: (controller, options) =>
+      read(() => getLpRequests(publicClient, { ...base, controller, ...options })),
+    getAtCap: (positionIds, options) => read(() => getAtCap(publicClient, { ...base, positionIds, ...options })),
     waitForTransaction: (hash) => waitForBulkheadReceipt(publicClient, { hash, addresses: checked }),
     openPosition: (parameters) => write("openPosition", (client) => openPosition(client, { ...base, ...parameters })),
     openPositionAndWait: (parameters) =>
@@ -146,12 +181,30 @@ export function createBulkheadClient({
     liquidateBatch: (parameters) =>
       write("liquidateBatch", (client) => liquidateBatch(client, { ...base, ...parameters })),
     claimRefund: (parameters) => write("claimRefund", (client) => claimRefund(client, { ...base, ...parameters })),
-    depositLiquidity: (parameters) =>
-      write("depositLiquidity", (client) => depositLiquidity(client, { ...base, ...parameters })),
-    withdrawLiquidity: (parameters) =>
-      write("withdrawLiquidity", (client) =>
-        withdrawLiquidity(client, { ...base, ...parameters } as WithdrawLiquidityParameters),
-      ),
+    requestDeposit: (parameters) =>
+      write("requestDeposit", (client) => requestDeposit(client, { ...base, ...parameters })),
+    requestRedeem: (parameters) =>
+      write("requestRedeem", (client) => requestRedeem(client, { ...base, ...parameters })),
+    cancelDepositRequest: (parameters) =>
+      write("cancelDepositRequest", (client) => cancelDepositRequest(client, { ...base, ...parameters })),
+    cancelRedeemRequest: (parameters) =>
+      write("cancelRedeemRequest", (client) => cancelRedeemRequest(client, { ...base, ...parameters })),
+    claimCancelDepositRequest: (parameters) =>
+      write("claimCancelDepositRequest", (client) => claimCancelDepositRequest(client, { ...base, ...parameters })),
+    claimCancelRedeemRequest: (parameters) =>
+      write("claimCancelRedeemRequest", (client) => claimCancelRedeemRequest(client, { ...base, ...parameters })),
+    claimDeposit: (parameters) =>
+      write("claimDeposit", (client) => claimDeposit(client, { ...base, ...parameters } as ClaimDepositParameters)),
+    claimRedeem: (parameters) =>
+      write("claimRedeem", (client) => claimRedeem(client, { ...base, ...parameters } as ClaimRedeemParameters)),
+    executeDeposits: (parameters) =>
+      write("executeDeposits", (client) => executeDeposits(client, { ...base, ...parameters })),
+    executeRedeems: (parameters) =>
+      write("executeRedeems", (client) => executeRedeems(client, { ...base, ...parameters })),
+    setOperator: (parameters) => write("setOperator", (client) => setOperator(client, { ...base, ...parameters })),
+    takeProfit: (parameters) => write("takeProfit", (client) => takeProfit(client, { ...base, ...parameters })),
+    takeProfitBatch: (parameters) =>
+      write("takeProfitBatch", (client) => takeProfitBatch(client, { ...base, ...parameters })),
     signPermit: (parameters) =>
       write("signPermit", (client) =>
         signPermit(client, { token: checked.asset, spender: checked.marginEngine, ...parameters }),

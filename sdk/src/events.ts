@@ -1,5 +1,6 @@
 /**
- * Decoding the engine's position events (opened, increased, decreased, closed, liquidated, margin added / removed)
+ * Decoding the engine's position events (opened, increased, decreased, closed, liquidated, closed at the cap, margin
+ * added / removed)
  * from viem logs or ethers logs alike.
  */
 import {
@@ -22,6 +23,7 @@ export const POSITION_EVENT_NAMES = [
   "PositionDecreased",
   "PositionClosed",
   "PositionLiquidated",
+  "ProfitTaken",
   "MarginAdded",
   "MarginRemoved",
   "RefundDeferred",

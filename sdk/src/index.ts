@@ -5,7 +5,8 @@
  *   (`openPosition(walletClient, …)`, `getPositionSummary(publicClient, …)`, …), a `simulate…` variant of every write
  *   returning viem's `{ result, request }`, `client.extend(bulkheadActions({ deployment }))`, and a client
  *   (`createBulkheadClient`);
- * - maths: the contracts' `PositionMath`, name for name, in bigint, plus position-level helpers;
+ * - maths: the contracts' `PositionMath` and `PoolValuation` (with the pool's share pricing and claim rounding), name
+ *   for name, in bigint, plus position-level helpers and the engine's profit caps (`capOf`);
  * - errors: every custom error of the contracts as a named class (`NotLiquidatableError`, …), decoded from viem or
  *   ethers errors by `decodeBulkheadError`; all extend `BulkheadError`, a viem `BaseError`;
  * - events: `decodePositionEvents` for viem or ethers logs.
@@ -38,7 +39,6 @@ export { boundPrice, DEFAULT_DEADLINE_SECONDS, DEFAULT_SLIPPAGE_BPS, type TradeO
 export * from "./actions/addMargin.js";
 export * from "./actions/closePosition.js";
 export * from "./actions/decreasePosition.js";
-export * from "./actions/depositLiquidity.js";
 export * from "./actions/getGlobalParams.js";
 export * from "./actions/getLiquidityBalance.js";
 export * from "./actions/getMarket.js";
@@ -60,20 +60,47 @@ export * from "./actions/simulateAddMargin.js";
 export * from "./actions/simulateClaimRefund.js";
 export * from "./actions/simulateClosePosition.js";
 export * from "./actions/simulateDecreasePosition.js";
-export * from "./actions/simulateDepositLiquidity.js";
 export * from "./actions/simulateIncreasePosition.js";
 export * from "./actions/simulateLiquidate.js";
 export * from "./actions/simulateLiquidateBatch.js";
 export * from "./actions/simulateOpenPosition.js";
 export * from "./actions/simulateRemoveMargin.js";
-export * from "./actions/simulateWithdrawLiquidity.js";
+export * from "./actions/requestDeposit.js";
+export * from "./actions/simulateRequestDeposit.js";
+export * from "./actions/requestRedeem.js";
+export * from "./actions/simulateRequestRedeem.js";
+export * from "./actions/cancelDepositRequest.js";
+export * from "./actions/simulateCancelDepositRequest.js";
+export * from "./actions/cancelRedeemRequest.js";
+export * from "./actions/simulateCancelRedeemRequest.js";
+export * from "./actions/claimCancelDepositRequest.js";
+export * from "./actions/simulateClaimCancelDepositRequest.js";
+export * from "./actions/claimCancelRedeemRequest.js";
+export * from "./actions/simulateClaimCancelRedeemRequest.js";
+export * from "./actions/claimDeposit.js";
+export * from "./actions/simulateClaimDeposit.js";
+export * from "./actions/claimRedeem.js";
+export * from "./actions/simulateClaimRedeem.js";
+export * from "./actions/executeDeposits.js";
+export * from "./actions/simulateExecuteDeposits.js";
+export * from "./actions/executeRedeems.js";
+export * from "./actions/simulateExecuteRedeems.js";
+export * from "./actions/setOperator.js";
+export * from "./actions/simulateSetOperator.js";
+export * from "./actions/takeProfit.js";
+export * from "./actions/simulateTakeProfit.js";
+export * from "./actions/takeProfitBatch.js";
+export * from "./actions/simulateTakeProfitBatch.js";
+export * from "./actions/getAtCap.js";
+export * from "./actions/getLpRequests.js";
 export * from "./actions/waitForBulkheadReceipt.js";
 export * from "./actions/waitForPositionOpened.js";
-export * from "./actions/withdrawLiquidity.js";
 
 // ---------------------------------------------------------------- maths
 export * from "./math/positionMath.js";
 export * from "./math/position.js";
+export * from "./math/cap.js";
+export * from "./math/poolValuation.js";
 export type * from "./types.js";
 
 // ---------------------------------------------------------------- errors

@@ -18,12 +18,12 @@ export interface GetLiquidityBalanceReturnType {
   shares: bigint;
   /** What the shares are worth now, rounded down. */
   assets: bigint;
-  /** Withdrawable now (capped by the liquidity not reserved for open positions). */
-  maxWithdraw: bigint;
-  maxRedeem: bigint;
 }
 
-/** An LP's shares and what they can withdraw. */
+/**
+ * An LP's shares and what they are worth now. Shares in pending or executed requests are held by the pool: see
+ * `getLpRequests`.
+ */
 export async function getLiquidityBalance(
   client: ReadClient,
   { addresses, owner, blockNumber }: GetLiquidityBalanceParameters,
@@ -31,12 +31,8 @@ export async function getLiquidityBalance(
   try {
     const pool = { address: addresses.liquidityPool, abi: liquidityPoolAbi, blockNumber } as const;
     const shares = await readContract(client, { ...pool, functionName: "balanceOf", args: [owner] });
-    const [assets, maxWithdraw, maxRedeem] = await Promise.all([
-      readContract(client, { ...pool, functionName: "convertToAssets", args: [shares] }),
-      readContract(client, { ...pool, functionName: "maxWithdraw", args: [owner] }),
-      readContract(client, { ...pool, functionName: "maxRedeem", args: [owner] }),
-    ]);
-    return { shares, assets, maxWithdraw, maxRedeem };
+    const assets = await readContract(client, { ...pool, functionName: "convertToAssets", args: [shares] });
+    return { shares, assets };
   } catch (error) {
     throw toBulkheadError(error);
   }

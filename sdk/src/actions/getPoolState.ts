@@ -1,4 +1,4 @@
-import type { ReadContractErrorType } from "viem";
+import type { Address, ReadContractErrorType } from "viem";
 import { readContract } from "viem/actions";
 
 import type { BulkheadAddresses } from "../deployment.js";
@@ -7,37 +7,67 @@ import { liquidityPoolAbi, marginEngineAbi } from "../generated/abis.js";
 import { settlementTokenAbi } from "../abis.js";
 import { resolveBlock } from "../internal/block.js";
 import type { ReadClient } from "../internal/client.js";
-import type { PoolState } from "../types.js";
 
 export interface GetPoolStateParameters {
   addresses: Pick<BulkheadAddresses, "liquidityPool" | "marginEngine" | "asset">;
   blockNumber?: bigint | undefined;
 }
 
-export type GetPoolStateReturnType = PoolState;
+/** The liquidity pool as of one block. Asset amounts in the settlement token's units. */
+export interface GetPoolStateReturnType {
+  /** Asset held by the pool (equity plus pending deposits and everything set aside for claims). */
+  balance: bigint;
+  /** Pool equity held as tokens (`equityAssets`): what capacity checks and profit payouts use. */
+  equityAssets: bigint;
+  /** Equity not reserved for open positions' profit caps (`freeLiquidity`): what redemptions may take. */
+  freeLiquidity: bigint;
+  /** What the shares are worth (ERC-4626 `totalAssets`): equity less the positions' net claim; never reverts. */
+  totalAssets: bigint;
+  totalSupply: bigint;
+  /** Sum of open positions' profit caps. */
+  totalReserved: bigint;
+  /** Sum of open positions' entry notionals, USD WAD. */
+  totalEntryNotional: bigint;
+  /** The share price cached at the last execution (what a new request records), assets per share, WAD. */
+  cachedSharePrice: bigint;
+  /** Asset value of one whole share (10^share decimals) now, rounded down (`convertToAssets`). */
+  sharePrice: bigint;
+  shareDecimals: number;
+  /** Whether LP requests may execute now (`lpExecutionStatus`). */
+  executionOpen: boolean;
+  /** When execution is paused: the earliest time worth retrying, zero when it depends on a feed coming back. */
+  retryAt: bigint;
+  /** Controllers with a redemption request waiting, in execution order. */
+  redeemQueue: readonly Address[];
+  blockNumber: bigint;
+  timestamp: bigint;
+}
 
-/** The pool's share price needs good prices for every market with open interest: it reverts on a bad one. */
+/** Every read here is a view that never reverts on a feed. */
 export type GetPoolStateErrorType = ReadContractErrorType | DecodedRevert;
 
-/** The liquidity pool's assets, shares, reservations and the traders' net pnl, read at one block. */
+/** The liquidity pool's equity, liquidity, share price, execution status and redemption queue, read at one block. */
 export async function getPoolState(
   client: ReadClient,
   { addresses, blockNumber: at }: GetPoolStateParameters,
 ): Promise<GetPoolStateReturnType> {
   try {
-    const { blockNumber } = await resolveBlock(client, at);
+    const { blockNumber, timestamp } = await resolveBlock(client, at);
     const pool = { address: addresses.liquidityPool, abi: liquidityPoolAbi, blockNumber } as const;
     const engine = { address: addresses.marginEngine, abi: marginEngineAbi, blockNumber } as const;
     const shareDecimals = await readContract(client, { ...pool, functionName: "decimals" });
     const [
       balance,
+      equityAssets,
+      freeLiquidity,
       totalAssets,
       totalSupply,
-      freeLiquidity,
-      netTraderPnl,
       totalReserved,
       totalEntryNotional,
+      cachedSharePrice,
       sharePrice,
+      [executionOpen, retryAt],
+      redeemQueue,
     ] = await Promise.all([
       readContract(client, {
         address: addresses.asset,
@@ -46,25 +76,33 @@ export async function getPoolState(
         args: [addresses.liquidityPool],
         blockNumber,
       }),
+      readContract(client, { ...pool, functionName: "equityAssets" }),
+      readContract(client, { ...pool, functionName: "freeLiquidity" }),
       readContract(client, { ...pool, functionName: "totalAssets" }),
       readContract(client, { ...pool, functionName: "totalSupply" }),
-      readContract(client, { ...pool, functionName: "freeLiquidity" }),
-      readContract(client, { ...pool, functionName: "netTraderPnl" }),
       readContract(client, { ...engine, functionName: "totalReserved" }),
       readContract(client, { ...engine, functionName: "totalEntryNotional" }),
+      readContract(client, { ...pool, functionName: "cachedSharePrice" }),
       readContract(client, { ...pool, functionName: "convertToAssets", args: [10n ** BigInt(shareDecimals)] }),
+      readContract(client, { ...pool, functionName: "lpExecutionStatus" }),
+      readContract(client, { ...pool, functionName: "redeemQueue" }),
     ]);
     return {
       balance,
+      equityAssets,
+      freeLiquidity,
       totalAssets,
       totalSupply,
-      freeLiquidity,
-      netTraderPnl,
       totalReserved,
       totalEntryNotional,
+      cachedSharePrice,
       sharePrice,
       shareDecimals,
+      executionOpen,
+      retryAt,
+      redeemQueue,
       blockNumber,
+      timestamp,
     };
   } catch (error) {
     throw toBulkheadError(error);

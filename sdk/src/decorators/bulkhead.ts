@@ -10,7 +10,6 @@ import { addMargin, type AddMarginParameters } from "../actions/addMargin.js";
 import { claimRefund, type ClaimRefundParameters } from "../actions/claimRefund.js";
 import { closePosition, type ClosePositionParameters } from "../actions/closePosition.js";
 import { decreasePosition, type DecreasePositionParameters } from "../actions/decreasePosition.js";
-import { depositLiquidity, type DepositLiquidityParameters } from "../actions/depositLiquidity.js";
 import { getGlobalParams, type GetGlobalParamsReturnType } from "../actions/getGlobalParams.js";
 import {
   getLiquidityBalance,
@@ -59,11 +58,6 @@ import {
   type SimulateDecreasePositionReturnType,
 } from "../actions/simulateDecreasePosition.js";
 import {
-  simulateDepositLiquidity,
-  type SimulateDepositLiquidityParameters,
-  type SimulateDepositLiquidityReturnType,
-} from "../actions/simulateDepositLiquidity.js";
-import {
   simulateIncreasePosition,
   type SimulateIncreasePositionParameters,
   type SimulateIncreasePositionReturnType,
@@ -88,14 +82,94 @@ import {
   type SimulateRemoveMarginParameters,
   type SimulateRemoveMarginReturnType,
 } from "../actions/simulateRemoveMargin.js";
-import {
-  simulateWithdrawLiquidity,
-  type SimulateWithdrawLiquidityParameters,
-  type SimulateWithdrawLiquidityReturnType,
-} from "../actions/simulateWithdrawLiquidity.js";
 import { waitForBulkheadReceipt, type WaitForBulkheadReceiptReturnType } from "../actions/waitForBulkheadReceipt.js";
 import { waitForPositionOpened, type WaitForPositionOpenedReturnType } from "../actions/waitForPositionOpened.js";
-import { withdrawLiquidity, type WithdrawLiquidityParameters } from "../actions/withdrawLiquidity.js";
+import { requestDeposit, type RequestDepositParameters } from "../actions/requestDeposit.js";
+import {
+  simulateRequestDeposit,
+  type SimulateRequestDepositParameters,
+  type SimulateRequestDepositReturnType,
+} from "../actions/simulateRequestDeposit.js";
+import { requestRedeem, type RequestRedeemParameters } from "../actions/requestRedeem.js";
+import {
+  simulateRequestRedeem,
+  type SimulateRequestRedeemParameters,
+  type SimulateRequestRedeemReturnType,
+} from "../actions/simulateRequestRedeem.js";
+import { cancelDepositRequest, type CancelDepositRequestParameters } from "../actions/cancelDepositRequest.js";
+import {
+  simulateCancelDepositRequest,
+  type SimulateCancelDepositRequestParameters,
+  type SimulateCancelDepositRequestReturnType,
+} from "../actions/simulateCancelDepositRequest.js";
+import { cancelRedeemRequest, type CancelRedeemRequestParameters } from "../actions/cancelRedeemRequest.js";
+import {
+  simulateCancelRedeemRequest,
+  type SimulateCancelRedeemRequestParameters,
+  type SimulateCancelRedeemRequestReturnType,
+} from "../actions/simulateCancelRedeemRequest.js";
+import {
+  claimCancelDepositRequest,
+  type ClaimCancelDepositRequestParameters,
+} from "../actions/claimCancelDepositRequest.js";
+import {
+  simulateClaimCancelDepositRequest,
+  type SimulateClaimCancelDepositRequestParameters,
+  type SimulateClaimCancelDepositRequestReturnType,
+} from "../actions/simulateClaimCancelDepositRequest.js";
+import {
+  claimCancelRedeemRequest,
+  type ClaimCancelRedeemRequestParameters,
+} from "../actions/claimCancelRedeemRequest.js";
+import {
+  simulateClaimCancelRedeemRequest,
+  type SimulateClaimCancelRedeemRequestParameters,
+  type SimulateClaimCancelRedeemRequestReturnType,
+} from "../actions/simulateClaimCancelRedeemRequest.js";
+import { claimDeposit, type ClaimDepositParameters } from "../actions/claimDeposit.js";
+import {
+  simulateClaimDeposit,
+  type SimulateClaimDepositParameters,
+  type SimulateClaimDepositReturnType,
+} from "../actions/simulateClaimDeposit.js";
+import { claimRedeem, type ClaimRedeemParameters } from "../actions/claimRedeem.js";
+import {
+  simulateClaimRedeem,
+  type SimulateClaimRedeemParameters,
+  type SimulateClaimRedeemReturnType,
+} from "../actions/simulateClaimRedeem.js";
+import { executeDeposits, type ExecuteDepositsParameters } from "../actions/executeDeposits.js";
+import {
+  simulateExecuteDeposits,
+  type SimulateExecuteDepositsParameters,
+  type SimulateExecuteDepositsReturnType,
+} from "../actions/simulateExecuteDeposits.js";
+import { executeRedeems, type ExecuteRedeemsParameters } from "../actions/executeRedeems.js";
+import {
+  simulateExecuteRedeems,
+  type SimulateExecuteRedeemsParameters,
+  type SimulateExecuteRedeemsReturnType,
+} from "../actions/simulateExecuteRedeems.js";
+import { setOperator, type SetOperatorParameters } from "../actions/setOperator.js";
+import {
+  simulateSetOperator,
+  type SimulateSetOperatorParameters,
+  type SimulateSetOperatorReturnType,
+} from "../actions/simulateSetOperator.js";
+import { takeProfit, type TakeProfitParameters } from "../actions/takeProfit.js";
+import {
+  simulateTakeProfit,
+  type SimulateTakeProfitParameters,
+  type SimulateTakeProfitReturnType,
+} from "../actions/simulateTakeProfit.js";
+import { takeProfitBatch, type TakeProfitBatchParameters } from "../actions/takeProfitBatch.js";
+import {
+  simulateTakeProfitBatch,
+  type SimulateTakeProfitBatchParameters,
+  type SimulateTakeProfitBatchReturnType,
+} from "../actions/simulateTakeProfitBatch.js";
+import { getAtCap, type GetAtCapParameters, type GetAtCapReturnType } from "../actions/getAtCap.js";
+import { getLpRequests, type GetLpRequestsParameters, type GetLpRequestsReturnType } from "../actions/getLpRequests.js";
 import { parseAddresses, type BulkheadAddresses, type BulkheadDeployment } from "../deployment.js";
 import { ChainMismatchError, InvalidDeploymentError } from "../errors/sdk.js";
 
@@ -117,6 +191,8 @@ export type BulkheadPublicActions<chain extends Chain | undefined = Chain | unde
     parameters: BoundParameters<GetLiquidityBalanceParameters>,
   ): Promise<GetLiquidityBalanceReturnType>;
   getPositionEvents(parameters?: BoundParameters<GetPositionEventsParameters>): Promise<GetPositionEventsReturnType>;
+  getLpRequests(parameters: BoundParameters<GetLpRequestsParameters>): Promise<GetLpRequestsReturnType>;
+  getAtCap(parameters: BoundParameters<GetAtCapParameters>): Promise<GetAtCapReturnType>;
   waitForBulkheadReceipt(parameters: { hash: Hash }): Promise<WaitForBulkheadReceiptReturnType>;
   waitForPositionOpened(parameters: { hash: Hash }): Promise<WaitForPositionOpenedReturnType>;
 
@@ -147,12 +223,45 @@ export type BulkheadPublicActions<chain extends Chain | undefined = Chain | unde
   simulateClaimRefund(
     parameters: BoundParameters<SimulateClaimRefundParameters>,
   ): Promise<SimulateClaimRefundReturnType<chain>>;
-  simulateDepositLiquidity(
-    parameters: BoundParameters<SimulateDepositLiquidityParameters>,
-  ): Promise<SimulateDepositLiquidityReturnType<chain>>;
-  simulateWithdrawLiquidity(
-    parameters: BoundParameters<SimulateWithdrawLiquidityParameters>,
-  ): Promise<SimulateWithdrawLiquidityReturnType<chain>>;
+  simulateRequestDeposit(
+    parameters: BoundParameters<SimulateRequestDepositParameters>,
+  ): Promise<SimulateRequestDepositReturnType<chain>>;
+  simulateRequestRedeem(
+    parameters: BoundParameters<SimulateRequestRedeemParameters>,
+  ): Promise<SimulateRequestRedeemReturnType<chain>>;
+  simulateCancelDepositRequest(
+    parameters: BoundParameters<SimulateCancelDepositRequestParameters>,
+  ): Promise<SimulateCancelDepositRequestReturnType<chain>>;
+  simulateCancelRedeemRequest(
+    parameters: BoundParameters<SimulateCancelRedeemRequestParameters>,
+  ): Promise<SimulateCancelRedeemRequestReturnType<chain>>;
+  simulateClaimCancelDepositRequest(
+    parameters: BoundParameters<SimulateClaimCancelDepositRequestParameters>,
+  ): Promise<SimulateClaimCancelDepositRequestReturnType<chain>>;
+  simulateClaimCancelRedeemRequest(
+    parameters: BoundParameters<SimulateClaimCancelRedeemRequestParameters>,
+  ): Promise<SimulateClaimCancelRedeemRequestReturnType<chain>>;
+  simulateClaimDeposit(
+    parameters: BoundParameters<SimulateClaimDepositParameters>,
+  ): Promise<SimulateClaimDepositReturnType<chain>>;
+  simulateClaimRedeem(
+    parameters: BoundParameters<SimulateClaimRedeemParameters>,
+  ): Promise<SimulateClaimRedeemReturnType<chain>>;
+  simulateExecuteDeposits(
+    parameters: BoundParameters<SimulateExecuteDepositsParameters>,
+  ): Promise<SimulateExecuteDepositsReturnType<chain>>;
+  simulateExecuteRedeems(
+    parameters: BoundParameters<SimulateExecuteRedeemsParameters>,
+  ): Promise<SimulateExecuteRedeemsReturnType<chain>>;
+  simulateSetOperator(
+    parameters: BoundParameters<SimulateSetOperatorParameters>,
+  ): Promise<SimulateSetOperatorReturnType<chain>>;
+  simulateTakeProfit(
+    parameters: BoundParameters<SimulateTakeProfitParameters>,
+  ): Promise<SimulateTakeProfitReturnType<chain>>;
+  simulateTakeProfitBatch(
+    parameters: BoundParameters<SimulateTakeProfitBatchParameters>,
+  ): Promise<SimulateTakeProfitBatchReturnType<chain>>;
 };
 
 export type BulkheadWalletActions = {
@@ -167,8 +276,19 @@ export type BulkheadWalletActions = {
   liquidate(parameters: BoundParameters<LiquidateParameters>): Promise<Hash>;
   liquidateBatch(parameters: BoundParameters<LiquidateBatchParameters>): Promise<Hash>;
   claimRefund(parameters: BoundParameters<ClaimRefundParameters>): Promise<Hash>;
-  depositLiquidity(parameters: BoundParameters<DepositLiquidityParameters>): Promise<Hash>;
-  withdrawLiquidity(parameters: BoundParameters<WithdrawLiquidityParameters>): Promise<Hash>;
+  requestDeposit(parameters: BoundParameters<RequestDepositParameters>): Promise<Hash>;
+  requestRedeem(parameters: BoundParameters<RequestRedeemParameters>): Promise<Hash>;
+  cancelDepositRequest(parameters: BoundParameters<CancelDepositRequestParameters>): Promise<Hash>;
+  cancelRedeemRequest(parameters: BoundParameters<CancelRedeemRequestParameters>): Promise<Hash>;
+  claimCancelDepositRequest(parameters: BoundParameters<ClaimCancelDepositRequestParameters>): Promise<Hash>;
+  claimCancelRedeemRequest(parameters: BoundParameters<ClaimCancelRedeemRequestParameters>): Promise<Hash>;
+  claimDeposit(parameters: BoundParameters<ClaimDepositParameters>): Promise<Hash>;
+  claimRedeem(parameters: BoundParameters<ClaimRedeemParameters>): Promise<Hash>;
+  executeDeposits(parameters: BoundParameters<ExecuteDepositsParameters>): Promise<Hash>;
+  executeRedeems(parameters: BoundParameters<ExecuteRedeemsParameters>): Promise<Hash>;
+  setOperator(parameters: BoundParameters<SetOperatorParameters>): Promise<Hash>;
+  takeProfit(parameters: BoundParameters<TakeProfitParameters>): Promise<Hash>;
+  takeProfitBatch(parameters: BoundParameters<TakeProfitBatchParameters>): Promise<Hash>;
   /** An EIP-2612 permit of the settlement token for the engine, unless told otherwise. */
   signPermit(
     parameters: Omit<SignPermitParameters, "token" | "spender"> &
@@ -210,6 +330,8 @@ export function bulkheadPublicActions(config: BulkheadActionsConfig) {
       getPoolState: (parameters) => getPoolState(client, { ...parameters, addresses }),
       getLiquidityBalance: (parameters) => getLiquidityBalance(client, { ...parameters, addresses }),
       getPositionEvents: (parameters) => getPositionEvents(client, { fromBlock, ...parameters, addresses }),
+      getLpRequests: (parameters) => getLpRequests(client, { ...parameters, addresses }),
+      getAtCap: (parameters) => getAtCap(client, { ...parameters, addresses }),
       waitForBulkheadReceipt: ({ hash }) => waitForBulkheadReceipt(client, { hash, addresses }),
       waitForPositionOpened: ({ hash }) => waitForPositionOpened(client, { hash, addresses }),
       simulateOpenPosition: (parameters) => simulateOpenPosition(client, { ...parameters, addresses }),
@@ -221,9 +343,23 @@ export function bulkheadPublicActions(config: BulkheadActionsConfig) {
       simulateLiquidate: (parameters) => simulateLiquidate(client, { ...parameters, addresses }),
       simulateLiquidateBatch: (parameters) => simulateLiquidateBatch(client, { ...parameters, addresses }),
       simulateClaimRefund: (parameters) => simulateClaimRefund(client, { ...parameters, addresses }),
-      simulateDepositLiquidity: (parameters) => simulateDepositLiquidity(client, { ...parameters, addresses }),
-      simulateWithdrawLiquidity: (parameters) =>
-        simulateWithdrawLiquidity(client, { ...parameters, addresses } as SimulateWithdrawLiquidityParameters),
+      simulateRequestDeposit: (parameters) => simulateRequestDeposit(client, { ...parameters, addresses }),
+      simulateRequestRedeem: (parameters) => simulateRequestRedeem(client, { ...parameters, addresses }),
+      simulateCancelDepositRequest: (parameters) => simulateCancelDepositRequest(client, { ...parameters, addresses }),
+      simulateCancelRedeemRequest: (parameters) => simulateCancelRedeemRequest(client, { ...parameters, addresses }),
+      simulateClaimCancelDepositRequest: (parameters) =>
+        simulateClaimCancelDepositRequest(client, { ...parameters, addresses }),
+      simulateClaimCancelRedeemRequest: (parameters) =>
+        simulateClaimCancelRedeemRequest(client, { ...parameters, addresses }),
+      simulateClaimDeposit: (parameters) =>
+        simulateClaimDeposit(client, { ...parameters, addresses } as SimulateClaimDepositParameters),
+      simulateClaimRedeem: (parameters) =>
+        simulateClaimRedeem(client, { ...parameters, addresses } as SimulateClaimRedeemParameters),
+      simulateExecuteDeposits: (parameters) => simulateExecuteDeposits(client, { ...parameters, addresses }),
+      simulateExecuteRedeems: (parameters) => simulateExecuteRedeems(client, { ...parameters, addresses }),
+      simulateSetOperator: (parameters) => simulateSetOperator(client, { ...parameters, addresses }),
+      simulateTakeProfit: (parameters) => simulateTakeProfit(client, { ...parameters, addresses }),
+      simulateTakeProfitBatch: (parameters) => simulateTakeProfitBatch(client, { ...parameters, addresses }),
     };
   };
 }
@@ -246,9 +382,19 @@ export function bulkheadWalletActions(config: BulkheadActionsConfig) {
       liquidate: (parameters) => liquidate(client, { ...parameters, addresses }),
       liquidateBatch: (parameters) => liquidateBatch(client, { ...parameters, addresses }),
       claimRefund: (parameters) => claimRefund(client, { ...parameters, addresses }),
-      depositLiquidity: (parameters) => depositLiquidity(client, { ...parameters, addresses }),
-      withdrawLiquidity: (parameters) =>
-        withdrawLiquidity(client, { ...parameters, addresses } as WithdrawLiquidityParameters),
+      requestDeposit: (parameters) => requestDeposit(client, { ...parameters, addresses }),
+      requestRedeem: (parameters) => requestRedeem(client, { ...parameters, addresses }),
+      cancelDepositRequest: (parameters) => cancelDepositRequest(client, { ...parameters, addresses }),
+      cancelRedeemRequest: (parameters) => cancelRedeemRequest(client, { ...parameters, addresses }),
+      claimCancelDepositRequest: (parameters) => claimCancelDepositRequest(client, { ...parameters, addresses }),
+      claimCancelRedeemRequest: (parameters) => claimCancelRedeemRequest(client, { ...parameters, addresses }),
+      claimDeposit: (parameters) => claimDeposit(client, { ...parameters, addresses } as ClaimDepositParameters),
+      claimRedeem: (parameters) => claimRedeem(client, { ...parameters, addresses } as ClaimRedeemParameters),
+      executeDeposits: (parameters) => executeDeposits(client, { ...parameters, addresses }),
+      executeRedeems: (parameters) => executeRedeems(client, { ...parameters, addresses }),
+      setOperator: (parameters) => setOperator(client, { ...parameters, addresses }),
+      takeProfit: (parameters) => takeProfit(client, { ...parameters, addresses }),
+      takeProfitBatch: (parameters) => takeProfitBatch(client, { ...parameters, addresses }),
       signPermit: (parameters) =>
         signPermit(client, { token: addresses.asset, spender: addresses.marginEngine, ...parameters }),
     };

@@ -252,3 +252,39 @@ export function liquidationPrice(
   if (numeratorShort <= 0n || size === 0n) return 0n;
   return mulDiv(numeratorShort, WAD * WAD, size * uint(WAD + mmr, "WAD + mmr"));
 }
+
+/**
+ * Entry price after adding `sizeDelta` at `price`. While the position's pnl at `price` exceeds its cap, the entry is
+ * set so that the new position's pnl at `price` equals the cap (profit beyond the cap is never carried into the larger
+ * position): for a long `e' = P − cap / size'`, for a short `e' = P + cap / size'`, rounded against the trader.
+ * Otherwise the weighted average (`averageEntryPrice`).
+ * @param maxProfit The position's cap before the increase, asset units.
+ */
+export function entryAfterIncrease(
+  isLong: boolean,
+  size: bigint,
+  entryPrice: bigint,
+  sizeDelta: bigint,
+  price: bigint,
+  maxProfit: bigint,
+  scale: bigint,
+): bigint {
+  uint(entryPrice, "entryPrice");
+  uint(price, "price");
+  uint(maxProfit, "maxProfit");
+  const uncappedGain = isLong
+    ? price > entryPrice
+      ? toAssetsDown(mulDiv(size, price - entryPrice, WAD), scale)
+      : 0n
+    : price < entryPrice
+      ? toAssetsDown(mulDiv(size, entryPrice - price, WAD), scale)
+      : 0n;
+  if (uncappedGain <= maxProfit) return averageEntryPrice(isLong, size, entryPrice, sizeDelta, price);
+  const newSize = uint(size + sizeDelta, "size + sizeDelta");
+  const capUsd = uint(maxProfit * scale, "maxProfit * scale");
+  if (isLong) {
+    // A higher entry is worse for a long: the offset rounds down.
+    return uint(price - mulDiv(capUsd, WAD, newSize), "price - offset");
+  }
+  return uint(price + mulDiv(capUsd, WAD, newSize, "ceil"), "price + offset");
+}

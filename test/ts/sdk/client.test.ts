@@ -198,7 +198,7 @@ describe("SDK client (viem) on the embedded chain", function () {
     expect(await client.getPosition(healthy)).to.not.equal(null);
   });
 
-  it("deposits and withdraws liquidity; reads the pool", async function () {
+  it("deposits and redeems liquidity through requests; reads the pool and the requests", async function () {
     const bob = s.actors.bob.address as Address;
     await s.usd.mint(bob, 10_000n * USD);
     const lp = createBulkheadClient({
@@ -206,20 +206,50 @@ describe("SDK client (viem) on the embedded chain", function () {
       walletClient: clients.walletFor(bob),
       addresses,
     });
-    await lp.waitForTransaction(await lp.depositLiquidity({ assets: 10_000n * USD }));
+    const before = await lp.getPoolState();
+    await lp.waitForTransaction(await lp.requestDeposit({ assets: 10_000n * USD }));
+    let requests = await lp.getLpRequests(bob);
+    expect(requests.deposit.pending).to.equal(10_000n * USD);
+    const { lpDelay } = await s.config.lpParams();
+    expect(requests.deposit.executableAt).to.equal(requests.timestamp + lpDelay);
+    // Assets waiting for execution are not equity.
+    const pending = await lp.getPoolState();
+    expect(pending.balance).to.equal(before.balance + 10_000n * USD);
+    expect(pending.equityAssets).to.equal(before.equityAssets);
+
+    await s.connection.networkHelpers.time.increase(lpDelay);
+    await lp.waitForTransaction(await lp.executeDeposits({ controllers: [bob] }));
+    requests = await lp.getLpRequests(bob);
+    expect(requests.deposit.pending).to.equal(0n);
+    expect(requests.deposit.claimableAssets).to.equal(10_000n * USD);
+    const shares = requests.deposit.claimableShares;
+    expect(shares).to.equal(await s.pool.maxMint(bob));
+    await lp.waitForTransaction(await lp.claimDeposit({ assets: 10_000n * USD }));
+    expect(await s.pool.balanceOf(bob)).to.equal(shares);
     const balance = await lp.getLiquidityBalance({ owner: bob });
-    expect(balance.shares).to.equal(await s.pool.balanceOf(bob));
-    expect(balance.assets).to.equal(10_000n * USD);
+    expect(balance.shares).to.equal(shares);
+    expect(balance.assets).to.equal(await s.pool.convertToAssets(shares));
+
     const pool = await lp.getPoolState();
     expect(pool.totalAssets).to.equal(await s.pool.totalAssets());
     expect(pool.totalSupply).to.equal(await s.pool.totalSupply());
     expect(pool.freeLiquidity).to.equal(await s.pool.freeLiquidity());
-    expect(pool.balance).to.equal(1_010_000n * USD);
-    await lp.waitForTransaction(await lp.withdrawLiquidity({ assets: 4_000n * USD }));
-    expect(await s.usd.balanceOf(bob)).to.equal(4_000n * USD);
-    await lp.waitForTransaction(await lp.withdrawLiquidity({ shares: await s.pool.balanceOf(bob) }));
+    expect(pool.equityAssets).to.equal(before.equityAssets + 10_000n * USD);
+    expect(pool.cachedSharePrice).to.equal(await s.pool.cachedSharePrice());
+    expect(pool.executionOpen).to.equal(true);
+    expect(pool.redeemQueue).to.deep.equal([]);
+
+    await lp.waitForTransaction(await lp.requestRedeem({ shares }));
+    expect((await lp.getPoolState()).redeemQueue).to.deep.equal([bob]);
+    await s.connection.networkHelpers.time.increase(lpDelay);
+    await lp.waitForTransaction(await lp.executeRedeems({ maxRequests: 1n }));
+    requests = await lp.getLpRequests(bob);
+    expect(requests.redeem.pending).to.equal(0n);
+    expect(requests.redeem.claimableShares).to.equal(shares);
+    await lp.waitForTransaction(await lp.claimRedeem({ shares }));
     expect(await s.pool.balanceOf(bob)).to.equal(0n);
-    expect(await s.usd.balanceOf(bob)).to.equal(10_000n * USD);
+    // Less a unit at most: the pool rounds against the LP.
+    expect(await s.usd.balanceOf(bob)).to.be.within(10_000n * USD - 1n, 10_000n * USD);
   });
 
   it("reads markets and parameters; needs a wallet client only to write", async function () {

@@ -17,14 +17,13 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { simulateContract } from "viem/actions";
+import { readContract, simulateContract } from "viem/actions";
 
 import {
   AccessManagedUnauthorizedError,
   addMargin,
   BindingForbiddenError,
   ERC20InsufficientAllowanceError,
-  ERC4626ExceededMaxWithdrawError,
   OnlyEngineError,
   ParameterOutOfBoundsError,
   TooManyMarketsError,
@@ -68,7 +67,26 @@ import {
   UnknownPositionError,
   UnknownRevertError,
   UtilizationCapExceededError,
-  withdrawLiquidity,
+  AsyncFlowError,
+  cancelDepositRequest,
+  CancelWindowClosedError,
+  claimDeposit,
+  ExceedsClaimableError,
+  executeDeposits,
+  FeedNotDeadError,
+  LpExecutionPausedError,
+  MarketInSettlementError,
+  MarketSettledError,
+  NoGoodAnswerError,
+  NoPendingRequestError,
+  NotAtCapError,
+  NotionalBelowMinimumError,
+  NotOperatorError,
+  requestDeposit,
+  requestRedeem,
+  RequestPendingError,
+  RequestTooSmallError,
+  takeProfit,
   ZeroAmountError,
   ZeroSizeError,
   type BulkheadAddresses,
@@ -522,10 +540,10 @@ describe("SDK typed errors", function () {
           cap: 50_000_000n * WAD,
         },
       );
-      // 200,000 USD of collateral reserves 9× that: more than the pool's 1M.
-      const poolAssets = await s.usd.balanceOf(s.pool);
+      // 600 ETH on 200,000 USD of collateral: a cap of min(9 × 200,000, 100 % × 1.8M) = 1.8M, more than the pool's 1M.
+      const poolAssets = await s.pool.equityAssets();
       await expectViem(
-        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size: WAD, collateral: 200_000n * USD }),
+        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size: 600n * WAD, collateral: 200_000n * USD }),
         InsufficientPoolLiquidityError,
         {
           poolAssets,
@@ -533,7 +551,7 @@ describe("SDK typed errors", function () {
         },
       );
       await expectEthers(
-        engine.open.staticCall(ETH, true, WAD, 200_000n * USD, MaxUint256, deadline),
+        engine.open.staticCall(ETH, true, 600n * WAD, 200_000n * USD, MaxUint256, deadline),
         InsufficientPoolLiquidityError,
         {
           poolAssets,
@@ -560,7 +578,159 @@ describe("SDK typed errors", function () {
       );
     });
 
-    it("governance, binding and token errors: AccessManagedUnauthorized, ParameterOutOfBounds, TooManyMarkets, OnlyEngine, BindingForbidden, ZeroEngine, ERC20InsufficientAllowance, ERC4626ExceededMaxWithdraw", async function () {
+    it("LP requests: RequestTooSmall, RequestPending, NotOperator, NoPendingRequest, CancelWindowClosed, ExceedsClaimable, AsyncFlow", async function () {
+      const wallet = clients.walletFor(alice);
+      const { pool } = await asEthersUser(s.actors.alice);
+      const { lpDelay, minRequest } = await s.config.lpParams();
+      await expectViem(requestDeposit(wallet, { addresses, assets: minRequest - 1n }), RequestTooSmallError, {
+        assets: minRequest - 1n,
+        minimum: minRequest,
+      });
+      await expectEthers(pool.requestDeposit.staticCall(minRequest - 1n, alice, alice), RequestTooSmallError, {
+        assets: minRequest - 1n,
+        minimum: minRequest,
+      });
+      // Shares worth less than the minimum at the cached price.
+      const seedShares = await s.pool.balanceOf(s.actors.lp);
+      const lpWallet = clients.walletFor(s.actors.lp.address as Address);
+      const cached = await s.pool.cachedSharePrice();
+      const dust = (minRequest * WAD) / cached - 1n;
+      expect(dust).to.be.lessThan(seedShares);
+      await expectViem(requestRedeem(lpWallet, { addresses, shares: dust }), RequestTooSmallError, {
+        assets: (dust * cached) / WAD,
+        minimum: minRequest,
+      });
+
+      await expectViem(cancelDepositRequest(wallet, { addresses }), NoPendingRequestError, { controller: alice });
+      await expectEthers(pool.cancelDepositRequest.staticCall(0n, alice), NoPendingRequestError, {
+        controller: alice,
+      });
+      await mined(s.usd.connect(s.actors.alice).approve(s.pool, MaxUint256));
+      await mined(s.pool.connect(s.actors.alice).requestDeposit(1_000n * USD, alice, alice));
+      const [executableAt] = await s.pool.executableAt(alice);
+      await expectViem(requestDeposit(wallet, { addresses, assets: 1_000n * USD }), RequestPendingError, {
+        controller: alice,
+      });
+      await expectEthers(pool.requestDeposit.staticCall(1_000n * USD, alice, alice), RequestPendingError, {
+        controller: alice,
+      });
+      // Bob is not Alice's operator: he may neither cancel her request nor spend her assets.
+      const bobWallet = clients.walletFor(bob);
+      await expectViem(cancelDepositRequest(bobWallet, { addresses, controller: alice }), NotOperatorError, {
+        controller: alice,
+        caller: bob,
+      });
+      await expectEthers(
+        (await asEthersUser(s.actors.bob)).pool.requestDeposit.staticCall(1_000n * USD, bob, alice),
+        NotOperatorError,
+        { controller: alice, caller: bob },
+      );
+      await expectViem(claimDeposit(wallet, { addresses, assets: 1n }), ExceedsClaimableError, {
+        controller: alice,
+        requested: 1n,
+        claimable: 0n,
+      });
+      await networkHelpers.time.increaseTo(executableAt);
+      await expectViem(cancelDepositRequest(wallet, { addresses }), CancelWindowClosedError, {
+        controller: alice,
+        executableAt,
+      });
+      await expectEthers(pool.cancelDepositRequest.staticCall(0n, alice), CancelWindowClosedError, {
+        controller: alice,
+        executableAt,
+      });
+      expect(lpDelay).to.be.greaterThan(0n);
+      await expectViem(
+        readContract(clients.publicClient, {
+          address: addresses.liquidityPool,
+          abi: liquidityPoolAbi,
+          functionName: "previewDeposit",
+          args: [1n],
+        }),
+        AsyncFlowError,
+        {},
+      );
+      await expectEthers(pool.previewRedeem.staticCall(1n), AsyncFlowError, {});
+    });
+
+    it("LpExecutionPaused, NotAtCap, NotionalBelowMinimum", async function () {
+      const wallet = clients.walletFor(alice);
+      const id = await openWithEthers(s, s.actors.alice, ETH, true, WAD, 600n * USD);
+      const position = await s.engine.position(id);
+      await expectViem(takeProfit(wallet, { addresses, positionId: id }), NotAtCapError, {
+        positionId: id,
+        pnl: 0n,
+        maxProfit: position.maxProfit,
+      });
+      await expectEthers((await asEthersUser(s.actors.bob)).engine.takeProfit.staticCall(id), NotAtCapError, {
+        positionId: id,
+        pnl: 0n,
+        maxProfit: position.maxProfit,
+      });
+      const { minNotional } = await s.config.globalParams();
+      const size = WAD / 1_000n;
+      const notional = (size * ETH_PRICE) / WAD / 10n ** 12n;
+      await expectViem(
+        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size, collateral: 100n * USD }),
+        NotionalBelowMinimumError,
+        { notional, minimum: minNotional },
+      );
+      // With open interest on ETH, a stale ETH feed holds LP executions (no retry time: it depends on the feed).
+      await mined(s.usd.connect(s.actors.bob).approve(s.pool, MaxUint256));
+      await mined(s.pool.connect(s.actors.bob).requestDeposit(1_000n * USD, bob, bob));
+      await networkHelpers.time.increase(HEARTBEAT + 1n);
+      await expectViem(
+        executeDeposits(clients.walletFor(bob), { addresses, controllers: [bob] }),
+        LpExecutionPausedError,
+        { retryAt: 0n },
+      );
+      await expectEthers(
+        (await asEthersUser(s.actors.bob)).pool.executeDeposits.staticCall([bob]),
+        LpExecutionPausedError,
+        { retryAt: 0n },
+      );
+    });
+
+    it("settlement: FeedNotDead, MarketSettled, MarketInSettlement, NoGoodAnswer", async function () {
+      const deployer = s.actors.deployer;
+      const config = (await asEthersUser(deployer)).config;
+      await expectEthers(config.settleMarket.staticCall(ETH), FeedNotDeadError, {
+        marketId: ETH,
+        badSince: 0n,
+        settleableAt: 0n,
+      });
+      // Stale since `updatedAt + heartbeat`; settleable three days later.
+      const [, , , updatedAt] = await s.ethFeed.latestRoundData();
+      await networkHelpers.time.increase(HEARTBEAT + 60n);
+      const badSince = updatedAt + HEARTBEAT;
+      await expectEthers(config.settleMarket.staticCall(ETH), FeedNotDeadError, {
+        marketId: ETH,
+        badSince,
+        settleableAt: badSince + 3n * 86_400n,
+      });
+      await networkHelpers.time.increaseTo(badSince + 3n * 86_400n);
+      await mined(s.config.connect(deployer).settleMarket(ETH));
+      await expectEthers(config.settleMarket.staticCall(ETH), MarketSettledError, { marketId: ETH });
+      await expectViem(
+        openPosition(clients.walletFor(alice), {
+          addresses,
+          marketId: ETH,
+          isLong: true,
+          size: WAD,
+          collateral: 600n * USD,
+        }),
+        MarketInSettlementError,
+        { marketId: ETH },
+      );
+      // A feed that never had a positive answer cannot be settled.
+      const feed = await new MockV3Aggregator__factory(deployer).deploy(8, 0);
+      await mined(s.config.connect(s.actors.governance).listMarket({ ...s.markets[0], feed: await feed.getAddress() }));
+      const marketId = (await s.config.marketCount()) - 1n;
+      await networkHelpers.time.increase(3n * 86_400n + 1n);
+      await expectEthers(config.settleMarket.staticCall(marketId), NoGoodAnswerError, { marketId });
+    });
+
+    it("governance, binding and token errors: AccessManagedUnauthorized, ParameterOutOfBounds, TooManyMarkets, OnlyEngine, BindingForbidden, ZeroEngine, ERC20InsufficientAllowance", async function () {
       const { publicClient } = clients;
       const params = { ...s.markets[0] };
       const toViem = (p: typeof params) => ({
@@ -700,19 +870,6 @@ describe("SDK typed errors", function () {
         ),
         ERC20InsufficientAllowanceError,
         { spender: engineAddress, allowance: 0n, needed },
-      );
-
-      const lp = clients.walletFor(s.actors.lp.address as Address);
-      const max = await s.pool.maxWithdraw(s.actors.lp);
-      await expectViem(withdrawLiquidity(lp, { addresses, assets: max + 1n }), ERC4626ExceededMaxWithdrawError, {
-        owner: s.actors.lp.address,
-        assets: max + 1n,
-        max,
-      });
-      await expectEthers(
-        (await asEthersUser(s.actors.lp)).pool.withdraw.staticCall(max + 1n, s.actors.lp, s.actors.lp),
-        ERC4626ExceededMaxWithdrawError,
-        { owner: s.actors.lp.address, assets: max + 1n, max },
       );
     });
   });

@@ -11,10 +11,28 @@ import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { MaxUint256 } from "ethers";
 
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+
 import {
   accrueBorrowIndex,
-  averageEntryPrice,
   borrowFee,
+  cachedSharePriceAfter,
+  capOf,
+  claimDepositShares,
+  claimMintAssets,
+  claimRedeemAssets,
+  claimWithdrawShares,
+  executeDepositRequest,
+  executeRedeemRequest,
+  poolTotalAssets,
+  redeemRequestValue,
+  tradersClaim,
+  type PoolSideState,
+  type PoolValuationMarket,
+  entryAfterIncrease,
+  isAtCap,
+  previewIncrease,
+  previewTakeProfit,
   decodeBulkheadError,
   decodePositionEvents,
   getMarket,
@@ -35,6 +53,7 @@ import {
   type Position,
   type PositionEvent,
 } from "../../../sdk/src/index.js";
+import * as poolValuation from "../../../sdk/src/math/poolValuation.js";
 import * as positionMath from "../../../sdk/src/math/positionMath.js";
 import { MockV3Aggregator__factory } from "../../../typechain-types/index.js";
 import type { MockV3Aggregator } from "../../../typechain-types/index.js";
@@ -62,6 +81,8 @@ interface Market {
 }
 
 const MAX_BORROW_RATE = WAD / (365n * 86_400n);
+/** RiskBounds: borrow rates of at least 1 % a year. */
+const MIN_BORROW_RATE = WAD / 100n / (365n * 86_400n);
 const USD = 10n ** 6n;
 const SCALE = scaleOf(6);
 
@@ -79,8 +100,9 @@ function randomParams(rng: Rng, feed: string, feedDecimals: bigint): MarketConfi
     openFeeRatio: rng.between(0n, WAD / 100n),
     closeFeeRatio: rng.between(0n, WAD / 100n),
     maxProfitRatio: rng.between(WAD / 10n, 10n * WAD),
-    borrowRateLong: rng.chance(10) ? 0n : rng.between(0n, MAX_BORROW_RATE),
-    borrowRateShort: rng.chance(10) ? 0n : rng.between(0n, MAX_BORROW_RATE),
+    maxProfitNotionalRatio: rng.chance(20) ? WAD : rng.between(WAD / 100n, WAD),
+    borrowRateLong: rng.chance(10) ? MIN_BORROW_RATE : rng.between(MIN_BORROW_RATE, MAX_BORROW_RATE),
+    borrowRateShort: rng.chance(10) ? MIN_BORROW_RATE : rng.between(MIN_BORROW_RATE, MAX_BORROW_RATE),
     maxOpenInterestLong: 2n ** 127n,
     maxOpenInterestShort: 2n ** 127n,
   };
@@ -126,6 +148,8 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
   let liquidatedByBatch = 0;
   let closedChecked = 0;
   let increasedChecked = 0;
+  let atCapSeen = 0;
+  let increasedBeyondCap = 0;
 
   // ------------------------------------------------------------------ chain helpers
 
@@ -240,7 +264,10 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     // Deep liquidity, so that large positions fit the utilisation and reservation bounds.
     await mined(s.usd.mint(s.actors.lp2, 10n ** 15n * USD));
     await mined(s.usd.connect(s.actors.lp2).approve(s.pool, MaxUint256));
-    await mined(s.pool.connect(s.actors.lp2).deposit(10n ** 15n * USD, s.actors.lp2));
+    await mined(s.pool.connect(s.actors.lp2).requestDeposit(10n ** 15n * USD, s.actors.lp2, s.actors.lp2));
+    await networkHelpers.time.increase((await s.config.lpParams()).lpDelay);
+    await mined(s.pool.connect(s.actors.lp2).executeDeposits([s.actors.lp2]));
+    await mined(s.pool.connect(s.actors.lp2)["deposit(uint256,address)"](10n ** 15n * USD, s.actors.lp2));
     await mined(s.usd.mint(s.actors.alice, 10n ** 17n * USD));
     await mined(s.usd.connect(s.actors.alice).approve(s.engine, MaxUint256));
 
@@ -270,12 +297,14 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
       const market = rng.pick(markets);
       const isLong = rng.chance(50);
       const collateral = rng.logBetween(s.global.minCollateral, 10n ** 9n * USD);
-      // Dust sizes now and then; otherwise any leverage up to the market's maximum.
+      // Notionals just above the minimum now and then; otherwise any leverage up to the market's maximum.
+      const minNotional = s.global.minNotional * SCALE;
       let size: bigint;
-      if (rng.chance(4)) size = rng.between(1n, 10n ** 9n);
+      if (rng.chance(4)) size = ((minNotional + rng.between(1n, minNotional)) * WAD) / market.price + 1n;
       else {
         const maxNotional = (collateral * SCALE * WAD) / market.params.imr;
-        const notional = (maxNotional * rng.between(1n, 995n)) / 1_000n;
+        let notional = (maxNotional * rng.between(1n, 995n)) / 1_000n;
+        if (notional < 2n * minNotional) notional = 2n * minNotional;
         size = (notional * WAD) / market.price;
         while (size > 1n && ratioOfNotionalUp(size, market.price, market.params.imr, SCALE) > collateral)
           size -= size / 100n + 1n;
@@ -294,10 +323,29 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
         ]),
       };
     });
-    await batched(opens);
+    const openedIn = await batched(opens);
     const lastId = (await s.engine.nextPositionId()) - 1n;
     for (let id = firstId; id <= lastId; id++) open.add(id);
     expect(open.size, "opened positions").to.be.greaterThanOrEqual(1_000);
+
+    // Every cap is the lower of maxProfitRatio × collateral and maxProfitNotionalRatio × notional at the open price.
+    const opened = decodePositionEvents(
+      await s.engine.queryFilter(s.engine.filters.PositionOpened(), Number(openedIn[0]!.blockNumber)),
+    );
+    const bothBoundsSeen = { collateral: 0, notional: 0 };
+    for (const event of opened) {
+      if (event.eventName !== "PositionOpened") continue;
+      const { positionId, marketId, size, price, collateral } = event.args;
+      const params = markets[Number(marketId)]!.params;
+      const position = await positionOf(positionId, event.blockNumber!);
+      const cap = capOf(collateral, size, price, params.maxProfitRatio, params.maxProfitNotionalRatio, SCALE);
+      expect(position.maxProfit, `cap of ${positionId}`).to.equal(cap);
+      if (cap === (collateral * params.maxProfitRatio) / WAD) bothBoundsSeen.collateral++;
+      else bothBoundsSeen.notional++;
+    }
+    expect(opened.length, "opens checked").to.equal(open.size);
+    expect(bothBoundsSeen.collateral, "caps bound by collateral").to.be.greaterThan(20);
+    expect(bothBoundsSeen.notional, "caps bound by notional").to.be.greaterThan(20);
   });
 
   // ------------------------------------------------------------------ the valuations
@@ -308,7 +356,11 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     const ids = [...open];
     const { number, timestamp } = await latest();
     const onChainBatch: boolean[] = [];
-    for (let i = 0; i < ids.length; i += 400) onChainBatch.push(...(await s.lens.liquidatable(ids.slice(i, i + 400))));
+    const atCapBatch: boolean[] = [];
+    for (let i = 0; i < ids.length; i += 400) {
+      onChainBatch.push(...(await s.lens.liquidatable(ids.slice(i, i + 400))));
+      atCapBatch.push(...(await s.lens.atCap(ids.slice(i, i + 400))));
+    }
     const liquidatable: bigint[] = [];
     await inChunks(ids, 64, async (id) => {
       let position = positionCache.get(id);
@@ -344,6 +396,10 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
       expect(getPositionLiquidationPrice({ position, market, scale: SCALE }), `${where}: liquidationPrice`).to.equal(
         lensLiquidationPrice,
       );
+      expect(isAtCap({ position, price: market.price, scale: SCALE }), `${where}: atCap`).to.equal(
+        atCapBatch[ids.indexOf(id)],
+      );
+      if (atCapBatch[ids.indexOf(id)]) atCapSeen++;
       const decided = isPositionLiquidatable({ position, market, scale: SCALE });
       expect(decided, `${where}: liquidatable`).to.equal(onChainBatch[ids.indexOf(id)]);
       if (decided) liquidatable.push(id);
@@ -407,6 +463,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     expect(liquidatableSeen, "liquidatable valuations").to.be.greaterThan(50);
     expect(notLiquidatableSeen, "healthy valuations").to.be.greaterThan(50);
     expect(inGraceSeen, "markets seen in a grace period").to.be.greaterThan(0);
+    expect(atCapSeen, "valuations at the cap").to.be.greaterThan(10);
   });
 
   /** Increases, decreases and margin moves on random positions; checks the engine's new entry prices and fees. */
@@ -465,8 +522,21 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
       const index = await s.engine.borrowIndex(old.marketId, old.isLong, { blockTag: log.blockNumber });
       const where = `${label}: increase of ${positionId}`;
       expect(newEntryPrice, `${where}: entry price`).to.equal(
-        averageEntryPrice(old.isLong, old.size, old.entryPrice, sizeDelta, price),
+        entryAfterIncrease(old.isLong, old.size, old.entryPrice, sizeDelta, price, old.maxProfit, SCALE),
       );
+      // The cap is sticky: the old cap plus what the increase brings.
+      const after = await positionOf(positionId, BigInt(log.blockNumber));
+      const expected = previewIncrease({
+        position: old,
+        sizeDelta,
+        collateralDelta: event.args.collateralDelta,
+        price,
+        params: market.params,
+        scale: SCALE,
+      });
+      expect(after.maxProfit, `${where}: cap`).to.equal(expected.maxProfit);
+      expect(after.entryPrice, `${where}: stored entry`).to.equal(expected.entryPrice);
+      if (isAtCap({ position: old, price, scale: SCALE })) increasedBeyondCap++;
       expect(fees, `${where}: fees`).to.equal(
         borrowFee(old.size, old.entryPrice, index - old.borrowIndex, SCALE) +
           ratioOfNotionalUp(sizeDelta, price, market.params.openFeeRatio, SCALE),
@@ -580,12 +650,64 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     };
   }
 
-  it("predicts the engine's close and liquidation amounts (events) to the unit", async function () {
+  it("predicts the engine's take-profit, close and liquidation amounts (events) to the unit", async function () {
     this.timeout(300_000);
     await movePrices();
     await networkHelpers.time.increase(GRACE_PERIOD + 1n);
     for (const market of markets) await publish(market, market.price);
     const engine = await s.engine.getAddress();
+
+    // Take profit on every position at its cap, in batches; predict each from the state before.
+    const tpStates = await marketStates();
+    const tpIds = [...open];
+    const flags: boolean[] = [];
+    for (let i = 0; i < tpIds.length; i += 400) flags.push(...(await s.lens.atCap(tpIds.slice(i, i + 400))));
+    const capped = tpIds.filter((_, i) => flags[i] === true);
+    const tpBefore = new Map<bigint, { position: Position; vault: bigint }>();
+    for (const id of capped) tpBefore.set(id, { position: await positionOf(id), vault: await vaultBalance(id) });
+    const tpBatches: bigint[][] = [];
+    for (let i = 0; i < capped.length; i += 40) tpBatches.push(capped.slice(i, i + 40));
+    const takenIn = await batched(
+      tpBatches.map((batch) => ({
+        to: engine,
+        data: s.engine.interface.encodeFunctionData("takeProfitBatch", [batch]),
+        from: keeper,
+        gas: 8_000_000n,
+      })),
+    );
+    const tpTimeOf = new Map(takenIn.map((block) => [block.blockNumber, block.timestamp]));
+    let taken = 0;
+    if (takenIn.length > 0) {
+      const logs = await s.engine.queryFilter(s.engine.filters.ProfitTaken(), Number(takenIn[0]!.blockNumber));
+      for (const event of decodePositionEvents(logs)) {
+        if (event.eventName !== "ProfitTaken") continue;
+        const { position, vault } = tpBefore.get(event.args.positionId)!;
+        const market = projectTo(tpStates.get(position.marketId)!, tpTimeOf.get(event.blockNumber!)!);
+        const expected = previewTakeProfit({ position, market, scale: SCALE, vaultBalance: vault });
+        expect(
+          {
+            price: event.args.price,
+            profit: event.args.profit,
+            fees: event.args.fees,
+            payout: event.args.payout,
+            keeperReward: event.args.keeperReward,
+            badDebt: event.args.badDebt,
+          },
+          `take profit of ${event.args.positionId}`,
+        ).to.deep.equal({
+          price: market.price,
+          profit: expected.profit,
+          fees: expected.fees,
+          payout: expected.payout,
+          keeperReward: expected.keeperReward,
+          badDebt: expected.badDebt,
+        });
+        open.delete(event.args.positionId);
+        taken++;
+      }
+    }
+    expect(taken, "positions closed at their cap").to.equal(capped.length);
+    expect(taken, "positions closed at their cap").to.be.greaterThan(5);
 
     // Close a sample of positions; predict each from the state before, moved to its block's time.
     const states = await marketStates();
@@ -677,5 +799,370 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     );
     expect(liquidatedByBatch, "liquidations checked").to.be.greaterThan(30);
     expect(increasedChecked, "increases checked").to.be.greaterThan(20);
+    expect(increasedBeyondCap, "increases of positions beyond their cap").to.be.greaterThan(0);
   });
+});
+
+describe("SDK pool maths mirrors PoolValuation.sol", function () {
+  it("exports the library's pure functions under their names, with the same parameters", function () {
+    const source = readFileSync(new URL("../../../contracts/libraries/PoolValuation.sol", import.meta.url), "utf8");
+    const functions = [...source.matchAll(/function\s+(\w+)\s*\(([^)]*)\)[^{]*\bpure\b/g)]
+      .filter(([, name]) => !name!.startsWith("_"))
+      .map(([, name, params]) => ({ name: name!, arity: params!.trim() === "" ? 0 : params!.split(",").length }));
+    expect(functions.map((f) => f.name)).to.include.members(["sideClaim", "tradersClaim"]);
+    const exported = poolValuation as unknown as Record<string, unknown>;
+    for (const { name, arity } of functions) {
+      const fn = exported[name];
+      expect(fn, `${name} is exported by sdk/src/math/poolValuation.ts`).to.be.a("function");
+      expect((fn as (...args: never[]) => unknown).length, `${name}'s parameters`).to.equal(arity);
+    }
+  });
+});
+
+describe("SDK pool maths ≡ LiquidityPool (differential, seeded)", function () {
+  const LP_ROUNDS = 8;
+  let s: Bulkhead;
+  let lps: HardhatEthersSigner[];
+  const rng = new Rng(SEED ^ 0x9001n);
+  const feeds = (): MockV3Aggregator[] => [s.ethFeed, s.btcFeed];
+  const prices = [3_000n * WAD, 60_000n * WAD];
+  let executedDeposits = 0;
+  let executedRedeems = 0;
+  let partial = 0;
+  let claims = 0;
+
+  async function latestBlock(): Promise<{ number: bigint; timestamp: bigint }> {
+    const block = (await s.connection.provider.request({
+      method: "eth_getBlockByNumber",
+      params: ["latest", false],
+    })) as { number: string; timestamp: string };
+    return { number: BigInt(block.number), timestamp: BigInt(block.timestamp) };
+  }
+
+  /** The valuation inputs of every market at `blockTag`, read from the engine: what `PoolValuation.markets` reads. */
+  async function valuationMarkets(blockTag: number): Promise<PoolValuationMarket[]> {
+    const out: PoolValuationMarket[] = [];
+    for (const id of [0n, 1n]) {
+      const side = async (isLong: boolean): Promise<PoolSideState> => {
+        const state = await s.engine.sideState(id, isLong, { blockTag });
+        return {
+          openInterest: state.openInterest,
+          entryNotional: state.entryNotional,
+          collateral: state.collateral,
+          maxProfit: state.maxProfit,
+          feeDebt: state.feeDebt,
+        };
+      };
+      const [longs, shorts] = [await side(true), await side(false)];
+      const empty = longs.openInterest === 0n && shorts.openInterest === 0n;
+      out.push({
+        price: empty ? 0n : prices[Number(id)]!,
+        longs,
+        shorts,
+        longIndex: empty ? 0n : await s.engine.borrowIndex(id, true, { blockTag }),
+        shortIndex: empty ? 0n : await s.engine.borrowIndex(id, false, { blockTag }),
+      });
+    }
+    return out;
+  }
+
+  /** Publishes fresh answers near the current prices and lets `lpSettle` pass, so LP requests may execute. */
+  async function movePricesAndSettle(): Promise<void> {
+    for (const [i, feed] of feeds().entries()) {
+      const next = (prices[i]! * rng.between(900n, 1_120n)) / 1_000n;
+      prices[i] = (next / 10n ** 10n) * 10n ** 10n;
+      await mined(feed.updateAnswer(prices[i]! / 10n ** 10n));
+    }
+    await s.connection.networkHelpers.time.increase(2n);
+    // After an outage (a long gap), requests wait out the grace period: until the pool says when.
+    const [open, retryAt] = await s.pool.lpExecutionStatus();
+    if (!open) await s.connection.networkHelpers.time.increaseTo(retryAt);
+  }
+
+  /** The SDK's `totalAssets` at the latest block, from the engine's side states and the pool's equity. */
+  async function sdkTotalAssets(blockTag: number): Promise<bigint> {
+    const claim = tradersClaim(await valuationMarkets(blockTag), SCALE);
+    return poolTotalAssets(await s.pool.equityAssets({ blockTag }), claim);
+  }
+
+  before(async function () {
+    this.timeout(300_000);
+    s = await deployBulkhead(sdkConnection);
+    lps = [s.actors.lp, s.actors.lp2, s.actors.bob, s.actors.carol, ...s.actors.others.slice(0, 3)];
+    // An execution fee, so every execution's fee and net amounts are exercised.
+    const lp = await s.config.lpParams();
+    await mined(
+      s.config.connect(s.actors.deployer).setLpParams({
+        lpDelay: lp.lpDelay,
+        lpSettle: lp.lpSettle,
+        lpResume: lp.lpResume,
+        minRequest: 10n * USD,
+        executionFee: USD,
+      }),
+    );
+    for (const who of lps) {
+      await mined(s.usd.mint(who, 10n ** 9n * USD));
+      await mined(s.usd.connect(who).approve(s.pool, MaxUint256));
+    }
+    // Positions on both sides of both markets: their caps reserve most of the pool, so redemptions run short.
+    await mined(s.usd.mint(s.actors.alice, 10n ** 9n * USD));
+    await mined(s.usd.connect(s.actors.alice).approve(s.engine, MaxUint256));
+    const { timestamp } = await latestBlock();
+    for (let i = 0; i < 16; i++) {
+      const marketId = BigInt(i % 2);
+      const collateral = rng.between(500n, 5_000n) * USD;
+      const notional = collateral * rng.between(2n, 9n) * SCALE;
+      const size = (notional * WAD) / prices[i % 2]!;
+      const isLong = rng.chance(60);
+      await mined(
+        s.engine
+          .connect(s.actors.alice)
+          .open(marketId, isLong, size, collateral, isLong ? MaxUint256 : 0n, timestamp + 86_400n),
+      );
+    }
+  });
+
+  it("values the pool, prices every execution, partial redemption and claim exactly as the contracts do", async function () {
+    this.timeout(300_000);
+    const lpDelay = (await s.config.lpParams()).lpDelay;
+    for (let round = 0; round < LP_ROUNDS; round++) {
+      // ---------------------------------------------------------------- requests
+      const depositors: string[] = [];
+      for (const who of lps) {
+        const requests = await s.pool.pendingDepositRequest(0n, who);
+        if (requests === 0n && rng.chance(60)) {
+          // Now and then a request so small it mints nothing at the execution price: refunded instead.
+          const assets = rng.chance(10) ? 10n * USD : rng.logBetween(10n * USD, 400_000n * USD);
+          await mined(s.pool.connect(who).requestDeposit(assets, who, who));
+          depositors.push(who.address);
+        }
+        const shares = await s.pool.balanceOf(who);
+        // One round, everyone leaves at once: more than the free liquidity, so the queue executes in part.
+        const rush = round === 3;
+        if ((await s.pool.pendingRedeemRequest(0n, who)) === 0n && shares > 0n && (rush || rng.chance(50))) {
+          const amount = rush || rng.chance(30) ? shares : rng.between(1n, shares);
+          const cached = await s.pool.cachedSharePrice();
+          const value = redeemRequestValue(amount, cached);
+          const request = s.pool.connect(who).requestRedeem(amount, who, who);
+          if (value < 10n * USD) {
+            await expect(request)
+              .to.be.revertedWithCustomError(s.pool, "RequestTooSmall")
+              .withArgs(value, 10n * USD);
+          } else await mined(request);
+        }
+      }
+      // Valuation at a block where nothing else moves: the SDK's totalAssets is the pool's.
+      await movePricesAndSettle();
+      const { number } = await latestBlock();
+      expect(await sdkTotalAssets(Number(number)), `round ${round}: totalAssets`).to.equal(
+        await s.pool.totalAssets({ blockTag: Number(number) }),
+      );
+
+      // ---------------------------------------------------------------- deposits executed
+      await s.connection.networkHelpers.time.increase(lpDelay);
+      await movePricesAndSettle();
+      {
+        const pendingBefore = new Map<string, { assets: bigint; fee: bigint; price: bigint }>();
+        const { number: before, timestamp: beforeTime } = await latestBlock();
+        for (const who of lps) {
+          pendingBefore.set(who.address, {
+            assets: await s.pool.pendingDepositRequest(0n, who),
+            fee: USD,
+            price: 0n,
+          });
+        }
+        // The price each request recorded is the cached one at its time: read it back from its DepositRequest.
+        const requestLogs = await s.pool.queryFilter(s.pool.filters.DepositRequest(), 0, Number(before));
+        const cachedAt = async (blockNumber: number): Promise<bigint> =>
+          s.pool.cachedSharePrice({ blockTag: blockNumber - 1 });
+        for (const log of requestLogs) {
+          const entry = pendingBefore.get(log.args.controller);
+          if (entry !== undefined && entry.assets !== 0n) entry.price = await cachedAt(log.blockNumber);
+        }
+        const controllers = rng.chance(50) ? [...lps.map((l) => l.address)] : depositors;
+        const pinned = (await latestBlock()).timestamp + 1n;
+        await s.connection.networkHelpers.time.setNextBlockTimestamp(pinned);
+        const markets = (await valuationMarkets(Number(before))).map((m, id) =>
+          projectIndices(m, id, pinned - beforeTime),
+        );
+        let assetsNow = poolTotalAssets(await s.pool.equityAssets(), tradersClaim(markets, SCALE));
+        let supply = await s.pool.totalSupply();
+        const receipt = await (await s.pool.connect(s.actors.keeper).executeDeposits(controllers)).wait();
+        const events = receipt!.logs.map((log) => s.pool.interface.parseLog(log)).filter((e) => e !== null);
+        for (const controller of controllers) {
+          const entry = pendingBefore.get(controller);
+          if (entry === undefined || entry.assets === 0n) continue;
+          const predicted = executeDepositRequest({
+            assets: entry.assets,
+            fee: entry.fee,
+            requestPrice: entry.price,
+            totalAssets: assetsNow,
+            totalSupply: supply,
+          });
+          const event = events.find(
+            (e) => (e.name === "DepositExecuted" || e.name === "DepositRefunded") && e.args.controller === controller,
+          );
+          expect(event, `round ${round}: ${controller} executed`).to.not.equal(undefined);
+          if (predicted.refunded) {
+            expect(event!.name).to.equal("DepositRefunded");
+            continue;
+          }
+          expect(event!.name, `round ${round}: ${controller} deposit`).to.equal("DepositExecuted");
+          expect(
+            { assets: event!.args.assets, shares: event!.args.shares, price: event!.args.price, fee: event!.args.fee },
+            `round ${round}: deposit of ${controller}`,
+          ).to.deep.equal({ assets: predicted.assets, shares: predicted.shares, price: predicted.price, fee: USD });
+          assetsNow += predicted.assets;
+          supply += predicted.shares;
+          executedDeposits++;
+        }
+        expect(await s.pool.cachedSharePrice(), `round ${round}: cached price`).to.equal(
+          cachedSharePriceAfter(assetsNow, supply),
+        );
+      }
+
+      // ---------------------------------------------------------------- redemptions executed, in order
+      if (round === 3) {
+        // A large position reserves most of what is free: the rush is executed in part.
+        const notional = ((await s.pool.freeLiquidity()) * 9n) / 10n;
+        const size = (notional * SCALE * WAD) / prices[0]!;
+        const { timestamp } = await latestBlock();
+        await mined(
+          s.engine.connect(s.actors.alice).open(0n, true, size, notional / 4n, MaxUint256, timestamp + 86_400n),
+        );
+      }
+      await movePricesAndSettle();
+      {
+        const { number: before, timestamp: beforeTime } = await latestBlock();
+        const queue = await s.pool.redeemQueue({ blockTag: Number(before) });
+        const requests = new Map<string, { shares: bigint; price: bigint; fee: bigint }>();
+        for (const controller of queue) {
+          const logs = await s.pool.queryFilter(s.pool.filters.RedeemRequest(controller), 0, Number(before));
+          const last = logs[logs.length - 1]!;
+          const executed = await s.pool.queryFilter(s.pool.filters.RedeemExecuted(controller), last.blockNumber);
+          requests.set(controller, {
+            shares: await s.pool.pendingRedeemRequest(0n, controller, { blockTag: Number(before) }),
+            price: await s.pool.cachedSharePrice({ blockTag: last.blockNumber - 1 }),
+            // The fee is paid once, with the first part.
+            fee: executed.length === 0 ? USD : 0n,
+          });
+        }
+        let liquidity = await s.pool.freeLiquidity({ blockTag: Number(before) });
+        const pinned = (await latestBlock()).timestamp + 1n;
+        await s.connection.networkHelpers.time.setNextBlockTimestamp(pinned);
+        const markets = (await valuationMarkets(Number(before))).map((m, id) =>
+          projectIndices(m, id, pinned - beforeTime),
+        );
+        let assetsNow = poolTotalAssets(await s.pool.equityAssets(), tradersClaim(markets, SCALE));
+        let supply = await s.pool.totalSupply();
+        const receipt = await (await s.pool.connect(s.actors.keeper).executeRedeems(100n)).wait();
+        const events = receipt!.logs
+          .map((log) => s.pool.interface.parseLog(log))
+          .filter((e) => e !== null && e.name === "RedeemExecuted");
+        let i = 0;
+        for (const controller of queue) {
+          const request = requests.get(controller)!;
+          const predicted = executeRedeemRequest({
+            shares: request.shares,
+            fee: request.fee,
+            requestPrice: request.price,
+            totalAssets: assetsNow,
+            totalSupply: supply,
+            freeLiquidity: liquidity,
+          });
+          if (predicted.skipped) break;
+          const event = events[i++]!;
+          expect(
+            {
+              controller: event.args.controller,
+              shares: event.args.shares,
+              assets: event.args.assets,
+              price: event.args.price,
+              remainingShares: event.args.remainingShares,
+              fee: event.args.fee,
+            },
+            `round ${round}: redemption of ${controller}`,
+          ).to.deep.equal({
+            controller,
+            shares: predicted.shares,
+            assets: predicted.assets,
+            price: predicted.price,
+            remainingShares: predicted.remainingShares,
+            fee: predicted.fee,
+          });
+          executedRedeems++;
+          liquidity -= predicted.assets + predicted.fee;
+          assetsNow -= predicted.assets + predicted.fee < assetsNow ? predicted.assets + predicted.fee : assetsNow;
+          supply -= predicted.shares;
+          if (predicted.remainingShares !== 0n) {
+            partial++;
+            break;
+          }
+        }
+        expect(events.length, `round ${round}: executions`).to.equal(i);
+        expect(await s.pool.cachedSharePrice(), `round ${round}: cached price`).to.equal(
+          cachedSharePriceAfter(assetsNow, supply),
+        );
+      }
+
+      // ---------------------------------------------------------------- claims, by either unit, in part
+      for (const who of lps) {
+        const [depositAssets, depositShares] = [await s.pool.maxDeposit(who), await s.pool.maxMint(who)];
+        if (depositAssets > 0n) {
+          const byAssets = rng.chance(50);
+          const part = rng.chance(40);
+          if (byAssets) {
+            const assets = part ? rng.between(1n, depositAssets) : depositAssets;
+            const before = await s.pool.balanceOf(who);
+            await mined(s.pool.connect(who)["deposit(uint256,address,address)"](assets, who, who));
+            expect((await s.pool.balanceOf(who)) - before, "deposit claim").to.equal(
+              claimDepositShares(assets, depositAssets, depositShares),
+            );
+          } else {
+            const shares = part ? rng.between(1n, depositShares) : depositShares;
+            await mined(s.pool.connect(who)["mint(uint256,address,address)"](shares, who, who));
+            expect(depositAssets - (await s.pool.maxDeposit(who)), "mint claim").to.equal(
+              claimMintAssets(shares, depositAssets, depositShares),
+            );
+          }
+          claims++;
+        }
+        const [redeemAssets, redeemShares] = [await s.pool.maxWithdraw(who), await s.pool.maxRedeem(who)];
+        if (redeemAssets > 0n) {
+          const before = await s.usd.balanceOf(who);
+          if (rng.chance(50)) {
+            const shares = rng.chance(40) ? rng.between(1n, redeemShares) : redeemShares;
+            await mined(s.pool.connect(who).redeem(shares, who, who));
+            expect((await s.usd.balanceOf(who)) - before, "redeem claim").to.equal(
+              claimRedeemAssets(shares, redeemAssets, redeemShares),
+            );
+          } else {
+            const assets = rng.chance(40) ? rng.between(1n, redeemAssets) : redeemAssets;
+            await mined(s.pool.connect(who).withdraw(assets, who, who));
+            expect(redeemShares - (await s.pool.maxRedeem(who)), "withdraw claim").to.equal(
+              claimWithdrawShares(assets, redeemAssets, redeemShares),
+            );
+          }
+          claims++;
+        }
+      }
+      // Time passes: fees accrue, so the next round's valuation includes them.
+      await s.connection.networkHelpers.time.increase(rng.between(60n, 30n * 86_400n));
+    }
+    expect(executedDeposits, "deposits executed").to.be.greaterThan(10);
+    expect(executedRedeems, "redemptions executed").to.be.greaterThan(5);
+    expect(partial, "partial redemptions").to.be.greaterThan(0);
+    expect(claims, "claims").to.be.greaterThan(10);
+  });
+
+  /** A market's borrow indices moved forward by `elapsed` seconds at the market's (linear) borrow rates. */
+  function projectIndices(m: PoolValuationMarket, marketId: number, elapsed: bigint): PoolValuationMarket {
+    if (m.price === 0n) return m;
+    const params = s.markets[marketId]!;
+    return {
+      ...m,
+      longIndex: accrueBorrowIndex(m.longIndex, params.borrowRateLong, elapsed),
+      shortIndex: accrueBorrowIndex(m.shortIndex, params.borrowRateShort, elapsed),
+    };
+  }
 });

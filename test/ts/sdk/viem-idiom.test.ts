@@ -259,21 +259,105 @@ describe("SDK in viem's idiom", function () {
       );
       expect(refused).to.be.instanceOf(sdk.BulkheadContractError).and.instanceOf(BaseError);
 
-      // LPs: deposit, withdraw by assets, redeem by shares.
+      // LPs: request, execute (anyone), claim by assets; redeem by request, claim by assets then shares.
       const lp = s.actors.bob.address as Address;
       await s.usd.mint(lp, 1_000n * USD);
       await s.usd.connect(s.actors.bob).approve(addresses.liquidityPool, 1_000n * USD);
       const lpWallet = walletClient(lp);
-      const deposited = await client.simulateDepositLiquidity({ account: lp, assets: 1_000n * USD });
-      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(deposited.request) });
-      expect(await s.pool.balanceOf(lp)).to.equal(deposited.result);
-      const withdrawn = await client.simulateWithdrawLiquidity({ account: lp, assets: 400n * USD });
+      const requested = await client.simulateRequestDeposit({ account: lp, assets: 1_000n * USD });
+      expect(requested.result).to.equal(0n);
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(requested.request) });
+      const { lpDelay } = await s.config.lpParams();
+      await s.connection.networkHelpers.time.increase(lpDelay);
+      const executed = await client.simulateExecuteDeposits({ account: lp, controllers: [lp] });
+      expect(executed.result).to.equal(1n);
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(executed.request) });
+      const claimed = await client.simulateClaimDeposit({ account: lp, assets: 1_000n * USD });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(claimed.request) });
+      expect(await s.pool.balanceOf(lp)).to.equal(claimed.result);
+      const redeem = await client.simulateRequestRedeem({ account: lp, shares: claimed.result });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(redeem.request) });
+      await s.connection.networkHelpers.time.increase(lpDelay);
+      const executeRedeems = await client.simulateExecuteRedeems({ account: lp, maxRequests: 10n });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(executeRedeems.request) });
+      const withdrawn = await client.simulateClaimRedeem({ account: lp, assets: 400n * USD });
       await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(withdrawn.request) });
-      const redeemed = await client.simulateWithdrawLiquidity({ account: lp, shares: await s.pool.balanceOf(lp) });
-      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(redeemed.request) });
+      const rest = await client.simulateClaimRedeem({ account: lp, shares: await s.pool.maxRedeem(lp) });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(rest.request) });
       // Less a unit at most: the pool rounds against the LP.
       expect(await s.usd.balanceOf(lp)).to.be.within(1_000n * USD - 1n, 1_000n * USD);
       expect(await s.pool.balanceOf(lp)).to.equal(0n);
+    });
+
+    it("cancels and claims back LP requests, acts as an operator, and takes profit at the cap through simulate…", async function () {
+      const client = publicClient().extend(bulkheadPublicActions({ addresses }));
+      const bob = s.actors.bob.address as Address;
+      const carol = s.actors.carol.address as Address;
+      const bobWallet = walletClient(bob);
+      const carolWallet = walletClient(carol);
+      await s.usd.mint(bob, 1_000n * USD);
+      await s.usd.connect(s.actors.bob).approve(addresses.liquidityPool, 1_000n * USD);
+
+      // Bob makes Carol his operator: she requests for him, cancels inside the delay and claims back to him.
+      const operator = await client.simulateSetOperator({ account: bob, operator: carol, approved: true });
+      expect(operator.result).to.equal(true);
+      await client.waitForBulkheadReceipt({ hash: await bobWallet.writeContract(operator.request) });
+      const requested = await client.simulateRequestDeposit({
+        account: carol,
+        assets: 1_000n * USD,
+        controller: bob,
+        owner: bob,
+      });
+      await client.waitForBulkheadReceipt({ hash: await carolWallet.writeContract(requested.request) });
+      expect((await client.getLpRequests({ controller: bob })).deposit.pending).to.equal(1_000n * USD);
+      const cancelled = await client.simulateCancelDepositRequest({ account: carol, controller: bob });
+      await client.waitForBulkheadReceipt({ hash: await carolWallet.writeContract(cancelled.request) });
+      const requests = await client.getLpRequests({ controller: bob });
+      expect(requests.deposit.pending).to.equal(0n);
+      expect(requests.deposit.cancelledAssets).to.equal(1_000n * USD);
+      const claimed = await client.simulateClaimCancelDepositRequest({
+        account: carol,
+        controller: bob,
+        receiver: bob,
+      });
+      expect(claimed.result).to.equal(1_000n * USD);
+      await client.waitForBulkheadReceipt({ hash: await carolWallet.writeContract(claimed.request) });
+      expect(await s.usd.balanceOf(bob)).to.equal(1_000n * USD);
+
+      // The seed LP asks to redeem, cancels, and gets the shares back.
+      const lp = s.actors.lp.address as Address;
+      const lpWallet = walletClient(lp);
+      const shares = (await s.pool.balanceOf(lp)) / 2n;
+      const redeem = await client.simulateRequestRedeem({ account: lp, shares });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(redeem.request) });
+      const cancelRedeem = await client.simulateCancelRedeemRequest({ account: lp });
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(cancelRedeem.request) });
+      const back = await client.simulateClaimCancelRedeemRequest({ account: lp });
+      expect(back.result).to.equal(shares);
+      await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(back.request) });
+      expect((await client.getPoolState()).redeemQueue).to.deep.equal([]);
+
+      // A position whose pnl reaches its cap is closed at the cap by anyone.
+      const wallet = walletClient(alice);
+      const { positionId } = await openPositionAndWait(wallet, {
+        addresses,
+        marketId: ETH,
+        isLong: true,
+        size: WAD,
+        collateral: 1_000n * USD,
+      });
+      const { maxProfit } = await s.engine.position(positionId);
+      await setPrice(s, ETH, ETH_PRICE * 3n);
+      expect(await client.getAtCap({ positionIds: [positionId, 999n] })).to.deep.equal([true, false]);
+      const keeper = s.actors.keeper.address as Address;
+      const single = await client.simulateTakeProfit({ account: keeper, positionId });
+      expect(single.request.functionName).to.equal("takeProfit");
+      const batch = await client.simulateTakeProfitBatch({ account: keeper, positionIds: [positionId, 999n] });
+      expect(batch.result).to.equal(1n);
+      const taken = await client.waitForBulkheadReceipt({
+        hash: await walletClient(keeper).writeContract(batch.request),
+      });
+      expect(eventsNamed(taken.events, "ProfitTaken")[0]!.args.profit).to.equal(maxProfit);
     });
 
     it("simulate… sends nothing, approvals included", async function () {
