@@ -76,24 +76,3 @@ export interface LiquidationPreview {
   /** Closing fee paid to the pool. */
   closeFee: bigint;
 }
-
-/** The liquidity pool as of one block. */
-export interface PoolState {
-  /** Asset held by the pool. */
-  balance: bigint;
-  /** ERC-4626 total assets: balance less the traders' net unrealised pnl. */
-  totalAssets: bigint;
-  totalSupply: bigint;
-  /** Balance not reserved for open positions' maximum profit. */
-  freeLiquidity: bigint;
-  /** Traders' net unrealised pnl, asset units (positive: traders are up). */
-  netTraderPnl: bigint;
-  /** Sum of open positions' profit caps, asset units. */
-  totalReserved: bigint;
-  /** Sum of open positions' entry notionals, USD WAD. */
-  totalEntryNotional: bigint;
-  /** Asset value of one whole share (10^share decimals), rounded down. */
-  sharePrice: bigint;
-  shareDecimals: number;
-  blockNumber: bigint;
-}
