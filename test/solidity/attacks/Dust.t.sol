@@ -25,6 +25,26 @@ contract DustAttackTest is AttackBase {
         _assertUnchanged(before, _snapshot());
     }
 
+    /// @dev A small position backed by a large collateral cannot reserve (and so lock, or lever the valuation with)
+    /// more of the pool than its notional: 0.01 ETH at 3,000 with 100,000 USD reserves 30 USD, not 9 × 100,000. Margin
+    /// added later, or an increase that brings no collateral, never raises it (the cap is sticky).
+    function test_largeCollateralSmallPosition_capBoundedByNotional() public {
+        uint256 reservedBefore = engine.totalReserved();
+        uint256 id = openPosition(alice, ETH, true, 0.01e18, 100_000 * USD);
+        assertEq(engine.position(id).maxProfit, 30 * USD, "cap above the notional");
+        assertEq(engine.totalReserved() - reservedBefore, 30 * USD, "reserved above the notional");
+
+        fund(alice, 200_000 * USD);
+        vm.startPrank(alice);
+        engine.addMargin(id, 100_000 * USD);
+        assertEq(engine.position(id).maxProfit, 30 * USD, "margin raised the cap");
+        engine.increase(id, 0.01e18, 0, type(uint256).max, block.timestamp);
+        vm.stopPrank();
+        // min(9 × 0 collateral, 100 % × 30 USD) = 0 more.
+        assertEq(engine.position(id).maxProfit, 30 * USD, "an increase without collateral raised the cap");
+        assertEq(engine.totalReserved() - reservedBefore, 30 * USD, "reserved");
+    }
+
     /// @dev Nor can a decrease leave a remainder below it.
     function test_decreaseBelowMinimumNotional_reverts() public {
         uint256 id = openPosition(alice, ETH, true, 0.01e18, 300 * USD);
