@@ -99,24 +99,36 @@ contract BadDebtAttackTest is AttackBase {
         assertEq(_total(_snapshot()), total, "conservation");
     }
 
-    /// @dev The pool values positions through per-side aggregates, so before the liquidation it counts alice's whole
-    /// 100,000 USD loss as its own, though only 30,000 USD can be collected. An LP who leaves between the crash and the
-    /// liquidation must not escape their share of the 70,000 USD the pool then absorbs.
+    /// @dev The pool values positions through per-side aggregates, each side's loss bounded by its collateral: before
+    /// the liquidation it counts only the 30,000 USD it can collect, not alice's whole 100,000 USD loss. An LP who
+    /// asks to leave on the crash and whose redemption executes before the liquidation must not escape their share of
+    /// the 70,000 USD the pool then absorbs: they get no more than executing after it gives.
     function test_badDebt_lpExitBeforeLiquidation_cannotDodgeLoss() public {
         setPrice(ETH, ETH_PRICE);
         uint256 shares = deposit(lp2, POOL_LIQUIDITY);
         setPrice(ETH, CRASH_PRICE);
+        vm.prank(lp2);
+        pool.requestRedeem(shares, lp2, lp2);
+        vm.warp(block.timestamp + LP_DELAY);
         uint256 snapshotId = vm.snapshotState();
         vm.prank(keeper);
         engine.liquidate(aliceId);
-        uint256 fair = pool.previewRedeem(shares);
+        uint256 fair = _executeAndClaim(lp2);
         vm.revertToState(snapshotId);
 
-        vm.prank(lp2);
-        uint256 early = pool.redeem(shares, lp2, lp2);
+        uint256 early = _executeAndClaim(lp2);
         vm.prank(keeper);
         engine.liquidate(aliceId);
+        assertGt(early, 0, "nothing executed");
         assertLe(early, fair, "LP dodged the bad debt by leaving before the liquidation");
+    }
+
+    function _executeAndClaim(address who) internal returns (uint256 assets) {
+        vm.prank(keeper);
+        pool.executeRedeems(type(uint256).max);
+        uint256 claimable = pool.maxRedeem(who);
+        vm.prank(who);
+        assets = pool.redeem(claimable, who, who);
     }
 
     // ------------------------------------------------------------ helpers

@@ -4,10 +4,11 @@ pragma solidity 0.8.28;
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 
 import {LiquidationPreview} from "../../../contracts/interfaces/IBulkheadLens.sol";
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine, Position} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {AttackBase} from "./utils/AttackBase.sol";
 
-/// @dev Unsolicited transfers: into an empty ERC-4626 pool (the first-depositor inflation attack), and into a position's
+/// @dev Unsolicited transfers: into an empty ERC-7540 pool (the first-depositor inflation attack), and into a position's
 /// vault, before it exists (its address is predictable: `vaultOf(nextPositionId())`) and after. Vault donations are
 /// not margin: they never change a position's equity or health; a close pays them to the owner and a liquidation to the
 /// keeper, as the engine documents.
@@ -22,44 +23,84 @@ contract DonationAttackTest is AttackBase {
 
     // ------------------------------------------------------------ pool: first-depositor inflation
 
-    function test_inflationAttack_victimLosesNegligible_attackerLoses() public {
+    /// @dev The classic first-depositor attack needs a one-unit seed: below `minRequest` the request is refused, and
+    /// nothing moves.
+    function test_inflationAttack_dustSeed_revertsRequestTooSmall() public {
         System memory s = fresh;
-        uint256 donation = 1_000_000 * USD;
-        uint256 attackerShares = _inflate(s, 1, donation);
-
-        uint256 victimDeposit = 10_000 * USD;
-        uint256 victimShares = _deposit(s, alice, victimDeposit);
-        assertGt(victimShares, 0, "victim got no shares");
-        vm.prank(alice);
-        uint256 victimOut = s.pool.redeem(victimShares, alice, alice);
-        assertGe(victimOut, victimDeposit - 1 * USD, "victim lost more than 1 USD of 10,000");
-
+        _mint(s, mallory, 1);
         vm.prank(mallory);
-        uint256 attackerOut = s.pool.redeem(attackerShares, mallory, mallory);
-        assertLt(attackerOut, (donation * 51) / 100, "attacker kept more than half of the donation");
+        usd.approve(address(s.pool), 1);
+        Snapshot memory before = _snapshot(s);
+        vm.prank(mallory);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, 1, MIN_REQUEST));
+        s.pool.requestDeposit(1, mallory, mallory);
+        _assertUnchanged(before, _snapshot(s));
     }
 
-    /// @dev Whatever the attacker's seed deposit and donation, the victim loses at most about a millionth of what the
-    /// attacker put in (one share's worth), and the attacker never gets back more than they put in.
-    function testFuzz_inflationAttack_neverProfits(uint256 seed, uint256 donation, uint256 victimDeposit) public {
-        seed = bound(seed, 1, 1e12);
-        donation = bound(donation, 0, 1e13);
-        victimDeposit = bound(victimDeposit, 1, 1e13);
+    /// @dev Mallory seeds the empty pool with the minimum and donates 1M USD; alice then deposits and redeems 10,000
+    /// USD. Deposits execute at the worse of the cached price and the price at execution, so alice buys at the price
+    /// the donation made: the donation stays with the shares that existed when it arrived (mallory's), and alice ends
+    /// exactly where she ends without it, give or take a share's worth of rounding.
+    function test_inflationAttack_donationChangesNobodysOutcome() public {
         System memory s = fresh;
-        uint256 attackerShares = _inflate(s, seed, donation);
+        uint256 seed = MIN_REQUEST;
+        uint256 donation = 1_000_000 * USD;
+        uint256 victimDeposit = 10_000 * USD;
 
-        uint256 victimShares = _deposit(s, alice, victimDeposit);
-        vm.prank(alice);
-        uint256 victimOut = s.pool.redeem(victimShares, alice, alice);
+        uint256 snapshotId = vm.snapshotState();
+        (uint256 plainVictimOut, uint256 plainAttackerOut) = _attackAndExit(s, seed, 0, victimDeposit);
+        vm.revertToState(snapshotId);
+        (uint256 victimOut, uint256 attackerOut) = _attackAndExit(s, seed, donation, victimDeposit);
+
+        // Without a donation each gets their deposit back, less at most two units of share-price rounding.
+        assertApproxEqAbs(plainVictimOut, victimDeposit - 1, 1, "alice without a donation");
+        assertApproxEqAbs(plainAttackerOut, seed - 1, 1, "mallory without a donation");
+        assertLe(victimOut, victimDeposit, "alice gained");
+        // One share unit at the inflated price is worth about (seed + donation) / 1e6 units.
+        assertLe(victimDeposit - victimOut, (seed + donation) / 1e6 + 2, "alice lost more than rounding");
+        assertLe(attackerOut, seed + donation, "mallory profited");
+    }
+
+    /// @dev Whatever the seed, donation and deposit, alice loses at most a share's worth of rounding, and the attacker
+    /// never gets back more than she put in plus that rounding.
+    function testFuzz_inflationAttack_neverProfits(uint256 seed, uint256 donation, uint256 victimDeposit) public {
+        seed = bound(seed, MIN_REQUEST, 1e12);
+        donation = bound(donation, 0, 1e13);
+        // Large enough that the victim's shares, less a share's worth of rounding, are still a redeemable request.
+        victimDeposit = bound(victimDeposit, 3 * MIN_REQUEST, 1e13);
+        (uint256 victimOut, uint256 attackerOut) = _attackAndExit(fresh, seed, donation, victimDeposit);
         assertLe(victimOut, victimDeposit, "victim gained");
         assertLe(victimDeposit - victimOut, (seed + donation) / 1e6 + 2, "victim lost more than one share's worth");
-
-        vm.prank(mallory);
-        uint256 attackerOut = s.pool.redeem(attackerShares, mallory, mallory);
-        assertLe(attackerOut, seed + donation, "attacker profited");
+        // The attacker's only possible gain is the victim's rounding loss: no value is created.
+        assertLe(attackerOut, seed + donation + (victimDeposit - victimOut), "attacker profited beyond rounding");
     }
 
-    // ------------------------------------------------------------ position vaults
+    /// @dev A donation made while one's own redemption waits cannot be taken back with it: the redemption executes at
+    /// the lower of the cached price (before the donation) and the price at execution, so the donation stays with the
+    /// LPs who remain.
+    function test_donationToPool_whileOwnRedemptionPending_staysWithOtherLPs() public {
+        uint256 shares = deposit(mallory, 100_000 * USD);
+        uint256 lpShares = pool.balanceOf(lp);
+        uint256 lpValueBefore = pool.convertToAssets(lpShares);
+
+        uint256 snapshotId = vm.snapshotState();
+        uint256 plainOut = redeem(mallory, shares);
+        vm.revertToState(snapshotId);
+
+        vm.prank(mallory);
+        pool.requestRedeem(shares, mallory, mallory);
+        _donate(mallory, address(pool), 50_000 * USD);
+        vm.warp(block.timestamp + LP_DELAY);
+        vm.prank(keeper);
+        pool.executeRedeems(type(uint256).max);
+        uint256 claimable = pool.maxRedeem(mallory);
+        vm.prank(mallory);
+        uint256 out = pool.redeem(claimable, mallory, mallory);
+        assertEq(out, plainOut, "the donor's redemption took part of the donation back");
+        assertGe(pool.convertToAssets(lpShares), lpValueBefore + 50_000 * USD - 1, "the donation left the LPs");
+    }
+
+        // ------------------------------------------------------------ position vaults
 
     /// @dev Tokens sent to the address the next position's vault will have: the open still pulls exactly collateral
     /// plus reserve, the position records only its collateral, and the close pays the donation to the owner.
@@ -164,12 +205,12 @@ contract DonationAttackTest is AttackBase {
     function test_donationToPool_positionsUntouched() public {
         uint256 id = openPosition(alice, ETH, true, 1e18, 600 * USD);
         Position memory record = engine.position(id);
-        uint256 lpValue = pool.previewRedeem(pool.balanceOf(lp));
+        uint256 lpValue = pool.convertToAssets(pool.balanceOf(lp));
         _donate(mallory, address(pool), 100_000 * USD);
 
         assertEq(keccak256(abi.encode(engine.position(id))), keccak256(abi.encode(record)), "record changed");
         assertEq(vaultBalance(id), 600 * USD + KEEPER_RESERVE, "vault changed");
-        assertGt(pool.previewRedeem(pool.balanceOf(lp)), lpValue + 99_000 * USD, "LP did not gain the donation");
+        assertGt(pool.convertToAssets(pool.balanceOf(lp)), lpValue + 99_000 * USD, "LP did not gain the donation");
         vm.prank(alice);
         engine.close(id, 0, block.timestamp);
         assertEq(vaultBalance(id), 0, "vault not emptied");
@@ -177,10 +218,20 @@ contract DonationAttackTest is AttackBase {
 
     // ------------------------------------------------------------ helpers
 
-    /// @dev Mallory makes the first deposit, `seed` units, then donates `donation` to the pool.
-    function _inflate(System memory s, uint256 seed, uint256 donation) internal returns (uint256 shares) {
-        shares = _deposit(s, mallory, seed);
-        _donate(mallory, address(s.pool), donation);
+    /// @dev Mallory deposits `seed` into the empty pool and donates `donation` to it; alice deposits `victimDeposit`;
+    /// both redeem every share through the asynchronous flow.
+    function _attackAndExit(
+        System memory s,
+        uint256 seed,
+        uint256 donation,
+        uint256 victimDeposit
+    ) internal returns (uint256 victimOut, uint256 attackerOut) {
+        uint256 attackerShares = _deposit(s, mallory, seed);
+        if (donation != 0) _donate(s, mallory, address(s.pool), donation);
+        uint256 victimShares = _deposit(s, alice, victimDeposit);
+        assertGt(victimShares, 0, "victim got no shares");
+        victimOut = _redeem(s, alice, victimShares);
+        attackerOut = _redeem(s, mallory, attackerShares);
     }
 
     /// @return payout What alice got back from the close.

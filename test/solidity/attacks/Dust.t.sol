@@ -8,6 +8,53 @@ import {AttackBase} from "./utils/AttackBase.sol";
 /// @dev Dust: positions too small to be worth liquidating cannot be opened or left behind by a decrease or a margin
 /// withdrawal, and tiny sizes, where every amount rounds, cannot be used to extract value.
 contract DustAttackTest is AttackBase {
+    /// @dev The smallest ETH size whose notional at 3,000 USD reaches the 10 USD minimum: ⌈10 USD / 3,000⌉.
+    uint256 internal constant MIN_SIZE = 3_333_333_333_333_334;
+
+    /// @dev Below the minimum notional nothing opens, whatever the collateral: positions too small to be worth
+    /// liquidating (or to use as a cheap lever on the pool's valuation) do not exist.
+    function testFuzz_openBelowMinimumNotional_reverts(uint256 size, bool isLong) public {
+        size = bound(size, 1, MIN_SIZE - 1);
+        fund(alice, 100 * USD);
+        // Rounded down, as the engine rounds it: the bound is a limit on the caller.
+        uint256 notional = (size * ETH_PRICE) / 1e18 / 1e12;
+        Snapshot memory before = _snapshot();
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, notional, MIN_NOTIONAL));
+        engine.open(ETH, isLong, size, MIN_COLLATERAL, isLong ? type(uint256).max : 0, block.timestamp);
+        _assertUnchanged(before, _snapshot());
+    }
+
+    /// @dev A small position backed by a large collateral cannot reserve (and so lock, or lever the valuation with)
+    /// more of the pool than its notional: 0.01 ETH at 3,000 with 100,000 USD reserves 30 USD, not 9 × 100,000. Margin
+    /// added later, or an increase that brings no collateral, never raises it (the cap is sticky).
+    function test_largeCollateralSmallPosition_capBoundedByNotional() public {
+        uint256 reservedBefore = engine.totalReserved();
+        uint256 id = openPosition(alice, ETH, true, 0.01e18, 100_000 * USD);
+        assertEq(engine.position(id).maxProfit, 30 * USD, "cap above the notional");
+        assertEq(engine.totalReserved() - reservedBefore, 30 * USD, "reserved above the notional");
+
+        fund(alice, 200_000 * USD);
+        vm.startPrank(alice);
+        engine.addMargin(id, 100_000 * USD);
+        assertEq(engine.position(id).maxProfit, 30 * USD, "margin raised the cap");
+        engine.increase(id, 0.01e18, 0, type(uint256).max, block.timestamp);
+        vm.stopPrank();
+        // min(9 × 0 collateral, 100 % × 30 USD) = 0 more.
+        assertEq(engine.position(id).maxProfit, 30 * USD, "an increase without collateral raised the cap");
+        assertEq(engine.totalReserved() - reservedBefore, 30 * USD, "reserved");
+    }
+
+    /// @dev Nor can a decrease leave a remainder below it.
+    function test_decreaseBelowMinimumNotional_reverts() public {
+        uint256 id = openPosition(alice, ETH, true, 0.01e18, 300 * USD);
+        Snapshot memory before = _snapshot();
+        vm.prank(alice);
+        // 0.0005 ETH left: 1.5 USD of notional.
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, 1_500_000, MIN_NOTIONAL));
+        engine.decrease(id, 0.0095e18, 0, block.timestamp);
+        _assertUnchanged(before, _snapshot());
+    }
     function test_openBelowMinimumCollateral_reverts() public {
         fund(alice, 100 * USD);
         Snapshot memory before = _snapshot();
@@ -93,7 +140,8 @@ contract DustAttackTest is AttackBase {
         bool isLong,
         bool zeroFees
     ) public {
-        size = bound(size, 1, 1e13);
+        // The smallest positions allowed: notional 10 USD (the minimum) to a few cents more, where every amount rounds.
+        size = bound(size, MIN_SIZE, MIN_SIZE + 1e13);
         moveBps = bound(moveBps, 0, 1_000);
         if (zeroFees) {
             MarketParams memory params = defaultMarketParams(address(ethFeed));

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {FeeTakingToken} from "./mocks/FeeTakingToken.sol";
 import {AttackBase} from "./utils/AttackBase.sol";
@@ -102,16 +103,23 @@ contract FeeOnTransferAttackTest is AttackBase {
         _assertUnchanged(before, _snapshot(f));
     }
 
-    /// @dev The pool is the other way in. A depositor whose transfer delivers less must not be given shares for what
-    /// was not delivered, at the existing LPs' expense.
-    function test_poolDeposit_feeOnTransfer_cannotDiluteLPs() public {
-        uint256 lpValue = f.pool.previewRedeem(f.pool.balanceOf(lp));
-        token.mint(mallory, 100_000 * USD);
-        vm.startPrank(mallory);
+    /// @dev The pool is the other way in. A deposit request whose transfer delivers less is refused, so nobody is
+    /// credited for what was not delivered at the existing LPs' expense, and nothing changes.
+    function test_poolRequestDeposit_feeOnTransfer_revertsFeeOnTransferToken() public {
+        uint256 assets = 100_000 * USD;
+        token.mint(mallory, assets);
+        vm.prank(mallory);
         token.approve(address(f.pool), type(uint256).max);
-        try f.pool.deposit(100_000 * USD, mallory) {} catch {}
-        vm.stopPrank();
-        assertGe(f.pool.previewRedeem(f.pool.balanceOf(lp)), lpValue, "existing LP paid the depositor's transfer fee");
+        bytes memory err = abi.encodeWithSelector(
+            ILiquidityPool.FeeOnTransferToken.selector,
+            assets,
+            token.received(assets)
+        );
+        Snapshot memory before = _snapshot(f);
+        vm.prank(mallory);
+        vm.expectRevert(err);
+        f.pool.requestDeposit(assets, mallory, mallory);
+        _assertUnchanged(before, _snapshot(f));
     }
 
     /// @dev Nobody is trapped once the token charges: the owner can remove margin, decrease and close; keepers can

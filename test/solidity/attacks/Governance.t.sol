@@ -7,6 +7,7 @@ import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessMana
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
 import {IEngineBound} from "../../../contracts/interfaces/IEngineBound.sol";
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {IPositionVault} from "../../../contracts/interfaces/IPositionVault.sol";
 import {GlobalParams, IRiskConfig, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
@@ -17,6 +18,8 @@ import {AttackBase} from "./utils/AttackBase.sol";
 /// funds.
 contract GovernanceAttackTest is AttackBase {
     uint256 internal constant MAX_BORROW_RATE = 1e18 / uint256(365 days);
+    /// @dev 1 % a year (rule 8).
+    uint256 internal constant MIN_BORROW_RATE = 0.01e18 / uint256(365 days);
 
     uint256 internal id;
 
@@ -80,15 +83,27 @@ contract GovernanceAttackTest is AttackBase {
 
         p = _market();
         p.borrowRateLong = uint64(MAX_BORROW_RATE + 1);
-        _expectMarketOutOfBounds(p, "borrowRateLong", MAX_BORROW_RATE + 1, 0, MAX_BORROW_RATE);
+        _expectMarketOutOfBounds(p, "borrowRateLong", MAX_BORROW_RATE + 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        // Rule 8: a zero rate would let a position reserve the pool for free.
+        p.borrowRateLong = uint64(MIN_BORROW_RATE - 1);
+        _expectMarketOutOfBounds(p, "borrowRateLong", MIN_BORROW_RATE - 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
         p = _market();
         p.borrowRateShort = uint64(MAX_BORROW_RATE + 1);
-        _expectMarketOutOfBounds(p, "borrowRateShort", MAX_BORROW_RATE + 1, 0, MAX_BORROW_RATE);
+        _expectMarketOutOfBounds(p, "borrowRateShort", MAX_BORROW_RATE + 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        p.borrowRateShort = 0;
+        _expectMarketOutOfBounds(p, "borrowRateShort", 0, MIN_BORROW_RATE, MAX_BORROW_RATE);
+
+        // Rule 8: a cap never exceeds the position's notional.
+        p = _market();
+        p.maxProfitNotionalRatio = 1e18 + 1;
+        _expectMarketOutOfBounds(p, "maxProfitNotionalRatio", 1e18 + 1, 0.01e18, 1e18);
+        p.maxProfitNotionalRatio = 0.01e18 - 1;
+        _expectMarketOutOfBounds(p, "maxProfitNotionalRatio", 0.01e18 - 1, 0.01e18, 1e18);
     }
 
     /// @dev Any value of a ratio or rate: accepted inside its bounds, refused with the bounds named outside them.
     function testFuzz_marketRatio_acceptedIffWithinBounds(uint256 field, uint64 value) public {
-        field = bound(field, 0, 7);
+        field = bound(field, 0, 8);
         MarketParams memory p = _market();
         bytes32 name;
         uint256 min;
@@ -106,9 +121,11 @@ contract GovernanceAttackTest is AttackBase {
         } else if (field == 5) {
             (name, min, max, p.maxProfitRatio) = ("maxProfitRatio", 0.1e18, 10e18, value);
         } else if (field == 6) {
-            (name, min, max, p.borrowRateLong) = ("borrowRateLong", 0, MAX_BORROW_RATE, value);
+            (name, min, max, p.borrowRateLong) = ("borrowRateLong", MIN_BORROW_RATE, MAX_BORROW_RATE, value);
+        } else if (field == 7) {
+            (name, min, max, p.borrowRateShort) = ("borrowRateShort", MIN_BORROW_RATE, MAX_BORROW_RATE, value);
         } else {
-            (name, min, max, p.borrowRateShort) = ("borrowRateShort", 0, MAX_BORROW_RATE, value);
+            (name, min, max, p.maxProfitNotionalRatio) = ("maxProfitNotionalRatio", 0.01e18, 1e18, value);
         }
         if (value < min || value > max) {
             _expectMarketOutOfBounds(p, name, value, min, max);
@@ -121,14 +138,24 @@ contract GovernanceAttackTest is AttackBase {
 
     function test_globalParamsOutOfBounds_revertParameterOutOfBounds() public {
         GlobalParams memory g = defaultGlobalParams();
-        g.minCollateral = 0;
-        _expectGlobalOutOfBounds(g, "minCollateral", 0, 1, 1_000_000 * USD);
+        // At least 1 USD of collateral, 0.1 USD of keeper reserve and 10 USD of notional: no position too small to be
+        // worth liquidating.
+        g.minCollateral = uint80(USD - 1);
+        _expectGlobalOutOfBounds(g, "minCollateral", USD - 1, USD, 1_000_000 * USD);
         g.minCollateral = uint80(1_000_000 * USD + 1);
-        _expectGlobalOutOfBounds(g, "minCollateral", 1_000_000 * USD + 1, 1, 1_000_000 * USD);
+        _expectGlobalOutOfBounds(g, "minCollateral", 1_000_000 * USD + 1, USD, 1_000_000 * USD);
 
         g = defaultGlobalParams();
+        g.keeperReserve = uint80(USD / 10 - 1);
+        _expectGlobalOutOfBounds(g, "keeperReserve", USD / 10 - 1, USD / 10, 1_000 * USD);
         g.keeperReserve = uint80(1_000 * USD + 1);
-        _expectGlobalOutOfBounds(g, "keeperReserve", 1_000 * USD + 1, 0, 1_000 * USD);
+        _expectGlobalOutOfBounds(g, "keeperReserve", 1_000 * USD + 1, USD / 10, 1_000 * USD);
+
+        g = defaultGlobalParams();
+        g.minNotional = uint80(10 * USD - 1);
+        _expectGlobalOutOfBounds(g, "minNotional", 10 * USD - 1, 10 * USD, 10_000_000 * USD);
+        g.minNotional = uint80(10_000_000 * USD + 1);
+        _expectGlobalOutOfBounds(g, "minNotional", 10_000_000 * USD + 1, 10 * USD, 10_000_000 * USD);
 
         g = defaultGlobalParams();
         g.maxUtilization = 0.01e18 - 1;
@@ -222,8 +249,13 @@ contract GovernanceAttackTest is AttackBase {
             engine.removeMargin(id, 1);
             vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, who));
             engine.decrease(id, 1, 0, block.timestamp);
-            vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, who, 0, 1));
+            // Nor the LP's shares or claims: neither a redemption request nor a claim in the LP's name.
+            vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, who, 0, 1e18));
+            pool.requestRedeem(1e18, who, lp);
+            vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.NotOperator.selector, lp, who));
             pool.redeem(1, who, lp);
+            vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.NotOperator.selector, lp, who));
+            pool.cancelRedeemRequest(0, lp);
             vm.stopPrank();
         }
         _assertUnchanged(before, _snapshot());

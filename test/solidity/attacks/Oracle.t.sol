@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IMockFeed} from "../utils/Artifacts.sol";
 
 import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {AttackBase} from "./utils/AttackBase.sol";
 
@@ -23,6 +24,9 @@ contract OracleAttackTest is AttackBase {
 
     function setUp() public override {
         super.setUp();
+        // The fixture's LP deposit waited `lpDelay`: rounds at t0, so the heartbeat counts from here.
+        setPrice(ETH, ETH_PRICE);
+        setPrice(BTC, BTC_PRICE);
         t0 = block.timestamp;
         aliceId = openPosition(alice, ETH, true, 1e18, 600 * USD);
         bobId = openPosition(bob, ETH, true, 1e18, 310 * USD);
@@ -54,6 +58,34 @@ contract OracleAttackTest is AttackBase {
             abi.encodeWithSelector(IOracleErrors.NonPositivePrice.selector, address(ethFeed), int256(-1))
         );
         _assertAddMarginWorks();
+    }
+
+    /// @dev LP requests wait out a stale price in a market with open interest (`LpExecutionPaused`, no retry time
+    /// while the feed is down), changing nothing; requests, claims and the ERC-4626 views keep working.
+    function test_stalePrice_lpExecutionsWait_requestsClaimsAndViewsWork() public {
+        requestDeposit(alice, 1_000 * USD);
+        uint256 lpShares = pool.balanceOf(lp);
+        vm.prank(lp);
+        pool.requestRedeem(lpShares / 10, lp, lp);
+        uint256 totalAssets = pool.totalAssets();
+        vm.warp(t0 + HEARTBEAT + 1);
+
+        Snapshot memory before = _snapshot();
+        vm.startPrank(keeper);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
+        pool.executeDeposits(_one(alice));
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
+        pool.executeRedeems(1);
+        vm.stopPrank();
+        _assertUnchanged(before, _snapshot());
+
+        // Valued at the last answer: the views answer, unchanged but for the borrow fees accrued since.
+        assertGe(pool.totalAssets(), totalAssets, "totalAssets");
+        assertGt(pool.convertToAssets(1e18), 0, "convertToAssets");
+        assertEq(pool.maxRedeem(lp), 0, "maxRedeem");
+        assertEq(pool.pendingDepositRequest(0, alice), 1_000 * USD, "pending deposit");
+        requestDeposit(bob, 100 * USD);
+        assertEq(pool.pendingDepositRequest(0, bob), 100 * USD, "request refused during the outage");
     }
 
     /// @dev A bad ETH price stops nothing in the BTC market.

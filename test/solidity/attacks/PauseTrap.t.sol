@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
-
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {AttackBase} from "./utils/AttackBase.sol";
 
 /// @dev A guardian pause (or a compromised guardian) must not trap anyone: it stops opens and increases only. Owners
-/// can still close, decrease and move margin, keepers can still liquidate, LPs can still take out free liquidity, and
+/// can still close, decrease and move margin, keepers can still liquidate, LPs can still request, execute and claim
+/// redemptions (of free liquidity) and cancel their requests, and
 /// each of those does exactly what it does unpaused.
 contract PauseTrapAttackTest is AttackBase {
     /// @dev Healthy: long 1 ETH, 600 USD.
@@ -64,23 +63,39 @@ contract PauseTrapAttackTest is AttackBase {
         _assertSameWhilePaused(keeper, abi.encodeCall(IMarginEngine.liquidateBatch, (_ids(bobId, aliceId))));
     }
 
-    function test_paused_lpWithdrawsFreeLiquidity() public {
+    /// @dev The LP asks to redeem every share while paused: the request, its execution (against free liquidity only,
+    /// the reserved rest waiting in the queue) and the claim all go through, with exactly the amounts they give
+    /// unpaused.
+    function test_paused_lpRedemptionRequestExecuteClaim_asUnpaused() public {
+        uint256 snapshotId = vm.snapshotState();
+        (uint256 plainOut, uint256 plainLeft) = _lpExit();
+        vm.revertToState(snapshotId);
+
         _pause();
         uint256 free = pool.freeLiquidity();
-        assertEq(free, usd.balanceOf(address(pool)) - engine.totalReserved(), "free liquidity");
-        // The maximum goes through shares and back, each rounding down: one unit may be lost.
-        uint256 max = pool.maxWithdraw(lp);
-        assertLe(max, free, "max withdraw above free liquidity");
-        assertGe(max + 1, free, "max withdraw");
-        vm.prank(lp);
-        pool.withdraw(max, lp, lp);
-        assertEq(usd.balanceOf(lp), max, "LP not paid");
-        // The reserved rest backs the open positions' profit.
-        uint256 left = pool.maxWithdraw(lp);
-        assertLe(left, 1, "reserved liquidity withdrawable");
-        vm.prank(lp);
-        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, lp, left + 1, left));
-        pool.withdraw(left + 1, lp, lp);
+        assertEq(free, pool.equityAssets() - engine.totalReserved(), "free liquidity");
+        (uint256 out, uint256 left) = _lpExit();
+        assertTrue(config.paused(), "not paused");
+        assertEq(out, plainOut, "claimed");
+        assertEq(left, plainLeft, "shares left pending");
+        // Everything free was paid, less at most one unit of share rounding; the reserved rest backs the positions.
+        assertLe(out, free, "paid above free liquidity");
+        assertGe(out + 1, free, "free liquidity left unpaid");
+        assertGt(left, 0, "reserved liquidity redeemed");
+        assertEq(pool.freeLiquidity(), 0, "free liquidity left");
+        assertGe(pool.equityAssets(), engine.totalReserved(), "reserved liquidity paid out");
+        assertEq(pool.pendingRedeemRequest(0, lp), left, "the rest is not pending");
+    }
+
+    /// @dev A pending deposit can be cancelled while paused, inside its window, and its assets claimed back.
+    function test_paused_lpCancelsDepositAndClaims() public {
+        requestDeposit(lp, 1_000 * USD);
+        _pause();
+        vm.startPrank(lp);
+        pool.cancelDepositRequest(0, lp);
+        assertEq(pool.claimCancelDepositRequest(0, lp, lp), 1_000 * USD, "cancelled assets");
+        vm.stopPrank();
+        assertEq(usd.balanceOf(lp), 1_000 * USD, "LP not refunded");
     }
 
     /// @dev Paused throughout: every position leaves (closed or liquidated), every vault is emptied, and then the LP
@@ -96,10 +111,13 @@ contract PauseTrapAttackTest is AttackBase {
         assertEq(vaultBalance(aliceId) + vaultBalance(bobId) + vaultBalance(malloryId), 0, "a vault kept funds");
         assertEq(engine.totalReserved(), 0, "reservation left");
 
-        uint256 shares = pool.balanceOf(lp);
-        assertEq(pool.maxRedeem(lp), shares, "LP cannot redeem every share");
+        // A request records the share price cached at the last execution; any execution, even an empty one, caches
+        // today's, so the last LP asks after one to take the fees and losses the pool collected since.
         vm.prank(lp);
-        uint256 assets = pool.redeem(shares, lp, lp);
+        pool.executeRedeems(0);
+        uint256 shares = pool.balanceOf(lp);
+        uint256 assets = redeem(lp, shares);
+        assertTrue(config.paused(), "not paused");
         assertEq(pool.totalSupply(), 0, "shares left");
         // Only the rounding left for the virtual shares stays behind.
         assertLe(usd.balanceOf(address(pool)), 1, "pool kept the LP's funds");
@@ -107,6 +125,22 @@ contract PauseTrapAttackTest is AttackBase {
     }
 
     // ------------------------------------------------------------ helpers
+
+    /// @dev The LP requests to redeem every share, a keeper executes once `lpDelay` has passed, the LP withdraws what
+    /// is claimable. Returns what it got and the shares still pending.
+    function _lpExit() internal returns (uint256 out, uint256 left) {
+        uint256 shares = pool.balanceOf(lp);
+        vm.prank(lp);
+        pool.requestRedeem(shares, lp, lp);
+        vm.warp(block.timestamp + LP_DELAY);
+        vm.prank(keeper);
+        pool.executeRedeems(type(uint256).max);
+        uint256 claimable = pool.maxWithdraw(lp);
+        vm.prank(lp);
+        pool.withdraw(claimable, lp, lp);
+        out = usd.balanceOf(lp);
+        left = pool.pendingRedeemRequest(0, lp);
+    }
 
     function _pause() internal {
         vm.prank(guardian);

@@ -5,6 +5,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 
+import {IERC7540Deposit, IERC7540Redeem} from "../../../contracts/interfaces/IERC7540.sol";
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {HookToken} from "./mocks/HookToken.sol";
 import {ReentrantActor} from "./mocks/ReentrantActor.sol";
@@ -12,8 +14,9 @@ import {AttackBase} from "./utils/AttackBase.sol";
 
 /// @dev A settlement token with ERC-777 style hooks hands control to the sender before and to the recipient after
 /// every transfer. Every engine entry point is `nonReentrant`; these tests re-enter each of them from a hook and check
-/// the re-entry is rejected with ReentrancyGuardReentrantCall and moves nothing. The LP side of the pool (ERC-4626
-/// deposit / withdraw / redeem) and recipients that refuse tokens are attacked as well.
+/// the re-entry is rejected with ReentrancyGuardReentrantCall and moves nothing. The LP side of the pool (ERC-7540
+/// claims and request executions from inside an engine operation) and recipients that refuse tokens are attacked as
+/// well.
 contract ReentrancyAttackTest is AttackBase {
     bytes4 internal constant REENTRANT_CALL = bytes4(keccak256("ReentrancyGuardReentrantCall()"));
 
@@ -147,69 +150,88 @@ contract ReentrancyAttackTest is AttackBase {
         assertEq(h.engine.position(attackerId).owner, address(0), "position still open");
     }
 
-    // ------------------------------------------------------------ the pool (ERC-4626), re-entered
+    // ------------------------------------------------------------ the pool (ERC-7540), re-entered
 
-    function test_reenterPoolWithdraw_fromCloseHook_reverts() public {
-        _asAttacker(address(h.pool), abi.encodeCall(IERC4626.deposit, (10_000 * USD, address(attacker))));
-        _arm(
-            ReentrantActor.Trigger.OnReceive,
-            address(h.pool),
-            abi.encodeCall(IERC4626.withdraw, (1_000 * USD, address(attacker), address(attacker)))
-        );
-        _expectRejected(abi.encodeCall(IMarginEngine.close, (attackerId, 0, block.timestamp)));
+    /// @dev A claim from the owner's hook in the middle of a close pays exactly the fixed claimable amount it pays
+    /// after the close: claims are set aside at execution and never revalued.
+    function test_reenterPoolClaim_fromCloseHook_paysTheSame() public {
+        uint256 shares = _attackerDeposit(10_000 * USD);
+        _asAttacker(address(h.pool), abi.encodeCall(IERC7540Redeem.requestRedeem, (shares, _a(), _a())));
+        vm.warp(block.timestamp + LP_DELAY);
+        vm.prank(keeper);
+        h.pool.executeRedeems(type(uint256).max);
+        uint256 claimable = h.pool.maxRedeem(_a());
+        bytes memory claim = abi.encodeCall(IERC4626.redeem, (claimable, _a(), _a()));
+
+        uint256 snapshotId = vm.snapshotState();
+        _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.close, (attackerId, 0, block.timestamp)));
+        _asAttacker(address(h.pool), claim);
+        uint256 fairBalance = token.balanceOf(_a());
+        vm.revertToState(snapshotId);
+
+        attacker.arm(ReentrantActor.Trigger.OnReceive, address(h.pool), claim, true);
+        _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.close, (attackerId, 0, block.timestamp)));
+        assertTrue(attacker.reentered(), "hook never fired");
+        if (!attacker.reentrySucceeded()) _asAttacker(address(h.pool), claim);
+        assertEq(token.balanceOf(_a()), fairBalance, "the claim paid differently inside the close");
+        assertEq(h.pool.maxRedeem(_a()), 0, "claim left");
     }
 
     /// @dev During a profitable close the position has already left the pool's valuation, but its profit has not been
-    /// paid yet: an LP who redeems from the owner's hook is paid a share of that profit as if it still were the
-    /// pool's. The attacker (trader and LP) must not end with more than closing and then redeeming gives.
-    function test_reenterPoolRedeem_fromProfitableCloseHook_cannotDrain() public {
-        uint256 shares = abi.decode(
-            _asAttacker(address(h.pool), abi.encodeCall(IERC4626.deposit, (POOL_LIQUIDITY, address(attacker)))),
-            (uint256)
-        );
+    /// paid yet: a redemption executed from the owner's hook would see a share price that counts that profit as the
+    /// pool's. The attacker (trader, LP and executor) must not end with more than closing and then executing gives,
+    /// and the other LP must not lose.
+    function test_reenterExecuteRedeems_fromProfitableCloseHook_cannotDrain() public {
+        uint256 shares = _attackerDeposit(POOL_LIQUIDITY);
         uint256 id = _attackerOpen(100e18, 30_000 * USD);
-        vm.warp(block.timestamp + 60);
+        _asAttacker(address(h.pool), abi.encodeCall(IERC7540Redeem.requestRedeem, (shares, _a(), _a())));
+        vm.warp(block.timestamp + LP_DELAY);
         setPrice(ETH, 3_300e18);
+        vm.warp(block.timestamp + 60);
         uint256 lpShares = h.pool.balanceOf(lp);
+        bytes memory execute = abi.encodeCall(ILiquidityPool.executeRedeems, (type(uint256).max));
+        bytes memory claim = abi.encodeCall(IERC4626.redeem, (shares, _a(), _a()));
 
         uint256 snapshotId = vm.snapshotState();
         _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.close, (id, 0, block.timestamp)));
-        _asAttacker(address(h.pool), abi.encodeCall(IERC4626.redeem, (shares, address(attacker), address(attacker))));
-        uint256 fairBalance = token.balanceOf(address(attacker));
-        uint256 fairLpValue = h.pool.previewRedeem(lpShares);
+        _asAttacker(address(h.pool), execute);
+        _asAttacker(address(h.pool), claim);
+        uint256 fairBalance = token.balanceOf(_a());
+        uint256 fairLpValue = h.pool.convertToAssets(lpShares);
         vm.revertToState(snapshotId);
 
-        bytes memory redeemCall = abi.encodeCall(IERC4626.redeem, (shares, address(attacker), address(attacker)));
-        attacker.arm(ReentrantActor.Trigger.OnReceive, address(h.pool), redeemCall, true);
+        attacker.arm(ReentrantActor.Trigger.OnReceive, address(h.pool), execute, true);
         _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.close, (id, 0, block.timestamp)));
         assertTrue(attacker.reentered(), "hook never fired");
-        // Refused inside the close, the attacker redeems after it like anyone else.
-        if (!attacker.reentrySucceeded()) _asAttacker(address(h.pool), redeemCall);
-        assertLe(token.balanceOf(address(attacker)), fairBalance, "attacker drained the other LPs");
-        assertGe(h.pool.previewRedeem(lpShares), fairLpValue, "the other LP lost value");
+        if (!attacker.reentrySucceeded()) _asAttacker(address(h.pool), execute);
+        _asAttacker(address(h.pool), claim);
+        assertLe(token.balanceOf(_a()), fairBalance, "attacker drained the other LPs");
+        assertGe(h.pool.convertToAssets(lpShares), fairLpValue, "the other LP lost value");
     }
 
     /// @dev During a bad-debt liquidation the collateral has reached the pool but the insurance fund's cover has not:
-    /// a keeper who deposits from the reward hook buys shares below the price they have a moment later.
-    function test_reenterPoolDeposit_fromBadDebtLiquidationHook_cannotProfit() public {
+    /// a keeper whose deposit executes from the reward hook would buy shares below the price they have a moment later.
+    function test_reenterExecuteDeposits_fromBadDebtLiquidationHook_cannotProfit() public {
         token.mint(address(h.insurance), 50_000 * USD);
         uint256 id = _open(h, mallory, ETH, true, 100e18, 30_000 * USD);
-        vm.warp(block.timestamp + 60);
+        _asAttacker(address(h.pool), abi.encodeCall(IERC7540Deposit.requestDeposit, (1_000_000 * USD, _a(), _a())));
+        vm.warp(block.timestamp + LP_DELAY);
         setPrice(ETH, 2_000e18);
-        bytes memory depositCall = abi.encodeCall(IERC4626.deposit, (1_000_000 * USD, address(attacker)));
+        vm.warp(block.timestamp + 60);
+        bytes memory execute = abi.encodeCall(ILiquidityPool.executeDeposits, (_one(_a())));
 
         uint256 snapshotId = vm.snapshotState();
         _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.liquidate, (id)));
-        _asAttacker(address(h.pool), depositCall);
-        uint256 fairShares = h.pool.balanceOf(address(attacker));
+        _asAttacker(address(h.pool), execute);
+        uint256 fairShares = h.pool.maxMint(_a());
         vm.revertToState(snapshotId);
 
-        attacker.arm(ReentrantActor.Trigger.OnReceive, address(h.pool), depositCall, true);
+        attacker.arm(ReentrantActor.Trigger.OnReceive, address(h.pool), execute, true);
         _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.liquidate, (id)));
         assertTrue(attacker.reentered(), "hook never fired");
-        // Refused inside the liquidation, the keeper deposits after it like anyone else.
-        if (!attacker.reentrySucceeded()) _asAttacker(address(h.pool), depositCall);
-        assertLe(h.pool.balanceOf(address(attacker)), fairShares, "keeper bought LP shares below their value");
+        if (!attacker.reentrySucceeded()) _asAttacker(address(h.pool), execute);
+        assertGt(fairShares, 0, "nothing executed");
+        assertLe(h.pool.maxMint(_a()), fairShares, "keeper bought LP shares below their value");
     }
 
     // ------------------------------------------------------------ recipients that refuse tokens
@@ -248,6 +270,23 @@ contract ReentrancyAttackTest is AttackBase {
 
     function _asAttacker(address target, bytes memory data) internal returns (bytes memory) {
         return attacker.execute(target, data);
+    }
+
+    function _a() internal view returns (address) {
+        return address(attacker);
+    }
+
+    /// @dev The attacker's whole LP deposit: request, `lpDelay`, the keeper executes, the attacker claims.
+    function _attackerDeposit(uint256 assets) internal returns (uint256 shares) {
+        _asAttacker(address(h.pool), abi.encodeCall(IERC7540Deposit.requestDeposit, (assets, _a(), _a())));
+        vm.warp(block.timestamp + LP_DELAY);
+        vm.prank(keeper);
+        h.pool.executeDeposits(_one(_a()));
+        uint256 claimable = h.pool.maxDeposit(_a());
+        shares = abi.decode(
+            _asAttacker(address(h.pool), abi.encodeCall(IERC7540Deposit.deposit, (claimable, _a(), _a()))),
+            (uint256)
+        );
     }
 
     function _attackerOpen(uint256 size, uint256 collateral) internal returns (uint256) {

@@ -109,4 +109,65 @@ contract GasSnapshotTest is BaseTest {
         assertEq(engine.liquidateBatch(batch), 0);
         vm.snapshotGasLastCall("engine", "liquidateBatch10Healthy");
     }
+
+    /// @dev 1 ETH long, 1,000 USD: its cap is 3,000 USD (100 % of the notional), reached at 6,000.
+    function test_gas_takeProfit() public {
+        uint256 id = _open();
+        _tick();
+        setPrice(ETH, 6_100e18);
+        vm.prank(keeper);
+        engine.takeProfit(id);
+        vm.snapshotGasLastCall("engine", "takeProfit");
+    }
+
+    // ------------------------------------------------------------ LP (ERC-7540)
+
+    function test_gas_requestDeposit() public {
+        usd.mint(alice, 10_000 * USD);
+        vm.prank(alice);
+        usd.approve(address(pool), type(uint256).max);
+        vm.prank(alice);
+        pool.requestDeposit(10_000 * USD, alice, alice);
+        vm.snapshotGasLastCall("pool", "requestDeposit");
+    }
+
+    function test_gas_requestRedeem() public {
+        uint256 shares = pool.balanceOf(lp) / 10;
+        vm.prank(lp);
+        pool.requestRedeem(shares, lp, lp);
+        vm.snapshotGasLastCall("pool", "requestRedeem");
+    }
+
+    function test_gas_executeDeposit() public {
+        requestDeposit(alice, 10_000 * USD);
+        _waitForExecution();
+        executeDeposit(alice);
+        vm.snapshotGasLastCall("pool", "executeDeposit");
+    }
+
+    function test_gas_executeRedeem() public {
+        uint256 shares = pool.balanceOf(lp) / 10;
+        vm.prank(lp);
+        pool.requestRedeem(shares, lp, lp);
+        _waitForExecution();
+        vm.prank(keeper);
+        pool.executeRedeems(1);
+        vm.snapshotGasLastCall("pool", "executeRedeem");
+    }
+
+    function test_gas_claimDeposit() public {
+        requestDeposit(alice, 10_000 * USD);
+        _waitForExecution();
+        executeDeposit(alice);
+        vm.prank(alice);
+        pool.deposit(10_000 * USD, alice, alice);
+        vm.snapshotGasLastCall("pool", "claimDeposit");
+    }
+
+    /// @dev `lpDelay` passes, with fresh rounds at least `lpSettle` old.
+    function _waitForExecution() internal {
+        vm.warp(block.timestamp + LP_DELAY);
+        _tick();
+        vm.warp(block.timestamp + LP_SETTLE);
+    }
 }

@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {IMockFeed} from "../utils/Artifacts.sol";
-import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {CommonBase} from "forge-std/Base.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
@@ -11,7 +10,8 @@ import {IBulkheadLens} from "../../../contracts/interfaces/IBulkheadLens.sol";
 import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
 import {LiquidationPreview} from "../../../contracts/interfaces/IBulkheadLens.sol";
 import {IMarginEngine, Position, SideState} from "../../../contracts/interfaces/IMarginEngine.sol";
-import {GlobalParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {GlobalParams, LpParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
@@ -64,12 +64,30 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     uint256 internal constant PAUSE_CALLS = 4;
 
     System internal s;
-    address[3] internal traders;
+    /// @dev traders[3] is the attacker, who also provides liquidity; generic trading handlers pick among the first three.
+    address[4] internal traders;
     address[2] internal lps;
+    address public attacker;
+    /// @notice Prices never move (INV-7's mode): price handlers do nothing, rounds keep the opening answers.
+    bool public constantPrices;
+    uint256 internal minRequest;
+    uint256 internal lpDelay;
+    /// @notice Asset minted to each actor from outside: what INV-7 compares an actor's wealth with.
+    mapping(address actor => uint256) public minted;
+    /// @notice Donations the donor made to the vaults of an owner's positions (paid to the owner on close).
+    mapping(address owner => uint256) public gifted;
+    mapping(uint256 positionId => uint256) internal _giftBeforeOpen;
+    /// @notice Whether any liquidation, close or take-profit ran into bad debt (INV-3 holds either way; this says which
+    /// case a run exercised).
+    bool public badDebtSeen;
+    /// @notice The passive LP's share price at the previous call: (totalAssets + 1, totalSupply + virtual shares).
+    uint256 public lastPriceAssets;
+    uint256 public lastPriceShares;
     address internal keeper = makeAddr("handler.keeper");
     address internal donor = makeAddr("handler.donor");
     uint256 internal keeperReserve;
     uint256 internal minCollateral;
+    uint256 internal minNotional;
     uint256[2] internal initialPrice;
 
     // ---------------------------------------------------------------- ghost state
@@ -101,19 +119,82 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     /// check what a campaign covers.
     mapping(bytes32 action => uint256) public callCount;
 
-    constructor(System memory system, address[3] memory traders_, address[2] memory lps_) {
+    constructor(
+        System memory system,
+        address[3] memory traders_,
+        address[2] memory lps_,
+        address attacker_,
+        bool constantPrices_
+    ) {
         s = system;
-        traders = traders_;
+        traders = [traders_[0], traders_[1], traders_[2], attacker_];
         lps = lps_;
+        attacker = attacker_;
+        constantPrices = constantPrices_;
+        LpParams memory lpParams = s.config.lpParams();
+        minRequest = lpParams.minRequest;
+        lpDelay = lpParams.lpDelay;
         GlobalParams memory g = s.config.globalParams();
         keeperReserve = g.keeperReserve;
         minCollateral = g.minCollateral;
+        minNotional = g.minNotional;
         initialPrice[0] = s.engine.indexPrice(0);
         initialPrice[1] = s.engine.indexPrice(1);
-        for (uint256 i; i < 3; ++i) _approveAll(traders[i]);
+        for (uint256 i; i < 4; ++i) _approveAll(traders[i]);
         for (uint256 i; i < 2; ++i) _approveAll(lps[i]);
         ghostIn = _bal(address(s.pool)) + _bal(address(s.insurance));
         exactPoolNum = int256(_bal(address(s.pool)) * DEN);
+        (lastPriceAssets, lastPriceShares) = _sharePrice();
+    }
+
+    // ================================================================ INV-7 views
+
+    /// @notice The pool's share price as a fraction: (totalAssets + 1) / (totalSupply + virtual shares).
+    function _sharePrice() internal view returns (uint256 assets, uint256 shares) {
+        return (s.pool.totalAssets() + 1, s.pool.totalSupply() + 1e6);
+    }
+
+    /// @notice Everything `who` holds or is owed, valued generously (an upper bound of what it could take out): tokens;
+    /// LP shares held, escrowed for it (claimable deposits, pending and cancelled redemptions) at the share price;
+    /// pending, claimable and cancelled assets; each open position's vault plus its capped pnl less owed fees, never
+    /// below minus its collateral.
+    function wealth(address who) public view returns (uint256 total) {
+        total = _bal(who);
+        uint256 shares =
+            s.pool.balanceOf(who) +
+                s.pool.maxMint(who) +
+                s.pool.pendingRedeemRequest(0, who) +
+                s.pool.claimableCancelRedeemRequest(0, who);
+        total += s.pool.convertToAssets(shares);
+        total +=
+            s.pool.pendingDepositRequest(0, who) +
+                s.pool.maxWithdraw(who) +
+                s.pool.claimableCancelDepositRequest(0, who);
+        for (uint256 i; i < _openIds.length; ++i) {
+            Position memory p = s.engine.position(_openIds[i]);
+            if (p.owner != who) continue;
+            Valuation memory v = value(_openIds[i]);
+            int256 claim = v.pnl - int256(v.fees);
+            if (claim < -int256(uint256(p.collateral))) claim = -int256(uint256(p.collateral));
+            total = uint256(int256(total) + int256(v.vaultBalance) + claim);
+        }
+    }
+
+    /// @notice Every actor but the passive LP: traders, attacker, keeper, donor and the active LPs.
+    function group() public view returns (address[] memory g) {
+        g = new address[](8);
+        (g[0], g[1], g[2], g[3]) = (traders[0], traders[1], traders[2], attacker);
+        (g[4], g[5], g[6], g[7]) = (keeper, donor, lps[0], lps[1]);
+    }
+
+    function _sawBadDebt() internal {
+        badDebtSeen = true;
+        _count("badDebt");
+    }
+
+    function _mintTo(address who, uint256 amount) internal {
+        s.usd.mint(who, amount);
+        minted[who] += amount;
     }
 
     // ================================================================ views for the invariants
@@ -154,28 +235,34 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 leverageSeed
     ) external {
         _tick();
+        uint256 collateral;
+        if (collateralSeed % 16 == 0) collateral = _bound(collateralSeed, 1, minCollateral - 1);
+        else if (collateralSeed % 8 == 1) collateral = _bound(collateralSeed, minCollateral, 120_000 * USD);
+        else collateral = _bound(collateralSeed, minCollateral, 5_000 * USD);
+        // 0.5× to 11× leverage: the top of the range breaches the 10× initial margin; the bottom, with little
+        // collateral, the minimum notional.
+        _open(traders[actorSeed % 3], marketSeed % 2, isLong, collateral, _bound(leverageSeed, 5_000, 110_000));
+    }
+
+    function _open(address trader, uint256 marketId, bool isLong, uint256 collateral, uint256 leverageBps) internal {
         if (_openIds.length >= MAX_OPEN) return _count("open.skipped");
         OpenCase memory o;
-        o.trader = traders[actorSeed % 3];
-        o.marketId = marketSeed % 2;
+        o.trader = trader;
+        o.marketId = marketId;
         o.isLong = isLong;
-        if (collateralSeed % 16 == 0) o.collateral = _bound(collateralSeed, 1, minCollateral - 1);
-        else if (collateralSeed % 8 == 1) o.collateral = _bound(collateralSeed, minCollateral, 120_000 * USD);
-        else o.collateral = _bound(collateralSeed, minCollateral, 5_000 * USD);
+        o.collateral = collateral;
         o.price = s.engine.indexPrice(o.marketId);
-        // 0.5× to 11× leverage: the top of the range breaches the 10× initial margin.
-        uint256 leverageBps = _bound(leverageSeed, 5_000, 110_000);
         o.size = (o.collateral * SCALE * leverageBps * WAD) / 10_000 / o.price;
         if (o.size == 0) o.size = 1;
         MarketParams memory m = s.config.marketParams(o.marketId);
         o.fee = PositionMath.ratioOfNotionalUp(o.size, o.price, m.openFeeRatio, SCALE);
-        o.maxProfit = (o.collateral * m.maxProfitRatio) / WAD;
+        o.maxProfit = _capOf(o.collateral, o.size, o.price, m);
         o.notional = PositionMath.notionalUp(o.size, o.price);
         o.index = s.engine.borrowIndex(o.marketId, o.isLong);
         o.expected = _predictOpen(o, m);
 
         uint256 paid = o.collateral + keeperReserve + o.fee;
-        s.usd.mint(o.trader, paid);
+        _mintTo(o.trader, paid);
         Snapshot memory snap = _snapshot(0);
         Balances memory b = _balances(o.trader, 0);
         uint256 id = s.engine.nextPositionId();
@@ -188,6 +275,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             _check(returnedId == id && id == lastId + 1, "REVERT", "open: unexpected position id");
             lastId = id;
             _addOpen(id, o.collateral);
+            gifted[o.trader] += _giftBeforeOpen[id];
+            delete _giftBeforeOpen[id];
             _checkRecord(
                 id,
                 Position({
@@ -226,6 +315,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         if (o.collateral < required) {
             return abi.encodeWithSelector(IMarginEngine.InitialMarginBreached.selector, int256(o.collateral), required);
         }
+        bytes memory small = _predictNotional(o.size, o.price);
+        if (small.length != 0) return small;
         uint256 sideNotional = s.engine.sideState(o.marketId, o.isLong).entryNotional + o.notional;
         uint256 cap = o.isLong ? m.maxOpenInterestLong : m.maxOpenInterestShort;
         if (sideNotional > cap) {
@@ -250,7 +341,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 notionalReleased
     ) internal view returns (bytes memory) {
         uint256 reserved = s.engine.totalReserved() + maxProfitAdded - maxProfitReleased;
-        uint256 poolAssets = _bal(address(s.pool));
+        // Pool equity, never the balance: pending deposits and set-aside claims are not the pool's to risk.
+        uint256 poolAssets = s.pool.equityAssets();
         if (reserved > poolAssets) {
             return abi.encodeWithSelector(IMarginEngine.InsufficientPoolLiquidity.selector, poolAssets, reserved);
         }
@@ -258,6 +350,29 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 cap = (poolAssets * SCALE * s.config.globalParams().maxUtilization) / WAD;
         if (totalNotional > cap) {
             return abi.encodeWithSelector(IMarginEngine.UtilizationCapExceeded.selector, totalNotional, cap);
+        }
+        return "";
+    }
+
+    /// @dev The engine's cap: min(maxProfitRatio × collateral, maxProfitNotionalRatio × notional), rounded down.
+    function _capOf(
+        uint256 collateral,
+        uint256 size,
+        uint256 price,
+        MarketParams memory m
+    ) internal pure returns (uint256) {
+        return
+            _min(
+                (collateral * m.maxProfitRatio) / WAD,
+                PositionMath.ratioOfNotionalDown(size, price, m.maxProfitNotionalRatio, SCALE)
+            );
+    }
+
+    /// @dev NotionalBelowMinimum when `size` at `price` (rounded down to asset units) is below the minimum notional.
+    function _predictNotional(uint256 size, uint256 price) internal view returns (bytes memory) {
+        uint256 notional = PositionMath.toAssetsDown(PositionMath.notionalDown(size, price), SCALE);
+        if (notional < minNotional) {
+            return abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, notional, minNotional);
         }
         return "";
     }
@@ -296,16 +411,25 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             collateral: uint96(c.p.collateral + c.collateralDelta),
             size: uint128(c.p.size + c.sizeDelta),
             entryPrice: uint128(
-                PositionMath.averageEntryPrice(c.p.isLong, c.p.size, c.p.entryPrice, c.sizeDelta, c.price)
+                PositionMath.entryAfterIncrease(
+                    c.p.isLong,
+                    c.p.size,
+                    c.p.entryPrice,
+                    c.sizeDelta,
+                    c.price,
+                    c.p.maxProfit,
+                    SCALE
+                )
             ),
             borrowIndex: uint96(index),
-            maxProfit: uint96(((c.p.collateral + c.collateralDelta) * m.maxProfitRatio) / WAD),
+            // Sticky: the cap grows only by what the increase itself brings.
+            maxProfit: uint96(c.p.maxProfit + _capOf(c.collateralDelta, c.sizeDelta, c.price, m)),
             marketId: c.p.marketId,
             isLong: c.p.isLong
         });
         c.expected = _predictIncrease(c, m);
 
-        s.usd.mint(c.caller, c.collateralDelta + c.fees);
+        _mintTo(c.caller, c.collateralDelta + c.fees);
         Snapshot memory snap = _snapshot(c.id);
         Balances memory b = _balances(c.caller, c.id);
         vm.prank(c.caller);
@@ -346,6 +470,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         if (equity < int256(required)) {
             return abi.encodeWithSelector(IMarginEngine.InitialMarginBreached.selector, equity, required);
         }
+        bytes memory small = _predictNotional(c.n.size, c.price);
+        if (small.length != 0) return small;
         uint256 oldNotional = PositionMath.notionalUp(c.p.size, c.p.entryPrice);
         uint256 newNotional = PositionMath.notionalUp(c.n.size, c.n.entryPrice);
         uint256 sideNotional = s.engine.sideState(c.p.marketId, c.p.isLong).entryNotional - oldNotional + newNotional;
@@ -452,6 +578,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             return
                 abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, c.newCollateral, minCollateral);
         }
+        bytes memory small = _predictNotional(remaining, c.price);
+        if (small.length != 0) return small;
         int256 equity =
             int256(c.newCollateral) +
                 PositionMath.pnl(c.p.isLong, remaining, c.p.entryPrice, c.price, c.keptMaxProfit, SCALE);
@@ -494,6 +622,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 fromPool;
         uint256 cover;
         uint256 payout;
+        uint256 badDebt;
         bytes expected;
     }
 
@@ -525,6 +654,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             _check(b.insurance - a.insurance == c.cover, "INV-2", "close: insurance cover");
             ghostOut += c.payout;
             _closeExact(c, m, int256(a.pool) - int256(b.pool), b.insurance);
+            if (c.badDebt != 0) _sawBadDebt();
             _removeOpen(c.id);
             _checkOthers(snap, "close");
         } catch (bytes memory err) {
@@ -555,6 +685,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         }
         c.cover = _min(badDebt, _bal(address(s.insurance)));
         c.payout = c.vaultBalance - c.toPool + c.fromPool;
+        c.badDebt = badDebt;
     }
 
     /// @dev INV-6 for a close: pool flow at least, owner payout at most, the exact figures.
@@ -594,7 +725,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         bytes memory expected =
             caller == p.owner ? bytes("") : abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, caller);
 
-        s.usd.mint(caller, amount);
+        _mintTo(caller, amount);
         Snapshot memory snap = _snapshot(id);
         Balances memory b = _balances(caller, id);
         vm.prank(caller);
@@ -778,6 +909,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
                 b.insurance
             );
             ghostOut += v.keeperReward + v.split.ownerRefund;
+            if (v.split.badDebt != 0) _sawBadDebt();
             _removeOpen(id);
             _checkOthers(snap, "liquidate");
         } catch (bytes memory err) {
@@ -856,8 +988,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 penalty;
         uint256 cover;
         int256 poolFlow;
-        uint256[3] ownerRefunds;
-        uint256[3] ownersBefore;
+        uint256[4] ownerRefunds;
+        uint256[4] ownersBefore;
         uint256[] insuranceBefore;
     }
 
@@ -879,7 +1011,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
 
         Snapshot memory snap = _snapshot(0);
         Balances memory b = _balances(keeper, 0);
-        for (uint256 t; t < 3; ++t) c.ownersBefore[t] = _bal(traders[t]);
+        for (uint256 t; t < 4; ++t) c.ownersBefore[t] = _bal(traders[t]);
         vm.prank(keeper);
         try s.engine.liquidateBatch(c.ids) returns (uint256 liquidated) {
             _count("liquidateBatch.ok");
@@ -889,7 +1021,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
             _check(a.actor - b.actor == c.keeperReward, "INV-4", "liquidateBatch: keeper reward");
             _check(a.insurance + c.cover == b.insurance + c.penalty, "INV-4", "liquidateBatch: insurance flow");
             _check(int256(a.pool) - int256(b.pool) == c.poolFlow, "INV-4", "liquidateBatch: pool flow");
-            for (uint256 t; t < 3; ++t) {
+            for (uint256 t; t < 4; ++t) {
                 _check(
                     _bal(traders[t]) - c.ownersBefore[t] == c.ownerRefunds[t],
                     "INV-4",
@@ -913,7 +1045,10 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
                 );
             }
             ghostOut += c.keeperReward;
-            for (uint256 t; t < 3; ++t) ghostOut += c.ownerRefunds[t];
+            for (uint256 i; i < length; ++i) {
+                if (c.willLiquidate[i] && c.values[i].split.badDebt != 0) _sawBadDebt();
+            }
+            for (uint256 t; t < 4; ++t) ghostOut += c.ownerRefunds[t];
             _checkOthers(snap, "liquidateBatch");
         } catch (bytes memory err) {
             _reverted("liquidateBatch", "", err);
@@ -970,107 +1105,621 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         _check(s.lens.health(id) == PositionMath.health(v.equity, v.maintenance), "INV-4", "lens: health");
     }
 
-    // ================================================================ liquidity providers
+    // ================================================================ liquidity providers (ERC-7540)
 
-    function lpDeposit(uint256 lpSeed, uint256 assetsSeed) external {
+    /// @dev The LP actors: two plain LPs and the attacker. The fixture's LP (`passiveLp`) never acts.
+    function _lpActor(uint256 seed) internal view returns (address) {
+        uint256 i = seed % 3;
+        return i == 2 ? attacker : lps[i];
+    }
+
+    function requestDeposit(uint256 actorSeed, uint256 assetsSeed) external {
         _tick();
-        address who = lps[lpSeed % 2];
-        uint256 assets = _bound(assetsSeed, 1, 400_000 * USD);
-        uint256 totalAssets = s.pool.totalAssets() + 1;
-        uint256 supply = s.pool.totalSupply() + 1e6;
-        uint256 expectedShares = s.pool.previewDeposit(assets);
-        s.usd.mint(who, assets);
-        Snapshot memory snap = _snapshot(0);
-        uint256 sharesBefore = s.pool.balanceOf(who);
+        _requestDeposit(_lpActor(actorSeed), assetsSeed);
+    }
+
+    function _requestDeposit(address who, uint256 assetsSeed) internal {
+        uint256 assets =
+            assetsSeed % 8 == 0 ? _bound(assetsSeed, 1, minRequest - 1) : _bound(assetsSeed, minRequest, 400_000 * USD);
+        bytes memory expected;
+        if (assets < minRequest) {
+            expected = abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, assets, minRequest);
+        } else if (s.pool.pendingDepositRequest(0, who) != 0) {
+            expected = abi.encodeWithSelector(ILiquidityPool.RequestPending.selector, who);
+        }
+        _mintTo(who, assets);
+        uint256 equity = s.pool.equityAssets();
+        Balances memory b = _balances(who, 0);
         vm.prank(who);
-        try s.pool.deposit(assets, who) returns (uint256 shares) {
-            _count("lpDeposit.ok");
-            _check(shares == expectedShares, "REVERT", "lpDeposit: shares != previewDeposit");
-            _check(s.pool.balanceOf(who) - sharesBefore == shares, "INV-2", "lpDeposit: shares minted");
-            // INV-6: shares·(totalAssets + 1) ≤ assets·(supply + virtual shares).
-            _check(shares * totalAssets <= assets * supply, "INV-6", "lpDeposit: more shares than exact");
+        try s.pool.requestDeposit(assets, who, who) returns (uint256 requestId) {
+            if (!_succeeded("requestDeposit", expected)) return;
+            Balances memory a = _balances(who, 0);
+            (uint256 executableAt_, ) = s.pool.executableAt(who);
+            _check(requestId == 0, "REVERT", "requestDeposit: request id");
+            _check(s.pool.pendingDepositRequest(0, who) == assets, "INV-2", "requestDeposit: pending != assets");
+            _check(executableAt_ == block.timestamp + lpDelay, "REVERT", "requestDeposit: executable time");
+            _check(b.actor - a.actor == assets && a.pool - b.pool == assets, "INV-2", "requestDeposit: flows");
+            // Rule 11: a pending deposit is outside equity.
+            _check(s.pool.equityAssets() == equity, "INV-3", "requestDeposit: pending deposit counted as equity");
             ghostIn += assets;
             exactPoolNum += int256(assets * DEN);
-            _checkOthers(snap, "lpDeposit");
         } catch (bytes memory err) {
-            _reverted("lpDeposit", "", err);
+            _reverted("requestDeposit", expected, err);
         }
     }
 
-    /// @dev What an LP may take out: its shares' worth, but never liquidity reserved for open positions. Computed here
-    /// from the balance and `totalReserved`, not read from the pool's own max functions.
-    function _freeLiquidity() internal view returns (uint256) {
-        uint256 balance = _bal(address(s.pool));
-        uint256 reserved = s.engine.totalReserved();
-        return balance > reserved ? balance - reserved : 0;
-    }
-
-    function lpWithdraw(uint256 lpSeed, uint256 assetsSeed) external {
+    function requestRedeem(uint256 actorSeed, uint256 sharesSeed) external {
         _tick();
-        address who = lps[lpSeed % 2];
-        // Never more than is free; at most one unit less (the pool converts through shares, rounding down twice).
-        uint256 bound = _min(s.pool.previewRedeem(s.pool.balanceOf(who)), _freeLiquidity());
-        uint256 max = s.pool.maxWithdraw(who);
-        _check(max <= bound && max + 1 >= bound, "INV-3", "lpWithdraw: maxWithdraw not min(LP's assets, free)");
-        // One call in four asks for a little more than is free: the reserved liquidity must stay put.
-        uint256 assets =
-            assetsSeed % 4 == 0 || max == 0 ? max + _bound(assetsSeed, 1, 1_000 * USD) : _bound(assetsSeed, 1, max);
-        bytes memory expected =
-            assets > max
-                ? abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, who, assets, max)
-                : bytes("");
-        uint256 totalAssets = s.pool.totalAssets() + 1;
-        uint256 supply = s.pool.totalSupply() + 1e6;
-        Snapshot memory snap = _snapshot(0);
-        uint256 before = _bal(who);
+        _requestRedeem(_lpActor(actorSeed), sharesSeed);
+    }
+
+    function _requestRedeem(address who, uint256 sharesSeed) internal {
+        uint256 balance = s.pool.balanceOf(who);
+        // Mostly within the balance; sometimes all of it, a dust amount, or more than it holds.
+        uint256 shares;
+        if (balance == 0 || sharesSeed % 8 == 0) shares = balance + _bound(sharesSeed, 1, 1e18);
+        else if (sharesSeed % 8 == 1) shares = balance;
+        else if (sharesSeed % 8 == 2) shares = _bound(sharesSeed, 1, 1e12);
+        else shares = _bound(sharesSeed, 1, balance);
+        uint256 value = (shares * s.pool.cachedSharePrice()) / WAD;
+        bytes memory expected;
+        if (value < minRequest) {
+            expected = abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, value, minRequest);
+        } else if (s.pool.pendingRedeemRequest(0, who) != 0) {
+            expected = abi.encodeWithSelector(ILiquidityPool.RequestPending.selector, who);
+        } else if (shares > balance) {
+            expected = abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, who, balance, shares);
+        }
+        uint256 equity = s.pool.equityAssets();
         vm.prank(who);
-        try s.pool.withdraw(assets, who, who) returns (uint256 shares) {
-            if (!_succeeded("lpWithdraw", expected)) return;
-            _check(_bal(who) - before == assets, "INV-2", "lpWithdraw: assets paid");
-            // INV-6: shares burned ≥ exact.
-            _check(shares * totalAssets >= assets * supply, "INV-6", "lpWithdraw: fewer shares burned than exact");
-            _check(_bal(address(s.pool)) >= s.engine.totalReserved(), "INV-3", "lpWithdraw: touched reserved");
-            ghostOut += assets;
-            exactPoolNum -= int256(assets * DEN);
-            _checkOthers(snap, "lpWithdraw");
+        try s.pool.requestRedeem(shares, who, who) returns (uint256 requestId) {
+            if (!_succeeded("requestRedeem", expected)) return;
+            (, uint256 executableAt_) = s.pool.executableAt(who);
+            _check(requestId == 0, "REVERT", "requestRedeem: request id");
+            _check(s.pool.pendingRedeemRequest(0, who) == shares, "INV-2", "requestRedeem: pending != shares");
+            _check(s.pool.balanceOf(who) == balance - shares, "INV-2", "requestRedeem: shares not locked");
+            _check(executableAt_ == block.timestamp + lpDelay, "REVERT", "requestRedeem: executable time");
+            _check(s.pool.equityAssets() == equity, "INV-3", "requestRedeem: equity moved");
         } catch (bytes memory err) {
-            _reverted("lpWithdraw", expected, err);
+            _reverted("requestRedeem", expected, err);
         }
     }
 
-    function lpRedeem(uint256 lpSeed, uint256 sharesSeed) external {
+    /// @notice ERC-7887 cancellation of a deposit or redemption request: only inside its `lpDelay`.
+    function cancelRequest(uint256 actorSeed, bool isDeposit) external {
         _tick();
-        address who = lps[lpSeed % 2];
-        uint256 max = s.pool.maxRedeem(who);
-        _check(
-            max <= s.pool.balanceOf(who) && s.pool.previewRedeem(max) <= _freeLiquidity(),
-            "INV-3",
-            "lpRedeem: maxRedeem above the LP's shares or the free liquidity"
-        );
-        uint256 shares =
-            sharesSeed % 4 == 0 || max == 0 ? max + _bound(sharesSeed, 1, 1e12) : _bound(sharesSeed, 1, max);
-        bytes memory expected =
-            shares > max
-                ? abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxRedeem.selector, who, shares, max)
-                : bytes("");
-        uint256 totalAssets = s.pool.totalAssets() + 1;
-        uint256 supply = s.pool.totalSupply() + 1e6;
-        uint256 expectedAssets = s.pool.previewRedeem(shares);
-        Snapshot memory snap = _snapshot(0);
-        uint256 before = _bal(who);
-        vm.prank(who);
-        try s.pool.redeem(shares, who, who) returns (uint256 assets) {
-            if (!_succeeded("lpRedeem", expected)) return;
-            _check(assets == expectedAssets && _bal(who) - before == assets, "INV-2", "lpRedeem: assets paid");
-            // INV-6: assets·(supply + virtual shares) ≤ shares·(totalAssets + 1).
-            _check(assets * supply <= shares * totalAssets, "INV-6", "lpRedeem: more assets than exact");
-            _check(_bal(address(s.pool)) >= s.engine.totalReserved(), "INV-3", "lpRedeem: touched reserved");
-            ghostOut += assets;
-            exactPoolNum -= int256(assets * DEN);
-            _checkOthers(snap, "lpRedeem");
+        _cancel(_lpActor(actorSeed), isDeposit);
+    }
+
+    function _cancel(address who, bool isDeposit) internal {
+        bytes memory expected = _predictCancel(who, isDeposit);
+        string memory op = isDeposit ? "cancelDeposit" : "cancelRedeem";
+        uint256 pending = _pendingOf(who, isDeposit);
+        uint256 cancelledBefore = _cancelledOf(who, isDeposit);
+        bytes32 poolState = _poolState();
+        try this.cancelAs(who, isDeposit) {
+            if (!_succeeded(op, expected)) return;
+            _check(
+                _cancelledOf(who, isDeposit) == cancelledBefore + pending,
+                "INV-2",
+                string.concat(op, ": cancelled amount")
+            );
+            _check(_pendingOf(who, isDeposit) == 0, "INV-2", string.concat(op, ": still pending"));
+            _check(_poolState() == poolState, "INV-3", string.concat(op, ": equity or balance moved"));
         } catch (bytes memory err) {
-            _reverted("lpRedeem", expected, err);
+            _reverted(op, expected, err);
         }
+    }
+
+    function _predictCancel(address who, bool isDeposit) internal view returns (bytes memory) {
+        (uint256 depositAt, uint256 redeemAt) = s.pool.executableAt(who);
+        uint256 executableAt_ = isDeposit ? depositAt : redeemAt;
+        if (_pendingOf(who, isDeposit) == 0) {
+            return abi.encodeWithSelector(ILiquidityPool.NoPendingRequest.selector, who);
+        }
+        if (block.timestamp >= executableAt_) {
+            return abi.encodeWithSelector(ILiquidityPool.CancelWindowClosed.selector, who, executableAt_);
+        }
+        return "";
+    }
+
+    function _pendingOf(address who, bool isDeposit) internal view returns (uint256) {
+        return isDeposit ? s.pool.pendingDepositRequest(0, who) : s.pool.pendingRedeemRequest(0, who);
+    }
+
+    function _cancelledOf(address who, bool isDeposit) internal view returns (uint256) {
+        return isDeposit ? s.pool.claimableCancelDepositRequest(0, who) : s.pool.claimableCancelRedeemRequest(0, who);
+    }
+
+    /// @dev The pool's equity and token balance.
+    function _poolState() internal view returns (bytes32) {
+        return keccak256(abi.encode(s.pool.equityAssets(), _bal(address(s.pool))));
+    }
+
+    /// @dev The cancellation itself, called through `this` so that its revert data can be caught (the prank carries
+    /// the controller).
+    function cancelAs(address who, bool isDeposit) external {
+        if (msg.sender != address(this)) revert NotATrader(msg.sender);
+        vm.prank(who);
+        if (isDeposit) s.pool.cancelDepositRequest(0, who);
+        else s.pool.cancelRedeemRequest(0, who);
+    }
+
+    struct Execution {
+        bool open;
+        uint256 retryAt;
+        uint256 totalAssets;
+        uint256 supply;
+        uint256 equity;
+        uint256 free;
+        address[] controllers;
+        uint256[] assetsBefore;
+        uint256[] sharesBefore;
+        uint256[] pendingBefore;
+        bool[] due;
+        uint256 expectedCount;
+    }
+
+    function _execution() internal view returns (Execution memory e) {
+        (e.open, e.retryAt) = s.pool.lpExecutionStatus();
+        e.totalAssets = s.pool.totalAssets();
+        e.supply = s.pool.totalSupply();
+        e.equity = s.pool.equityAssets();
+        e.free = s.pool.freeLiquidity();
+        e.controllers = new address[](3);
+        e.assetsBefore = new uint256[](3);
+        e.sharesBefore = new uint256[](3);
+        e.pendingBefore = new uint256[](3);
+        e.due = new bool[](3);
+        for (uint256 i; i < 3; ++i) e.controllers[i] = _lpActor(i);
+    }
+
+    /// @notice Executes every LP actor's due deposit request (anyone may; here the keeper).
+    function executeDeposits() external {
+        _tick();
+        Execution memory e = _execution();
+        for (uint256 i; i < 3; ++i) {
+            address who = e.controllers[i];
+            (uint256 at, ) = s.pool.executableAt(who);
+            e.pendingBefore[i] = s.pool.pendingDepositRequest(0, who);
+            e.assetsBefore[i] = s.pool.claimableDepositRequest(0, who);
+            e.sharesBefore[i] = s.pool.maxMint(who);
+            e.due[i] = e.pendingBefore[i] != 0 && block.timestamp >= at;
+            if (e.due[i]) ++e.expectedCount;
+        }
+        bytes memory expected =
+            e.open ? bytes("") : abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, e.retryAt);
+        vm.prank(keeper);
+        try s.pool.executeDeposits(e.controllers) returns (uint256 executed) {
+            if (!_succeeded("executeDeposits", expected)) return;
+            callCount[keccak256("executeDeposits.executed")] += executed;
+            _check(executed == e.expectedCount, "REVERT", "executeDeposits: count != due requests");
+            uint256 netIn;
+            for (uint256 i; i < 3; ++i) {
+                if (!e.due[i]) continue;
+                address who = e.controllers[i];
+                uint256 dAssets = s.pool.claimableDepositRequest(0, who) - e.assetsBefore[i];
+                uint256 dShares = s.pool.maxMint(who) - e.sharesBefore[i];
+                // No execution fee in this fixture: the whole request joins equity.
+                _check(dAssets == e.pendingBefore[i], "INV-2", "executeDeposits: claimable != request");
+                _check(s.pool.pendingDepositRequest(0, who) == 0, "INV-2", "executeDeposits: still pending");
+                // INV-7 (moving prices): never more shares than the fair price at execution gives.
+                _check(
+                    dShares * (e.totalAssets + 1) <= dAssets * (e.supply + 1e6),
+                    "INV-7",
+                    "executeDeposits: shares above the fair price at execution"
+                );
+                netIn += dAssets;
+            }
+            _check(s.pool.equityAssets() == e.equity + netIn, "INV-3", "executeDeposits: equity != + executed");
+        } catch (bytes memory err) {
+            _reverted("executeDeposits", expected, err);
+        }
+    }
+
+    /// @notice Executes up to 1–4 redemption requests in queue order, against free liquidity only.
+    function executeRedeems(uint256 maxSeed) external {
+        _tick();
+        uint256 maxRequests = _bound(maxSeed, 1, 4);
+        Execution memory e = _execution();
+        for (uint256 i; i < 3; ++i) {
+            address who = e.controllers[i];
+            e.pendingBefore[i] = s.pool.pendingRedeemRequest(0, who);
+            e.assetsBefore[i] = s.pool.maxWithdraw(who);
+            e.sharesBefore[i] = s.pool.maxRedeem(who);
+        }
+        bytes memory expected =
+            e.open ? bytes("") : abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, e.retryAt);
+        vm.prank(keeper);
+        try s.pool.executeRedeems(maxRequests) returns (uint256 executed) {
+            if (!_succeeded("executeRedeems", expected)) return;
+            callCount[keccak256("executeRedeems.executed")] += executed;
+            _check(executed <= maxRequests, "REVERT", "executeRedeems: more than asked");
+            uint256 setAside;
+            for (uint256 i; i < 3; ++i) {
+                address who = e.controllers[i];
+                uint256 dAssets = s.pool.maxWithdraw(who) - e.assetsBefore[i];
+                uint256 dShares = s.pool.maxRedeem(who) - e.sharesBefore[i];
+                _check(
+                    e.pendingBefore[i] - s.pool.pendingRedeemRequest(0, who) == dShares,
+                    "INV-2",
+                    "executeRedeems: executed shares != claimable shares"
+                );
+                // INV-7 (moving prices): never more assets than the fair price at execution gives.
+                _check(
+                    dAssets * (e.supply + 1e6) <= dShares * (e.totalAssets + 1),
+                    "INV-7",
+                    "executeRedeems: assets above the fair price at execution"
+                );
+                setAside += dAssets;
+            }
+            // Rule 11: redemptions take free liquidity only.
+            _check(setAside <= e.free, "INV-3", "executeRedeems: took reserved liquidity");
+            _check(s.pool.equityAssets() == e.equity - setAside, "INV-3", "executeRedeems: equity != - set aside");
+        } catch (bytes memory err) {
+            _reverted("executeRedeems", expected, err);
+        }
+    }
+
+    /// @notice Claims executed requests: 0 deposit (assets), 1 mint (shares), 2 redeem (shares), 3 withdraw (assets).
+    function claim(uint256 actorSeed, uint256 kindSeed, uint256 amountSeed) external {
+        _tick();
+        _claim(_lpActor(actorSeed), kindSeed % 4, amountSeed);
+    }
+
+    struct ClaimCase {
+        address who;
+        uint256 kind;
+        uint256 claimAssets;
+        uint256 claimShares;
+        uint256 amount;
+        uint256 max;
+        uint256 out;
+        uint256 tokensBefore;
+        uint256 sharesBefore;
+        uint256 equity;
+        uint256 assets;
+        uint256 shares;
+        bytes expected;
+        string op;
+    }
+
+    function _claim(address who, uint256 kind, uint256 amountSeed) internal {
+        ClaimCase memory c;
+        c.who = who;
+        c.kind = kind;
+        bool isDeposit = kind < 2;
+        // (isDeposit picks the deposit claim's amounts; redemptions otherwise.)
+        c.claimAssets = isDeposit ? s.pool.maxDeposit(who) : s.pool.maxWithdraw(who);
+        c.claimShares = isDeposit ? s.pool.maxMint(who) : s.pool.maxRedeem(who);
+        bool inShares = kind == 1 || kind == 2;
+        c.max = inShares ? c.claimShares : c.claimAssets;
+        c.op = ["claimDeposit", "claimMint", "claimRedeem", "claimWithdraw"][kind];
+        // Mostly all or part of what is claimable; sometimes zero or more.
+        if (amountSeed % 16 == 0) c.amount = 0;
+        else if (amountSeed % 8 == 1 || c.max == 0) c.amount = c.max + _bound(amountSeed, 1, 1e12);
+        else if (amountSeed % 2 == 0) c.amount = c.max;
+        else c.amount = _bound(amountSeed, 1, c.max);
+        if (c.amount == 0) c.expected = abi.encodeWithSelector(ILiquidityPool.ZeroAmount.selector);
+        else if (c.amount > c.max) {
+            c.expected = abi.encodeWithSelector(ILiquidityPool.ExceedsClaimable.selector, who, c.amount, c.max);
+        } else if (kind == 0) c.out = (c.amount * c.claimShares) / c.claimAssets;
+        else if (kind == 1) c.out = _divUp(c.amount * c.claimAssets, c.claimShares);
+        else if (kind == 2) c.out = (c.amount * c.claimAssets) / c.claimShares;
+        else c.out = _divUp(c.amount * c.claimShares, c.claimAssets);
+
+        c.tokensBefore = _bal(who);
+        c.sharesBefore = s.pool.balanceOf(who);
+        c.equity = s.pool.equityAssets();
+        try this.claimAs(who, kind, c.amount) returns (uint256 out) {
+            if (!_succeeded(c.op, c.expected)) return;
+            _check(out == c.out, "REVERT", string.concat(c.op, ": returned amount"));
+            (c.assets, c.shares) = kind == 0 || kind == 3 ? (c.amount, out) : (out, c.amount);
+            _checkClaim(c);
+        } catch (bytes memory err) {
+            _reverted(c.op, c.expected, err);
+        }
+    }
+
+    function _checkClaim(ClaimCase memory c) internal {
+        if (c.kind < 2) {
+            _check(s.pool.balanceOf(c.who) - c.sharesBefore == c.shares, "INV-2", string.concat(c.op, ": shares"));
+            // INV-6: never more shares per asset than the claim's own ratio.
+            _check(c.assets * c.claimShares >= c.shares * c.claimAssets, "INV-6", string.concat(c.op, ": rounding"));
+        } else {
+            _check(_bal(c.who) - c.tokensBefore == c.assets, "INV-2", string.concat(c.op, ": assets paid"));
+            _check(c.assets * c.claimShares <= c.shares * c.claimAssets, "INV-6", string.concat(c.op, ": rounding"));
+            ghostOut += c.assets;
+            exactPoolNum -= int256(c.assets * DEN);
+        }
+        // Claims move nothing in or out of equity.
+        _check(s.pool.equityAssets() == c.equity, "INV-3", string.concat(c.op, ": equity moved"));
+    }
+
+    function claimAs(address who, uint256 kind, uint256 amount) external returns (uint256) {
+        if (msg.sender != address(this)) revert NotATrader(msg.sender);
+        vm.prank(who);
+        if (kind == 0) return s.pool.deposit(amount, who, who);
+        else if (kind == 1) return s.pool.mint(amount, who, who);
+        else if (kind == 2) return s.pool.redeem(amount, who, who);
+        else return s.pool.withdraw(amount, who, who);
+    }
+
+    /// @notice Claims a cancelled deposit (assets) or redemption (shares) back.
+    function claimCancelled(uint256 actorSeed, bool isDeposit) external {
+        _tick();
+        _claimCancelled(_lpActor(actorSeed), isDeposit);
+    }
+
+    function _claimCancelled(address who, bool isDeposit) internal {
+        uint256 cancelled = isDeposit
+            ? s.pool.claimableCancelDepositRequest(0, who)
+            : s.pool.claimableCancelRedeemRequest(0, who);
+        bytes memory expected =
+            cancelled == 0 ? abi.encodeWithSelector(ILiquidityPool.ExceedsClaimable.selector, who, 0, 0) : bytes("");
+        string memory op = isDeposit ? "claimCancelDeposit" : "claimCancelRedeem";
+        uint256 tokensBefore = _bal(who);
+        uint256 sharesBefore = s.pool.balanceOf(who);
+        uint256 equity = s.pool.equityAssets();
+        try this.claimCancelledAs(who, isDeposit) returns (uint256 out) {
+            if (!_succeeded(op, expected)) return;
+            _check(out == cancelled, "INV-2", string.concat(op, ": amount"));
+            if (isDeposit) {
+                _check(_bal(who) - tokensBefore == cancelled, "INV-2", string.concat(op, ": assets paid"));
+                ghostOut += cancelled;
+                exactPoolNum -= int256(cancelled * DEN);
+            } else {
+                _check(s.pool.balanceOf(who) - sharesBefore == cancelled, "INV-2", string.concat(op, ": shares"));
+            }
+            _check(s.pool.equityAssets() == equity, "INV-3", string.concat(op, ": equity moved"));
+        } catch (bytes memory err) {
+            _reverted(op, expected, err);
+        }
+    }
+
+    function claimCancelledAs(address who, bool isDeposit) external returns (uint256) {
+        if (msg.sender != address(this)) revert NotATrader(msg.sender);
+        vm.prank(who);
+        if (isDeposit) return s.pool.claimCancelDepositRequest(0, who, who);
+        else return s.pool.claimCancelRedeemRequest(0, who, who);
+    }
+
+    // ================================================================ take profit at the cap
+
+    /// @notice Takes profit on one position (an open one at its cap when there is one, else any id).
+    function takeProfit(uint256 idSeed) external {
+        _tick();
+        uint256 id = _findAtCap(idSeed);
+        if (id == 0) {
+            id = _openIds.length != 0 && idSeed % 4 != 1 ? _openIds[idSeed % _openIds.length] : _bound(idSeed, 1, lastId + 1);
+        }
+        Position memory p = s.engine.position(id);
+        CloseCase memory c;
+        bytes memory expected;
+        uint256 keeperReward;
+        if (p.owner == address(0)) {
+            expected = abi.encodeWithSelector(IMarginEngine.UnknownPosition.selector, id);
+        } else {
+            c = _predictTakeProfit(id, p);
+            keeperReward = c.vaultBalance - p.collateral;
+            expected = c.expected;
+        }
+        Snapshot memory snap = _snapshot(id);
+        Balances memory b = _balances(keeper, id);
+        uint256 ownerBefore = _bal(p.owner);
+        vm.prank(keeper);
+        try s.engine.takeProfit(id) {
+            if (!_succeeded("takeProfit", expected)) return;
+            Balances memory a = _balances(keeper, id);
+            _checkGone(id, "takeProfit");
+            _check(a.actor - b.actor == keeperReward, "INV-2", "takeProfit: keeper reward");
+            _check(_bal(p.owner) - ownerBefore == c.payout - keeperReward, "INV-2", "takeProfit: owner payout");
+            _check(
+                a.pool + c.fromPool == b.pool + c.toPool + c.cover,
+                "INV-2",
+                "takeProfit: pool flow != toPool - fromPool + cover"
+            );
+            _check(b.insurance - a.insurance == c.cover, "INV-2", "takeProfit: insurance cover");
+            ghostOut += c.payout;
+            _closeExact(c, s.config.marketParams(p.marketId), int256(a.pool) - int256(b.pool), b.insurance);
+            if (c.badDebt != 0) _sawBadDebt();
+            _removeOpen(id);
+            _checkOthers(snap, "takeProfit");
+        } catch (bytes memory err) {
+            _reverted("takeProfit", expected, err);
+        }
+    }
+
+    /// @dev A take-profit is a close at the cap whose vault extras (reserve, donations) go to the executor: `payout`
+    /// here is everything the vault pays out (owner and executor), as `_closeExact` expects.
+    function _predictTakeProfit(uint256 id, Position memory p) internal view returns (CloseCase memory c) {
+        c.id = id;
+        c.p = p;
+        c.price = s.engine.indexPrice(p.marketId);
+        c.indexDelta = s.engine.borrowIndex(p.marketId, p.isLong) - p.borrowIndex;
+        int256 uncapped = PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, type(uint256).max, SCALE);
+        if (uncapped < int256(uint256(p.maxProfit))) {
+            c.expected = abi.encodeWithSelector(IMarginEngine.NotAtCap.selector, id, uncapped, uint256(p.maxProfit));
+            return c;
+        }
+        MarketParams memory m = s.config.marketParams(p.marketId);
+        uint256 fees =
+            PositionMath.borrowFee(p.size, p.entryPrice, c.indexDelta, SCALE) +
+                PositionMath.ratioOfNotionalUp(p.size, c.price, m.closeFeeRatio, SCALE);
+        uint256 badDebt;
+        if (fees > p.maxProfit) {
+            uint256 owed = fees - p.maxProfit;
+            c.toPool = _min(owed, p.collateral);
+            badDebt = owed - c.toPool;
+        } else {
+            c.fromPool = p.maxProfit - fees;
+        }
+        c.cover = _min(badDebt, _bal(address(s.insurance)));
+        c.vaultBalance = _bal(s.engine.vaultOf(id));
+        c.payout = c.vaultBalance - c.toPool + c.fromPool;
+        c.badDebt = badDebt;
+    }
+
+    function _findAtCap(uint256 seed) internal view returns (uint256) {
+        uint256 n = _openIds.length;
+        if (seed % 2 == 1) return 0;
+        for (uint256 i; i < n; ++i) {
+            uint256 id = _openIds[(seed + i) % n];
+            Position memory p = s.engine.position(id);
+            int256 uncapped = PositionMath.pnl(
+                p.isLong,
+                p.size,
+                p.entryPrice,
+                s.engine.indexPrice(p.marketId),
+                type(uint256).max,
+                SCALE
+            );
+            if (uncapped >= int256(uint256(p.maxProfit))) return id;
+        }
+        return 0;
+    }
+
+    /// @notice Takes profit on a batch mixing positions at their cap, below it, closed and unknown ids.
+    function takeProfitBatch(uint256 seed, uint256 lengthSeed) external {
+        _tick();
+        uint256 length = _bound(lengthSeed, 1, 5);
+        uint256[] memory ids = new uint256[](length);
+        for (uint256 i; i < length; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            ids[i] = r % 3 != 0 && _openIds.length != 0 ? _openIds[r % _openIds.length] : _bound(r, 1, lastId + 2);
+        }
+        // Walk the batch as the engine does: a position taken earlier in the batch is gone when it repeats.
+        bool[] memory taken = new bool[](length);
+        CloseCase[] memory cases = new CloseCase[](length);
+        uint256[] memory insuranceBefore = new uint256[](length);
+        uint256 expectedCount;
+        uint256 keeperReward;
+        uint256 paidOut;
+        int256 poolFlow;
+        uint256 insurance = _bal(address(s.insurance));
+        for (uint256 i; i < length; ++i) {
+            Position memory p = s.engine.position(ids[i]);
+            if (p.owner == address(0)) continue;
+            bool seen;
+            for (uint256 j; j < i; ++j) if (ids[j] == ids[i] && taken[j]) seen = true;
+            if (seen) continue;
+            CloseCase memory c = _predictTakeProfit(ids[i], p);
+            if (c.expected.length != 0) continue;
+            c.cover = _min(c.badDebt, insurance);
+            insuranceBefore[i] = insurance;
+            insurance -= c.cover;
+            cases[i] = c;
+            taken[i] = true;
+            ++expectedCount;
+            keeperReward += c.vaultBalance - p.collateral;
+            paidOut += c.payout;
+            poolFlow += int256(c.toPool + c.cover) - int256(c.fromPool);
+        }
+        Snapshot memory snap = _snapshot(0);
+        Balances memory b = _balances(keeper, 0);
+        vm.prank(keeper);
+        try s.engine.takeProfitBatch(ids) returns (uint256 count) {
+            _count("takeProfitBatch.ok");
+            callCount[keccak256("takeProfitBatch.taken")] += count;
+            _check(count == expectedCount, "REVERT", "takeProfitBatch: count != positions at cap");
+            Balances memory a = _balances(keeper, 0);
+            _check(a.actor - b.actor == keeperReward, "INV-2", "takeProfitBatch: keeper reward");
+            _check(int256(a.pool) - int256(b.pool) == poolFlow, "INV-2", "takeProfitBatch: pool flow");
+            for (uint256 i; i < length; ++i) {
+                if (!taken[i]) continue;
+                _checkGone(ids[i], "takeProfitBatch");
+                _removeOpen(ids[i]);
+                // The batch's total flows matched the per-position predictions; check each against exact.
+                CloseCase memory c = cases[i];
+                _closeExact(
+                    c,
+                    s.config.marketParams(c.p.marketId),
+                    int256(c.toPool + c.cover) - int256(c.fromPool),
+                    insuranceBefore[i]
+                );
+                if (c.badDebt != 0) _sawBadDebt();
+            }
+            ghostOut += paidOut;
+            _checkOthers(snap, "takeProfitBatch");
+        } catch (bytes memory err) {
+            _reverted("takeProfitBatch", "", err);
+        }
+    }
+
+    /// @notice Moves a position's market to just past the price where its pnl reaches its cap (longs always can;
+    /// shorts only when the cap is below their notional), within the simulated range.
+    function pushToCap(uint256 idSeed, uint256 bpsSeed) external {
+        if (constantPrices || _openIds.length == 0) return _count("pushToCap.skipped");
+        _warp(_bound(bpsSeed, 1, 60));
+        uint256 id = _openIds[idSeed % _openIds.length];
+        Position memory p = s.engine.position(id);
+        // pnl = size × (P − entry) reaches cap at P = entry ± cap / size; 0–2 % further.
+        uint256 offset = (uint256(p.maxProfit) * SCALE * WAD) / p.size + 1;
+        uint256 bps = _bound(bpsSeed, 0, 200);
+        uint256 target;
+        // Rounded to the feed's 8 decimals past the cap price.
+        if (p.isLong) target = _divUp(((p.entryPrice + offset) * (10_000 + bps)) / 10_000, 1e10) * 1e10;
+        else if (offset < p.entryPrice) target = (((p.entryPrice - offset) * (10_000 - bps)) / 10_000 / 1e10) * 1e10;
+        if (target < initialPrice[p.marketId] / 20 || target > initialPrice[p.marketId] * 20) {
+            return _count("pushToCap.skipped");
+        }
+        (p.marketId == 0 ? s.ethFeed : s.btcFeed).updateAnswer(int256(target / 1e10));
+        _count("pushToCap.ok");
+    }
+
+    // ================================================================ the attacker
+
+    /// @notice The attacker opens a dummy position (the smallest allowed: minimum collateral, about minimum notional)
+    /// to sit in the pool's valuation.
+    function attackerDummy(uint256 marketSeed, bool isLong) external {
+        _tick();
+        uint256 marketId = marketSeed % 2;
+        // 2× the minimum notional at 2× leverage: well inside initial margin.
+        uint256 notionalWad = 2 * minNotional * SCALE;
+        uint256 leverageBps = (notionalWad * 10_000) / (minCollateral * SCALE);
+        _open(attacker, marketId, isLong, minCollateral, leverageBps);
+    }
+
+    /// @notice The attacker adds margin to one of its positions and takes it back.
+    function attackerMarginToggle(uint256 idSeed, uint256 amountSeed) external {
+        uint256 n = _openIds.length;
+        for (uint256 i; i < n; ++i) {
+            uint256 index = (idSeed + i) % n;
+            if (s.engine.position(_openIds[index]).owner != attacker) continue;
+            // Odd, so that removeMargin's seed takes the same amount back.
+            uint256 amount = _bound(amountSeed, 1, 10_000 * USD) | 1;
+            this.addMargin(index, amount, 1);
+            this.removeMargin(index, amount, 1);
+            return;
+        }
+        _count("attackerMarginToggle.skipped");
+    }
+
+    /// @notice The attacker asks to deposit or redeem, and the market moves right after (before anything executes).
+    function attackerTimedRequest(uint256 seed, uint256 marketSeed, uint256 bpsSeed) external {
+        _tick();
+        if (seed % 2 == 0) _requestDeposit(attacker, seed / 2);
+        else _requestRedeem(attacker, seed / 2);
+        if (!constantPrices) _movePrice(marketSeed % 2, int256(_bound(bpsSeed, 0, 4_000)) - 2_000);
+        _count("attackerTimedRequest.ok");
+    }
+
+    /// @notice The attacker donates to the pool or to the vault of one of its own positions.
+    function attackerDonate(uint256 targetSeed, uint256 amountSeed) external {
+        _tick();
+        uint256 amount = _bound(amountSeed, 1, 10_000 * USD);
+        uint256 id;
+        for (uint256 i; i < _openIds.length && targetSeed % 2 == 1; ++i) {
+            uint256 candidate = _openIds[(targetSeed + i) % _openIds.length];
+            if (s.engine.position(candidate).owner == attacker) id = candidate;
+        }
+        _mintTo(attacker, amount);
+        vm.prank(attacker);
+        s.usd.transfer(id == 0 ? address(s.pool) : s.engine.vaultOf(id), amount);
+        ghostIn += amount;
+        if (id == 0) exactPoolNum += int256(amount * DEN);
+        else donationOf[id] += amount;
+        _count("attackerDonate.ok");
     }
 
     // ================================================================ donations
@@ -1081,11 +1730,13 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         uint256 amount = _bound(amountSeed, 1, 1_000 * USD);
         Snapshot memory snap = _snapshot(id);
         address vault = s.engine.vaultOf(id);
-        s.usd.mint(donor, amount);
+        _mintTo(donor, amount);
         vm.prank(donor);
         s.usd.transfer(vault, amount);
         donationOf[id] += amount;
         ghostIn += amount;
+        if (isOpen(id)) gifted[s.engine.position(id).owner] += amount;
+        else if (id > lastId) _giftBeforeOpen[id] += amount;
         _count("donateToVault.ok");
         // A donation is not collateral: the record does not move.
         if (isOpen(id)) _checkVault(id, "donateToVault");
@@ -1095,7 +1746,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     function donateToPool(uint256 amountSeed) external {
         _tick();
         uint256 amount = _bound(amountSeed, 1, 50_000 * USD);
-        s.usd.mint(donor, amount);
+        _mintTo(donor, amount);
         vm.prank(donor);
         s.usd.transfer(address(s.pool), amount);
         ghostIn += amount;
@@ -1106,7 +1757,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     function donateToInsurance(uint256 amountSeed) external {
         _tick();
         uint256 amount = _bound(amountSeed, 1, 20_000 * USD);
-        s.usd.mint(donor, amount);
+        _mintTo(donor, amount);
         vm.prank(donor);
         s.usd.transfer(address(s.insurance), amount);
         ghostIn += amount;
@@ -1117,18 +1768,21 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
 
     /// @notice Moves a market by −20 % to +20 %.
     function movePrice(uint256 marketSeed, uint256 bpsSeed) external {
+        if (constantPrices) return _count("movePrice.skipped");
         _movePrice(marketSeed % 2, int256(_bound(bpsSeed, 0, 4_000)) - 2_000);
         _count("movePrice.ok");
     }
 
     /// @notice Crashes a market by 30 % to 70 %.
     function crash(uint256 marketSeed, uint256 bpsSeed) external {
+        if (constantPrices) return _count("crash.skipped");
         _movePrice(marketSeed % 2, -int256(_bound(bpsSeed, 3_000, 7_000)));
         _count("crash.ok");
     }
 
     /// @notice Rallies a market by 30 % to 150 % (shorts under water, longs into their profit cap).
     function rally(uint256 marketSeed, uint256 bpsSeed) external {
+        if (constantPrices) return _count("rally.skipped");
         _movePrice(marketSeed % 2, int256(_bound(bpsSeed, 3_000, 15_000)));
         _count("rally.ok");
     }
@@ -1137,7 +1791,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     /// equity left (keeper fee, penalty, owner refund all paid) happen often, and checks the lens: past its liquidation
     /// price a position is liquidatable. (The price ignores the profit cap, which only lowers equity further.)
     function pushToLiquidation(uint256 idSeed, uint256 bpsSeed) external {
-        if (_openIds.length == 0) return _count("pushToLiquidation.skipped");
+        if (constantPrices || _openIds.length == 0) return _count("pushToLiquidation.skipped");
         _warp(_bound(bpsSeed, 1, 60));
         uint256 id = _openIds[idSeed % _openIds.length];
         Position memory p = s.engine.position(id);
@@ -1160,7 +1814,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     /// engine's maths: right on the maintenance boundary, where rounding decides and INV-4 matters most.
     function pushToBoundary(uint256 idSeed) external {
         _tick();
-        if (_openIds.length == 0) return _count("pushToBoundary.skipped");
+        if (constantPrices || _openIds.length == 0) return _count("pushToBoundary.skipped");
         uint256 id = _openIds[idSeed % _openIds.length];
         Position memory p = s.engine.position(id);
         // Feed ticks (1e10 wei of price) around the lens's liquidation price, within the simulated price range.
@@ -1239,8 +1893,22 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     /// @dev A few seconds pass before every call, so borrow fees accrue between operations; a pause is lifted after a
     /// few calls.
     function _tick() internal {
+        _checkSharePrice();
         if (ghostPaused && ++_pausedCalls > PAUSE_CALLS) _setPaused(false);
         _warp((uint256(keccak256(abi.encode(block.timestamp, lastId, _openIds.length))) % 30) + 1);
+    }
+
+    /// @dev INV-7 at constant prices: the passive LP's share price never fell since the previous call.
+    function _checkSharePrice() internal {
+        (uint256 assets, uint256 shares) = _sharePrice();
+        if (constantPrices) {
+            _check(
+                assets * lastPriceShares >= lastPriceAssets * shares,
+                "INV-7",
+                "the passive LP's share price fell at constant prices"
+            );
+        }
+        (lastPriceAssets, lastPriceShares) = (assets, shares);
     }
 
     function _warp(uint256 dt) internal {
@@ -1400,7 +2068,7 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function _traderIndex(address who) internal view returns (uint256) {
-        for (uint256 t; t < 3; ++t) if (traders[t] == who) return t;
+        for (uint256 t; t < 4; ++t) if (traders[t] == who) return t;
         revert NotATrader(who);
     }
 
@@ -1455,6 +2123,13 @@ contract BulkheadInvariantTest is BaseTest {
     BulkheadHandler internal handler;
     address internal carol = makeAddr("carol");
     address internal lp2 = makeAddr("lp2");
+    address internal lp3 = makeAddr("lp3");
+    address internal mallory = makeAddr("mallory");
+
+    /// @dev Whether prices stay where they start (INV-7's mode).
+    function _constantPrices() internal pure virtual returns (bool) {
+        return false;
+    }
 
     function setUp() public override {
         super.setUp();
@@ -1471,7 +2146,9 @@ contract BulkheadInvariantTest is BaseTest {
                 guardian: guardian
             }),
             [alice, bob, carol],
-            [lp, lp2]
+            [lp2, lp3],
+            mallory,
+            _constantPrices()
         );
         vm.label(address(handler), "handler");
         // Every run starts with a position on each side of each market, so even short runs act on several positions.
@@ -1482,7 +2159,7 @@ contract BulkheadInvariantTest is BaseTest {
         assertEq(handler.openIds().length, 4, "setUp: seed positions");
         assertEq(bytes(handler.violation("REVERT")).length, 0, handler.violation("REVERT"));
 
-        bytes4[] memory selectors = new bytes4[](28);
+        bytes4[] memory selectors = new bytes4[](42);
         selectors[0] = BulkheadHandler.open.selector;
         selectors[1] = BulkheadHandler.open.selector; // opens weigh double: positions are what everything else acts on
         selectors[2] = BulkheadHandler.increase.selector;
@@ -1492,9 +2169,9 @@ contract BulkheadInvariantTest is BaseTest {
         selectors[6] = BulkheadHandler.removeMargin.selector;
         selectors[7] = BulkheadHandler.liquidate.selector;
         selectors[8] = BulkheadHandler.liquidateBatch.selector;
-        selectors[9] = BulkheadHandler.lpDeposit.selector;
-        selectors[10] = BulkheadHandler.lpWithdraw.selector;
-        selectors[11] = BulkheadHandler.lpRedeem.selector;
+        selectors[9] = BulkheadHandler.requestDeposit.selector;
+        selectors[10] = BulkheadHandler.requestRedeem.selector;
+        selectors[11] = BulkheadHandler.cancelRequest.selector;
         selectors[12] = BulkheadHandler.donateToVault.selector;
         selectors[13] = BulkheadHandler.donateToPool.selector;
         selectors[14] = BulkheadHandler.donateToInsurance.selector;
@@ -1511,8 +2188,69 @@ contract BulkheadInvariantTest is BaseTest {
         selectors[25] = BulkheadHandler.liquidateBatch.selector;
         selectors[26] = BulkheadHandler.pushToBoundary.selector;
         selectors[27] = BulkheadHandler.pushToBoundary.selector;
+        selectors[28] = BulkheadHandler.executeDeposits.selector;
+        selectors[29] = BulkheadHandler.executeRedeems.selector;
+        selectors[30] = BulkheadHandler.claim.selector;
+        selectors[31] = BulkheadHandler.claim.selector;
+        selectors[32] = BulkheadHandler.claimCancelled.selector;
+        selectors[33] = BulkheadHandler.takeProfit.selector;
+        selectors[34] = BulkheadHandler.takeProfitBatch.selector;
+        selectors[35] = BulkheadHandler.pushToCap.selector;
+        selectors[36] = BulkheadHandler.attackerDummy.selector;
+        selectors[37] = BulkheadHandler.attackerMarginToggle.selector;
+        selectors[38] = BulkheadHandler.attackerTimedRequest.selector;
+        selectors[39] = BulkheadHandler.attackerDonate.selector;
+        selectors[40] = BulkheadHandler.requestDeposit.selector;
+        selectors[41] = BulkheadHandler.executeRedeems.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
+    }
+
+    // ================================================================ handler coverage
+
+    /// @notice A scripted pass through every new handler's success path, so that a campaign's silence means the
+    /// predictions held, not that the handlers only ever reverted: deposit and redemption from request to claim, a
+    /// cancellation and its claim, a take-profit at the cap, and each attacker action.
+    function test_handler_lpFlowsTakeProfitAndAttacker_succeedAsPredicted() public {
+        uint256 assets = 50_000 * USD + 1; // not ≡ 0 mod 8: a valid request size
+        handler.requestDeposit(0, assets);
+        handler.passTime(LP_DELAY + 60);
+        handler.executeDeposits();
+        handler.claim(0, 0, 2); // deposit, everything claimable
+        handler.requestRedeem(0, 9); // every share
+        handler.passTime(LP_DELAY + 60);
+        handler.executeRedeems(1);
+        handler.claim(0, 2, 2); // redeem, everything claimable
+        handler.requestDeposit(1, assets);
+        handler.cancelRequest(1, true);
+        handler.claimCancelled(1, true);
+        handler.attackerDummy(0, true);
+        handler.attackerMarginToggle(0, 100 * USD);
+        handler.attackerTimedRequest(2 * assets, 0, 2_000);
+        handler.attackerDonate(0, 100 * USD);
+        if (!_constantPrices()) {
+            handler.pushToCap(0, 100);
+            handler.takeProfit(0);
+            assertEq(handler.callCount(keccak256("takeProfit.ok")), 1, "takeProfit");
+        }
+        string[12] memory ops = [
+            "requestDeposit.ok",
+            "executeDeposits.ok",
+            "claimDeposit.ok",
+            "requestRedeem.ok",
+            "executeRedeems.ok",
+            "claimRedeem.ok",
+            "cancelDeposit.ok",
+            "claimCancelDeposit.ok",
+            "open.ok",
+            "addMargin.ok",
+            "removeMargin.ok",
+            "attackerDonate.ok"
+        ];
+        for (uint256 i; i < ops.length; ++i) assertGt(handler.callCount(keccak256(bytes(ops[i]))), 0, ops[i]);
+        assertEq(handler.callCount(keccak256("executeDeposits.executed")), 1, "deposit executed");
+        assertEq(handler.callCount(keccak256("executeRedeems.executed")), 1, "redemption executed");
+        _assertNoViolation("REVERT");
     }
 
     // ================================================================ INV-1 isolation
@@ -1551,17 +2289,48 @@ contract BulkheadInvariantTest is BaseTest {
         assertEq(usd.balanceOf(address(engine)), 0, "INV-2 engine holds asset");
         assertEq(usd.balanceOf(address(lens)), 0, "INV-2 lens holds asset");
         assertEq(usd.balanceOf(engine.VAULT_IMPLEMENTATION()), 0, "INV-2 vault implementation holds asset");
+
+        // The pool's balance is its equity plus what belongs to LPs' requests: pending deposits, executed redemptions
+        // and cancelled deposits not claimed yet. Its own share balance is what it escrows: claimable deposits'
+        // shares, pending and cancelled redemptions.
+        address[] memory lpActors = _lpActors();
+        uint256 outside;
+        uint256 escrowed;
+        for (uint256 i; i < lpActors.length; ++i) {
+            address a = lpActors[i];
+            outside += pool.pendingDepositRequest(0, a) + pool.maxWithdraw(a) + pool.claimableCancelDepositRequest(0, a);
+            escrowed += pool.maxMint(a) + pool.pendingRedeemRequest(0, a) + pool.claimableCancelRedeemRequest(0, a);
+        }
+        assertEq(usd.balanceOf(address(pool)), pool.equityAssets() + outside, "INV-2 pool balance != equity + LP claims");
+        assertEq(pool.balanceOf(address(pool)), escrowed, "INV-2 pool's shares != escrowed for LPs");
+        uint256 held_;
+        for (uint256 i; i < lpActors.length; ++i) held_ += pool.balanceOf(lpActors[i]);
+        assertEq(pool.totalSupply(), held_ + escrowed, "INV-2 share supply != held + escrowed");
+    }
+
+    /// @dev Every account that can hold LP shares or requests: the fixture's passive LP and the handler's LP actors.
+    function _lpActors() internal view returns (address[] memory a) {
+        a = new address[](4);
+        (a[0], a[1], a[2], a[3]) = (lp, lp2, lp3, mallory);
     }
 
     // ================================================================ INV-3 solvency
 
-    /// @notice The pool's balance covers every reserved maximum profit, and so what closing every position at once at
-    /// the current price would take from it.
+    /// @notice Pool equity (the balance less pending deposits, executed redemptions and cancelled deposits waiting to
+    /// be claimed) covers every reserved profit cap, `totalReserved ≤ equityAssets`, and so what closing every position
+    /// at once at the current price would take. When it must hold: after every operation, bad debt included.
+    /// Reservations grow only through the engine's capacity check against equity (open, increase); equity falls only by
+    /// a profit payout, never more than the cap it releases (close, decrease, take-profit, liquidation), or by a
+    /// redemption's execution, never more than free liquidity; deposits' execution raises it; requests, claims and
+    /// cancellations move nothing in or out of it. Bad debt is where the pool receives less than a position lost, never
+    /// where it pays: the spec's "no bad debt" proviso is not needed here. The handler records whether a run saw bad
+    /// debt (`badDebtSeen`), so campaigns exercise the statement with and without it.
     function invariant_INV3_solvency() public view {
         _assertNoViolation("INV-3");
-        uint256 balance = usd.balanceOf(address(pool));
-        assertGe(balance, engine.totalReserved(), "INV-3 pool balance < total reserved");
-        assertEq(pool.freeLiquidity(), balance - engine.totalReserved(), "INV-3 free liquidity");
+        uint256 equity = pool.equityAssets();
+        uint256 reserved = engine.totalReserved();
+        assertLe(reserved, equity, "INV-3 total reserved > pool equity");
+        assertEq(pool.freeLiquidity(), equity - reserved, "INV-3 free liquidity");
         uint256[] memory ids = handler.openIds();
         uint256 owedNow;
         for (uint256 i; i < ids.length; ++i) {
@@ -1569,7 +2338,7 @@ contract BulkheadInvariantTest is BaseTest {
             int256 settlement = v.pnl - int256(v.fees);
             if (settlement > 0) owedNow += uint256(settlement);
         }
-        assertGe(balance, owedNow, "INV-3 pool cannot pay every position's profit now");
+        assertGe(equity, owedNow, "INV-3 pool equity cannot pay every position now");
     }
 
     // ================================================================ INV-4 liquidation
@@ -1691,6 +2460,38 @@ contract BulkheadInvariantTest is BaseTest {
         assertEq(stored, ids.length, "AGG stored records != open ids");
     }
 
+    // ================================================================ INV-7 no free value
+
+    /// @notice At constant prices (the derived campaign): no trader ends richer than the asset minted to it, nor does
+    /// the group of every actor but the passive LP (traders, the attacker with its dummy positions, margin toggles,
+    /// timed LP requests and donations, the keeper, the donor, the active LPs), counting tokens, LP shares at the
+    /// share price, pending, claimable and cancelled amounts and position equity; and the passive LP's share price
+    /// never falls (checked by the handler at every call). With moving prices the handler checks that every executed
+    /// LP request got no more than the fair share price at its execution.
+    function invariant_INV7_noFreeValue() public view {
+        _assertNoViolation("INV-7");
+        if (!handler.constantPrices()) return;
+        address[] memory g = handler.group();
+        uint256 wealth;
+        uint256 minted;
+        for (uint256 i; i < g.length; ++i) {
+            uint256 w = handler.wealth(g[i]);
+            wealth += w;
+            minted += handler.minted(g[i]);
+            // A trader may only have gained what the donor gave its vaults.
+            if (i < 3) {
+                assertLe(w, handler.minted(g[i]) + handler.gifted(g[i]), "INV-7 a trader ended richer at constant prices");
+            }
+        }
+        assertLe(wealth, minted, "INV-7 the actors ended richer than they started at constant prices");
+        (uint256 assets, uint256 shares) = (pool.totalAssets() + 1, pool.totalSupply() + 1e6);
+        assertGe(
+            assets * handler.lastPriceShares(),
+            handler.lastPriceAssets() * shares,
+            "INV-7 the passive LP's share price fell"
+        );
+    }
+
     // ================================================================ predicted reverts
 
     /// @notice Every handler call reverted exactly when predicted, with the predicted custom error and arguments, and
@@ -1703,12 +2504,19 @@ contract BulkheadInvariantTest is BaseTest {
     /// invariant's campaign also reports what the handler saw break elsewhere.
     function _assertNoViolation(string memory invariantId) internal view {
         _assertNoRecord(invariantId);
-        string[7] memory all = ["INV-1", "INV-2", "INV-3", "INV-4", "INV-5", "INV-6", "REVERT"];
+        string[8] memory all = ["INV-1", "INV-2", "INV-3", "INV-4", "INV-5", "INV-6", "INV-7", "REVERT"];
         for (uint256 i; i < all.length; ++i) _assertNoRecord(all[i]);
     }
 
     function _assertNoRecord(string memory invariantId) internal view {
         string memory found = handler.violation(invariantId);
         assertEq(bytes(found).length, 0, found);
+    }
+}
+
+/// @notice The same campaign with prices that never move: INV-7's setting.
+contract BulkheadConstantPriceInvariantTest is BulkheadInvariantTest {
+    function _constantPrices() internal pure override returns (bool) {
+        return true;
     }
 }

@@ -33,6 +33,9 @@ abstract contract AttackBase is BaseTest {
         address[] accounts;
         uint256[] balances;
         uint256 poolSupply;
+        /// @dev Every tracked account's LP shares, requests, claimable and cancelled amounts; the pool's cached share
+        /// price, equity and redemption queue.
+        bytes32 lp;
         bytes32 positions;
         bytes32 aggregates;
         bytes32 configuration;
@@ -81,12 +84,39 @@ abstract contract AttackBase is BaseTest {
         IMintable(address(s.token)).mint(to, amount);
     }
 
+    /// @dev The whole life of an LP deposit on `s`: request, wait `lpDelay`, execution by the keeper, claim.
     function _deposit(System memory s, address who, uint256 assets) internal returns (uint256 shares) {
+        _requestDeposit(s, who, assets);
+        vm.warp(block.timestamp + LP_DELAY);
+        _executeDeposit(s, who);
+        uint256 claimable = s.pool.maxDeposit(who);
+        vm.prank(who);
+        shares = s.pool.deposit(claimable, who, who);
+    }
+
+    function _requestDeposit(System memory s, address who, uint256 assets) internal {
         _mint(s, who, assets);
         vm.startPrank(who);
         s.token.approve(address(s.pool), assets);
-        shares = s.pool.deposit(assets, who);
+        s.pool.requestDeposit(assets, who, who);
         vm.stopPrank();
+    }
+
+    function _executeDeposit(System memory s, address who) internal {
+        vm.prank(keeper);
+        s.pool.executeDeposits(_one(who));
+    }
+
+    /// @dev The whole life of an LP redemption on `s`: request, wait `lpDelay`, execution by the keeper, claim.
+    function _redeem(System memory s, address who, uint256 shares) internal returns (uint256 assets) {
+        vm.prank(who);
+        s.pool.requestRedeem(shares, who, who);
+        vm.warp(block.timestamp + LP_DELAY);
+        vm.prank(keeper);
+        s.pool.executeRedeems(type(uint256).max);
+        uint256 claimable = s.pool.maxRedeem(who);
+        vm.prank(who);
+        assets = s.pool.redeem(claimable, who, who);
     }
 
     /// @dev Funds `who` (collateral, reserve and as much again for fees) and opens at the oracle price.
@@ -137,6 +167,7 @@ abstract contract AttackBase is BaseTest {
         snap.balances = new uint256[](n);
         for (uint256 i; i < n; ++i) snap.balances[i] = s.token.balanceOf(snap.accounts[i]);
         snap.poolSupply = s.pool.totalSupply();
+        snap.lp = _lpState(s, snap.accounts, n);
 
         Position[] memory positions = new Position[](next);
         for (uint256 id = 1; id <= next; ++id) positions[id - 1] = s.engine.position(id);
@@ -153,8 +184,36 @@ abstract contract AttackBase is BaseTest {
         bytes memory markets_;
         for (uint256 m; m < markets; ++m) markets_ = abi.encode(markets_, s.config.marketParams(m));
         snap.configuration = keccak256(
-            abi.encode(markets_, s.config.globalParams(), s.config.sequencerFeed(), s.config.paused())
+            abi.encode(
+                markets_,
+                s.config.globalParams(),
+                s.config.lpParams(),
+                s.config.sequencerFeed(),
+                s.config.paused()
+            )
         );
+    }
+
+    function _lpState(System memory s, address[] memory accounts, uint256 n) internal view returns (bytes32 h) {
+        ILiquidityPool p = s.pool;
+        h = keccak256(abi.encode(p.cachedSharePrice(), p.equityAssets(), p.redeemQueue()));
+        for (uint256 i; i < n; ++i) {
+            address a = accounts[i];
+            h = keccak256(
+                abi.encode(
+                    h,
+                    p.balanceOf(a),
+                    p.pendingDepositRequest(0, a),
+                    p.pendingRedeemRequest(0, a),
+                    p.maxDeposit(a),
+                    p.maxMint(a),
+                    p.maxWithdraw(a),
+                    p.maxRedeem(a),
+                    p.claimableCancelDepositRequest(0, a),
+                    p.claimableCancelRedeemRequest(0, a)
+                )
+            );
+        }
     }
 
     function _snapshot(System memory s) internal view returns (Snapshot memory) {
@@ -172,6 +231,7 @@ abstract contract AttackBase is BaseTest {
             assertEq(afterwards.balances[i], before.balances[i], "balance changed");
         }
         assertEq(afterwards.poolSupply, before.poolSupply, "LP share supply changed");
+        assertEq(afterwards.lp, before.lp, "an LP request, claim or share balance changed");
         assertEq(afterwards.positions, before.positions, "a position record changed");
         assertEq(afterwards.aggregates, before.aggregates, "an aggregate changed");
         assertEq(afterwards.configuration, before.configuration, "the configuration changed");
