@@ -314,8 +314,6 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
         if (p.owner == address(0)) revert UnknownPosition(positionId);
         Context memory c = _load(p.marketId);
         if (!_takeProfit(positionId, p, c)) {
-            (bool isLiquidatable, , , ) = _split(p, c);
-            if (isLiquidatable) revert PositionLiquidatable(positionId);
             revert NotAtCap(
                 positionId,
                 PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, type(uint256).max, SCALE),
@@ -613,10 +611,6 @@ contract MarginEngine is IMarginEngine, ReentrancyGuardTransient {
     function _takeProfit(uint256 positionId, Position memory p, Context memory c) internal returns (bool) {
         int256 uncapped = PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, type(uint256).max, SCALE);
         if (uncapped < uint256(p.maxProfit).toInt256()) return false;
-        // A position that is also liquidatable (fees ate its margin) is liquidated instead, whenever liquidations
-        // may run: the insurance fund's penalty is not skipped by calling it a take-profit.
-        (bool isLiquidatable, , , ) = _split(p, c);
-        if (isLiquidatable && _liquidationResumesAt(c) <= block.timestamp) return false;
 
         TakeProfit memory t;
         t.fees =

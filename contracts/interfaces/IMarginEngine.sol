@@ -99,8 +99,6 @@ interface IMarginEngine is IOracleErrors {
     error MarketInSettlement(uint256 marketId);
     /// @notice The position's pnl has not reached its profit cap.
     error NotAtCap(uint256 positionId, int256 pnl, uint256 maxProfit);
-    /// @notice The position is at its cap but liquidatable: it must be liquidated, not closed at the cap.
-    error PositionLiquidatable(uint256 positionId);
     /// @notice A liquidation was sent with too little gas left to give the owner's refund transfer its fixed budget.
     error InsufficientGas(uint256 left, uint256 needed);
 
@@ -259,8 +257,8 @@ interface IMarginEngine is IOracleErrors {
     /// @notice Closes a position whose pnl has reached its profit cap, at the cap. Anyone may call, at any time the
     /// market has a good price (grace periods do not apply: paying a cap adds no risk); the caller earns the keeper
     /// reserve. The owner's payout is sent last and deferred (see {claimRefund}) if it cannot be received, so nothing
-    /// can block it. A position at its cap that is also liquidatable (its fees ate its margin) is refused with
-    /// {PositionLiquidatable} while liquidations may run: it is liquidated instead.
+    /// can block it. A position at its cap whose fees exceed cap and collateral closes with bad debt, covered as in
+    /// a liquidation.
     function takeProfit(uint256 positionId) external;
 
     /// @notice {takeProfit} for every listed position it would close; skips the others (and markets without a good

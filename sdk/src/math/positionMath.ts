@@ -286,5 +286,6 @@ export function entryAfterIncrease(
     // A higher entry is worse for a long: the offset rounds down.
     return uint(price - mulDiv(capUsd, WAD, newSize), "price - offset");
   }
-  return uint(price + mulDiv(capUsd, WAD, newSize, "ceil"), "price + offset");
+  // A higher entry is better for a short: the offset rounds down too.
+  return uint(price + mulDiv(capUsd, WAD, newSize), "price + offset");
 }

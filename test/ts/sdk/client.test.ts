@@ -221,10 +221,12 @@ describe("SDK client (viem) on the embedded chain", function () {
     await lp.waitForTransaction(await lp.executeDeposits({ controllers: [bob] }));
     requests = await lp.getLpRequests(bob);
     expect(requests.deposit.pending).to.equal(0n);
-    expect(requests.deposit.claimableAssets).to.equal(10_000n * USD);
+    // The executor took the execution fee the request was made with out of it.
+    const { executionFee } = await s.config.lpParams();
+    expect(requests.deposit.claimableAssets).to.equal(10_000n * USD - executionFee);
     const shares = requests.deposit.claimableShares;
     expect(shares).to.equal(await s.pool.maxMint(bob));
-    await lp.waitForTransaction(await lp.claimDeposit({ assets: 10_000n * USD }));
+    await lp.waitForTransaction(await lp.claimDeposit({ assets: 10_000n * USD - executionFee }));
     expect(await s.pool.balanceOf(bob)).to.equal(shares);
     const balance = await lp.getLiquidityBalance({ owner: bob });
     expect(balance.shares).to.equal(shares);
@@ -234,7 +236,7 @@ describe("SDK client (viem) on the embedded chain", function () {
     expect(pool.totalAssets).to.equal(await s.pool.totalAssets());
     expect(pool.totalSupply).to.equal(await s.pool.totalSupply());
     expect(pool.freeLiquidity).to.equal(await s.pool.freeLiquidity());
-    expect(pool.equityAssets).to.equal(before.equityAssets + 10_000n * USD);
+    expect(pool.equityAssets).to.equal(before.equityAssets + 10_000n * USD - executionFee);
     expect(pool.cachedSharePrice).to.equal(await s.pool.cachedSharePrice());
     expect(pool.executionOpen).to.equal(true);
     expect(pool.redeemQueue).to.deep.equal([]);
