@@ -100,7 +100,7 @@ contract DonationAttackTest is AttackBase {
         assertGe(pool.convertToAssets(lpShares), lpValueBefore + 50_000 * USD - 1, "the donation left the LPs");
     }
 
-        // ------------------------------------------------------------ position vaults
+    // ------------------------------------------------------------ position vaults
 
     /// @dev Tokens sent to the address the next position's vault will have: the open still pulls exactly collateral
     /// plus reserve, the position records only its collateral, and the close pays the donation to the owner.

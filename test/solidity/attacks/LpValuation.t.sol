@@ -404,10 +404,10 @@ contract LpValuationAttackTest is PoolHelpers {
         assertEq(engine.totalReserved(), 12 * USD);
         assertEq(pool.freeLiquidity(), POOL_LIQUIDITY + 12_000 - 12 * USD); // open fee 0.012 USD
 
-        _requestRedeem(lp, 9 * LP_SHARES / 10);
+        _requestRedeem(lp, (9 * LP_SHARES) / 10);
         vm.warp(block.timestamp + LP_DELAY);
         _executeRedeems();
-        assertEq(pool.maxRedeem(lp), 9 * LP_SHARES / 10, "the redemption was held up");
+        assertEq(pool.maxRedeem(lp), (9 * LP_SHARES) / 10, "the redemption was held up");
         assertGe(_sharePrice(), lpPrice, "the passive LP lost");
         _mClose(tiny);
         assertLe(_malloryWealth(), MALLORY_FUNDS, "the attacker profited");

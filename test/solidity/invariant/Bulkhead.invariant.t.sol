@@ -168,8 +168,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         total += s.pool.convertToAssets(shares);
         total +=
             s.pool.pendingDepositRequest(0, who) +
-                s.pool.maxWithdraw(who) +
-                s.pool.claimableCancelDepositRequest(0, who);
+            s.pool.maxWithdraw(who) +
+            s.pool.claimableCancelDepositRequest(0, who);
         for (uint256 i; i < _openIds.length; ++i) {
             Position memory p = s.engine.position(_openIds[i]);
             if (p.owner != who) continue;
@@ -1452,9 +1452,8 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function _claimCancelled(address who, bool isDeposit) internal {
-        uint256 cancelled = isDeposit
-            ? s.pool.claimableCancelDepositRequest(0, who)
-            : s.pool.claimableCancelRedeemRequest(0, who);
+        uint256 cancelled =
+            isDeposit ? s.pool.claimableCancelDepositRequest(0, who) : s.pool.claimableCancelRedeemRequest(0, who);
         bytes memory expected =
             cancelled == 0 ? abi.encodeWithSelector(ILiquidityPool.ExceedsClaimable.selector, who, 0, 0) : bytes("");
         string memory op = isDeposit ? "claimCancelDeposit" : "claimCancelRedeem";
@@ -1491,7 +1490,10 @@ contract BulkheadHandler is CommonBase, StdCheats, StdUtils {
         _tick();
         uint256 id = _findAtCap(idSeed);
         if (id == 0) {
-            id = _openIds.length != 0 && idSeed % 4 != 1 ? _openIds[idSeed % _openIds.length] : _bound(idSeed, 1, lastId + 1);
+            id =
+                _openIds.length != 0 && idSeed % 4 != 1
+                    ? _openIds[idSeed % _openIds.length]
+                    : _bound(idSeed, 1, lastId + 1);
         }
         Position memory p = s.engine.position(id);
         CloseCase memory c;
@@ -2298,10 +2300,17 @@ contract BulkheadInvariantTest is BaseTest {
         uint256 escrowed;
         for (uint256 i; i < lpActors.length; ++i) {
             address a = lpActors[i];
-            outside += pool.pendingDepositRequest(0, a) + pool.maxWithdraw(a) + pool.claimableCancelDepositRequest(0, a);
+            outside +=
+                pool.pendingDepositRequest(0, a) +
+                pool.maxWithdraw(a) +
+                pool.claimableCancelDepositRequest(0, a);
             escrowed += pool.maxMint(a) + pool.pendingRedeemRequest(0, a) + pool.claimableCancelRedeemRequest(0, a);
         }
-        assertEq(usd.balanceOf(address(pool)), pool.equityAssets() + outside, "INV-2 pool balance != equity + LP claims");
+        assertEq(
+            usd.balanceOf(address(pool)),
+            pool.equityAssets() + outside,
+            "INV-2 pool balance != equity + LP claims"
+        );
         assertEq(pool.balanceOf(address(pool)), escrowed, "INV-2 pool's shares != escrowed for LPs");
         uint256 held_;
         for (uint256 i; i < lpActors.length; ++i) held_ += pool.balanceOf(lpActors[i]);
@@ -2480,7 +2489,11 @@ contract BulkheadInvariantTest is BaseTest {
             minted += handler.minted(g[i]);
             // A trader may only have gained what the donor gave its vaults.
             if (i < 3) {
-                assertLe(w, handler.minted(g[i]) + handler.gifted(g[i]), "INV-7 a trader ended richer at constant prices");
+                assertLe(
+                    w,
+                    handler.minted(g[i]) + handler.gifted(g[i]),
+                    "INV-7 a trader ended richer at constant prices"
+                );
             }
         }
         assertLe(wealth, minted, "INV-7 the actors ended richer than they started at constant prices");

@@ -324,7 +324,7 @@ contract LiquidityPoolExecutionTest is PoolHelpers {
     function test_executeRedeems_partialAgainstFreeLiquidity_theRestKeepsItsPlace() public {
         vm.prank(lp);
         pool.transfer(bob, LP_SHARES / 5);
-        _requestRedeem(lp, 3 * LP_SHARES / 10); // 300,000 USD at par
+        _requestRedeem(lp, (3 * LP_SHARES) / 10); // 300,000 USD at par
         vm.warp(block.timestamp + 1);
         _requestRedeem(bob, LP_SHARES / 5); // 200,000 USD at par
         vm.warp(block.timestamp + LP_DELAY);
@@ -339,14 +339,14 @@ contract LiquidityPoolExecutionTest is PoolHelpers {
             100_900e12,
             100_900 * USD,
             PAR,
-            3 * LP_SHARES / 10 - 100_900e12,
+            (3 * LP_SHARES) / 10 - 100_900e12,
             0
         );
         assertEq(_executeRedeems(), 0);
         assertEq(pool.freeLiquidity(), 0);
         assertEq(pool.maxRedeem(lp), 100_900e12);
         assertEq(pool.maxWithdraw(lp), 100_900 * USD);
-        assertEq(pool.pendingRedeemRequest(0, lp), 3 * LP_SHARES / 10 - 100_900e12);
+        assertEq(pool.pendingRedeemRequest(0, lp), (3 * LP_SHARES) / 10 - 100_900e12);
         assertEq(pool.maxRedeem(bob), 0, "bob jumped the queue");
 
         // Carol queues behind; the position closes and frees the reservation.
@@ -363,7 +363,7 @@ contract LiquidityPoolExecutionTest is PoolHelpers {
         vm.prank(keeper);
         assertEq(pool.executeRedeems(2), 2);
         // Both at the price they recorded, par, below the live one (the pool earned 1,800 USD of fees).
-        assertEq(pool.maxRedeem(lp), 3 * LP_SHARES / 10);
+        assertEq(pool.maxRedeem(lp), (3 * LP_SHARES) / 10);
         assertEq(pool.maxWithdraw(lp), 300_000 * USD);
         assertEq(pool.maxWithdraw(bob), 200_000 * USD);
         assertEq(pool.maxRedeem(carol), 0);
@@ -400,7 +400,7 @@ contract LiquidityPoolExecutionTest is PoolHelpers {
         assertEq(pool.totalAssets(), assets);
         uint256 price = _priceDown(assets, LP_SHARES);
         assertLt(price, PAR);
-        uint256 owed = (LP_SHARES / 10) * price / WAD;
+        uint256 owed = ((LP_SHARES / 10) * price) / WAD;
 
         vm.expectEmit(address(pool));
         emit ILiquidityPool.RedeemExecuted(lp, keeper, LP_SHARES / 10, owed, price, 0, 0);

@@ -220,9 +220,7 @@ contract LiquidityPoolRequestsTest is PoolHelpers {
     function test_requestRedeem_revertsWhen_worthLessThanTheMinimum() public {
         // 10 USD at the cached price is 1e13 shares; one share unit less is worth 9.999999999999 USD, floored.
         PoolSnapshot memory before = _poolSnapshot();
-        vm.expectRevert(
-            abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, MIN_REQUEST - 1, MIN_REQUEST)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, MIN_REQUEST - 1, MIN_REQUEST));
         vm.prank(lp);
         pool.requestRedeem(MIN_REQUEST * VIRTUAL_SHARES - 1, lp, lp);
         _assertPoolUnchanged(before);
@@ -255,9 +253,7 @@ contract LiquidityPoolRequestsTest is PoolHelpers {
         // A donation doubles the live price; a request's floor is measured at the price cached at the last execution.
         _donate(carol, POOL_LIQUIDITY);
         assertEq(pool.cachedSharePrice(), PAR);
-        vm.expectRevert(
-            abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, MIN_REQUEST - 1, MIN_REQUEST)
-        );
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.RequestTooSmall.selector, MIN_REQUEST - 1, MIN_REQUEST));
         vm.prank(lp);
         pool.requestRedeem(MIN_REQUEST * VIRTUAL_SHARES - 1, lp, lp);
     }
