@@ -6,7 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IBulkheadLens, LiquidationPreview} from "./interfaces/IBulkheadLens.sol";
-import {IMarginEngine, Position} from "./interfaces/IMarginEngine.sol";
+import {IMarginEngine, IMarginEngineBase, Position} from "./interfaces/IMarginEngine.sol";
 import {MarketParams} from "./interfaces/IRiskConfig.sol";
 import {PositionMath} from "./libraries/PositionMath.sol";
 
@@ -135,7 +135,7 @@ contract BulkheadLens is IBulkheadLens {
 
     function _position(uint256 positionId) internal view returns (Position memory p) {
         p = ENGINE.position(positionId);
-        if (p.owner == address(0)) revert IMarginEngine.UnknownPosition(positionId);
+        if (p.owner == address(0)) revert IMarginEngineBase.UnknownPosition(positionId);
     }
 
     function _marketView(uint256 marketId) internal view returns (MarketView memory m) {

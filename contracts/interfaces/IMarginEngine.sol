@@ -8,13 +8,14 @@ import {ILiquidityPool} from "./ILiquidityPool.sol";
 import {IOracleErrors} from "./IOracleErrors.sol";
 import {IRiskConfig} from "./IRiskConfig.sol";
 
-/// @notice A position as stored (three storage slots).
+/// @notice A position as stored (four slots). A position whose open order has not executed yet has an owner, a
+/// market, a side, a vault and a keeper reserve, and a size of zero.
 struct Position {
-    /// @dev Owner; zero for an id that is not open.
+    /// @dev Owner; zero for an id that is not in use.
     address owner;
-    /// @dev Collateral held by the vault, asset units (the keeper reserve is held on top).
+    /// @dev Collateral held by the vault, asset units (keeper reserve and order escrow are held on top).
     uint96 collateral;
-    /// @dev Size, index tokens, WAD.
+    /// @dev Size, index tokens, WAD; zero while the open order is pending.
     uint128 size;
     /// @dev Average entry price, USD per index token, WAD.
     uint128 entryPrice;
@@ -26,6 +27,80 @@ struct Position {
     uint16 marketId;
     /// @dev Long (true) or short (false).
     bool isLong;
+    /// @dev The vault holding this position's collateral, keeper reserve and order escrow.
+    address vault;
+    /// @dev The keeper reserve this position deposited (the parameter when it was requested), asset units.
+    uint96 keeperReserve;
+}
+
+/// @notice What an order does. `None` marks an empty order slot.
+enum OrderKind {
+    None,
+    Open,
+    Increase,
+    Decrease,
+    Close
+}
+
+/// @notice A pending order (three slots). A position has at most one pending order (open, increase or decrease) and
+/// one pending close; the order, if any, was requested first.
+struct Order {
+    OrderKind kind;
+    /// @dev The feed's latest round id when the order was requested; it executes at the first round after it.
+    uint80 roundId;
+    /// @dev Block timestamp of the request; the execution round was observed strictly after it.
+    uint40 requestedAt;
+    /// @dev A round observed after this time cannot execute the order (the lower of the caller's deadline and the
+    /// request time plus the market's `maxOrderWait`).
+    uint40 deadline;
+    /// @dev Escrowed in the vault, paid to the executor; asset units.
+    uint88 executionFee;
+    /// @dev Size to add or remove, index tokens WAD (zero for a close).
+    uint128 sizeDelta;
+    /// @dev Worst execution price the owner accepts, USD WAD.
+    uint128 acceptablePrice;
+    /// @dev Receives what a decrease or close pays out.
+    address receiver;
+    /// @dev Collateral escrowed in the vault for an open or increase, asset units.
+    uint96 collateralDelta;
+}
+
+/// @notice Why an order ended without trading.
+enum CancelReason {
+    /// @dev No round was observed before the order's deadline (full refund).
+    Expired,
+    /// @dev The execution round exists but its execution window passed (full refund).
+    WindowMissed,
+    /// @dev The feed moved to a new phase before the execution round (full refund).
+    PhaseChanged,
+    /// @dev The execution round's answer is not a good price (full refund).
+    BadPrice,
+    /// @dev A close replaced the order before its round existed (full refund).
+    Replaced,
+    /// @dev The position was liquidated or taken at its cap (full refund).
+    PositionClosed,
+    /// @dev An open or increase whose round fell inside an oracle grace period (full refund).
+    GracePeriod,
+    /// @dev Opens and increases are paused, or the market is in settlement (full refund).
+    Paused,
+    /// @dev The market or the pool could not take the position (full refund).
+    Capacity,
+    /// @dev The execution price was outside the owner's bound (the executor keeps the execution fee).
+    PriceBound,
+    /// @dev The order fails a margin, minimum or size check at its price (the executor keeps the execution fee).
+    Margin
+}
+
+/// @notice Where an order stands.
+enum OrderStatus {
+    /// @dev No pending order.
+    None,
+    /// @dev Waiting for its execution round, or for a good latest price.
+    Waiting,
+    /// @dev Can be executed now.
+    Executable,
+    /// @dev Can no longer execute; anyone may cancel it with a full refund.
+    Cancellable
 }
 
 /// @notice Aggregates of one market side, enough to value every position of it in O(1).
@@ -43,68 +118,105 @@ struct SideState {
     uint256 feeDebt;
 }
 
-/// @title Bulkhead margin engine
-/// @notice Isolated-margin perpetual positions. Every position's collateral sits in its own vault (an EIP-1167 clone
-/// at a CREATE2 address fixed by the position id); a liquidation only ever touches that vault. The liquidity pool is
-/// the counterparty; the insurance fund absorbs bad debt before the pool does.
-/// @dev Parameters, pause and roles live in {IRiskConfig}; the engine has no privileged function.
-/// Units: asset amounts are in the settlement token's units; prices and notionals are USD WAD; ratios are WAD.
-/// Rounding always favours the pool and other positions: losses and fees round up, gains round down.
-interface IMarginEngine is IOracleErrors {
+/// @title Bulkhead margin engine: errors, events and fixed settings
+/// @notice Shared by the engine's core and its order module, so every tool decodes them from one ABI.
+interface IMarginEngineBase is IOracleErrors {
     // ---------------------------------------------------------------- errors
 
     /// @notice A size or size delta of zero.
     error ZeroSize();
     /// @notice An amount of zero where a positive one is needed.
     error ZeroAmount();
-    /// @notice The position id is not open.
+    /// @notice The zero address where a receiver is needed.
+    error ZeroReceiver();
+    /// @notice The position id is not in use.
     error UnknownPosition(uint256 positionId);
+    /// @notice The position's open order has not executed yet.
+    error PositionNotOpen(uint256 positionId);
     /// @notice The caller does not own the position.
     error NotPositionOwner(uint256 positionId, address caller);
-    /// @notice The transaction arrived after its deadline.
+    /// @notice The deadline is not in the future.
     error DeadlineExpired(uint256 deadline, uint256 timestamp);
-    /// @notice The oracle price is worse for the caller than their bound.
-    error PriceOutsideBound(uint256 price, uint256 acceptablePrice);
+    /// @notice The execution fee is below the minimum.
+    error ExecutionFeeTooLow(uint256 fee, uint256 minimum);
     /// @notice Collateral below the minimum a position must hold.
     error CollateralBelowMinimum(uint256 collateral, uint256 minimum);
     /// @notice Equity below the initial margin required (leverage above the maximum).
     error InitialMarginBreached(int256 equity, uint256 required);
-    /// @notice The position would be liquidatable after the operation.
-    error MaintenanceMarginBreached(int256 equity, uint256 required);
     /// @notice The size delta is not below the position's size (use close).
     error SizeDeltaTooLarge(uint256 sizeDelta, uint256 size);
-    /// @notice The market side's open-interest cap would be exceeded.
-    error OpenInterestCapExceeded(uint256 marketId, bool isLong, uint256 openInterest, uint256 cap);
-    /// @notice Total entry notional would exceed the pool-relative bound.
-    error UtilizationCapExceeded(uint256 totalNotional, uint256 cap);
-    /// @notice The pool cannot reserve the position's maximum profit.
-    error InsufficientPoolLiquidity(uint256 poolAssets, uint256 reservedAfter);
+    /// @notice The position already has a pending open, increase or decrease order.
+    error OrderPending(uint256 positionId);
+    /// @notice The position already has a pending close.
+    error ClosePending(uint256 positionId);
+    /// @notice The position has no pending order.
+    error NoPendingOrder(uint256 positionId);
+    /// @notice The order's execution round has not been observed yet, or the market has no good latest price.
+    error OrderNotReady(uint256 positionId);
+    /// @notice The order can still execute, so it cannot be cancelled.
+    error OrderStillExecutable(uint256 positionId);
     /// @notice The position is not liquidatable.
     error NotLiquidatable(uint256 positionId, int256 equity, uint256 maintenanceMargin);
-    /// @notice Liquidations wait until the grace period after an oracle or sequencer outage has passed.
-    error LiquidationGracePeriod(uint256 resumesAt);
+    /// @notice Liquidations, margin removal and risk-adding executions wait until the grace period after an oracle
+    /// or sequencer outage has passed.
+    error GracePeriod(uint256 resumesAt);
     /// @notice The token delivered less than was sent (fee-on-transfer tokens are not supported).
     error FeeOnTransferToken(uint256 expected, uint256 received);
-    /// @notice The closed part's payout would be negative; close the position instead.
-    error DecreaseUnderwater(uint256 positionId);
     /// @notice Opens and increases are paused.
     error Paused();
     /// @notice The settlement token's decimals are not supported (must be at most 18).
     error UnsupportedDecimals(uint8 decimals);
-    /// @notice No liquidation refund waits to be claimed for this position.
-    error NoDeferredRefund(uint256 positionId);
-    /// @notice The position's notional would be below the minimum a position must have.
-    error NotionalBelowMinimum(uint256 notional, uint256 minimum);
+    /// @notice No claim waits for this position.
+    error NothingToClaim(uint256 positionId);
     /// @notice The market is in settlement (its feed is dead): no new positions or increases.
     error MarketInSettlement(uint256 marketId);
     /// @notice The position's pnl has not reached its profit cap.
     error NotAtCap(uint256 positionId, int256 pnl, uint256 maxProfit);
-    /// @notice A liquidation was sent with too little gas left to give the owner's refund transfer its fixed budget.
+    /// @notice Sent with too little gas left to give a guarded payout its fixed budget.
     error InsufficientGas(uint256 left, uint256 needed);
+    /// @notice An engine module was called directly: it runs only through the engine.
+    error OnlyEngine(address caller);
+    /// @notice A module's settlement token, pool, insurance fund or risk configuration differs from the engine's.
+    error ModuleMismatch(address module);
 
     // ---------------------------------------------------------------- events
 
-    /// @param fee Opening fee paid to the pool, asset units.
+    /// @notice An order was requested; what it escrows sits in the position's vault.
+    /// @param roundId The feed's latest round when requested: the order executes at the first round after it.
+    /// @param deadline The effective deadline (capped by the market's `maxOrderWait`).
+    event OrderRequested(
+        uint256 indexed positionId,
+        address indexed owner,
+        OrderKind kind,
+        uint256 sizeDelta,
+        uint256 collateralDelta,
+        uint256 acceptablePrice,
+        uint256 deadline,
+        uint256 executionFee,
+        uint256 roundId,
+        address receiver
+    );
+    /// @notice An order traded at `price`, the answer of round `roundId`; the executor earned `executionFee`.
+    event OrderExecuted(
+        uint256 indexed positionId,
+        OrderKind kind,
+        address indexed executor,
+        uint256 roundId,
+        uint256 price,
+        uint256 executionFee
+    );
+    /// @notice An order ended without trading. `refund` went back to the owner (paid or claimable), `executorFee` to
+    /// the executor (zero unless the order failed on price or margin).
+    event OrderCancelled(
+        uint256 indexed positionId,
+        OrderKind kind,
+        CancelReason reason,
+        address indexed executor,
+        uint256 refund,
+        uint256 executorFee
+    );
+    /// @param fee Opening fee paid to the pool from the collateral, asset units.
+    /// @param collateral Collateral after the opening fee.
     event PositionOpened(
         uint256 indexed positionId,
         address indexed owner,
@@ -116,7 +228,7 @@ interface IMarginEngine is IOracleErrors {
         uint256 collateral,
         uint256 fee
     );
-    /// @param fees Opening fee plus settled borrow fee, asset units.
+    /// @param fees Opening fee plus settled borrow fee, taken from the collateral, asset units.
     event PositionIncreased(
         uint256 indexed positionId,
         uint256 sizeDelta,
@@ -129,7 +241,7 @@ interface IMarginEngine is IOracleErrors {
     );
     /// @param pnl Realised pnl of the closed part after the profit cap, asset units.
     /// @param fees Closing fee plus settled borrow fee, asset units.
-    /// @param payout Paid to the owner, asset units.
+    /// @param payout Paid to `receiver` (or made claimable), asset units.
     event PositionDecreased(
         uint256 indexed positionId,
         uint256 sizeDelta,
@@ -138,10 +250,12 @@ interface IMarginEngine is IOracleErrors {
         uint256 fees,
         uint256 payout,
         uint256 newSize,
-        uint256 newCollateral
+        uint256 newCollateral,
+        address receiver
     );
-    /// @param payout Paid to the owner, keeper reserve included, asset units.
-    /// @param badDebt Deficit beyond the collateral, covered by insurance then pool.
+    /// @param payout Paid to `receiver` (or made claimable), keeper reserve included, asset units.
+    /// @param badDebt Deficit beyond the collateral, covered by insurance then pool (an unpaid close fee is not
+    /// counted).
     event PositionClosed(
         uint256 indexed positionId,
         address indexed owner,
@@ -149,13 +263,21 @@ interface IMarginEngine is IOracleErrors {
         int256 pnl,
         uint256 fees,
         uint256 payout,
-        uint256 badDebt
+        uint256 badDebt,
+        address receiver
     );
-    event MarginAdded(uint256 indexed positionId, uint256 amount, uint256 newCollateral);
-    event MarginRemoved(uint256 indexed positionId, uint256 amount, uint256 newCollateral);
+    event MarginAdded(uint256 indexed positionId, address indexed from, uint256 amount, uint256 newCollateral);
+    /// @param newMaxProfit The cap after the removal: it never exceeds maxProfitRatio × the collateral left.
+    event MarginRemoved(
+        uint256 indexed positionId,
+        uint256 amount,
+        uint256 newCollateral,
+        uint256 newMaxProfit,
+        address receiver
+    );
     /// @param keeperReward Keeper reserve plus liquidation fee paid to the liquidator.
     /// @param penalty Paid to the insurance fund.
-    /// @param ownerRefund Paid to the owner, or, if the owner cannot receive it, deferred (see {RefundDeferred}).
+    /// @param ownerRefund Paid to the owner, or, if the owner cannot receive it, made claimable (see {Claimed}).
     /// @param badDebt Deficit beyond the collateral.
     /// @param insuranceCover The part of badDebt the insurance fund paid to the pool; the pool absorbed the rest.
     /// @param closeFee Closing fee paid to the pool: a liquidation closes the position, and owes what a close would.
@@ -174,8 +296,8 @@ interface IMarginEngine is IOracleErrors {
     /// @notice A position whose pnl reached its cap was closed at the cap by `executor`.
     /// @param profit The cap paid, asset units.
     /// @param fees Borrow and closing fees, asset units.
-    /// @param payout Owed to the owner (collateral + profit − fees), paid or deferred (see {RefundDeferred}).
-    /// @param keeperReward The keeper reserve (and anything else the vault held beyond the collateral).
+    /// @param payout Owed to the owner (collateral + profit − fees), paid or made claimable.
+    /// @param keeperReward The keeper reserve.
     /// @param badDebt Fees beyond collateral and cap, covered as in a liquidation.
     event ProfitTaken(
         uint256 indexed positionId,
@@ -188,104 +310,186 @@ interface IMarginEngine is IOracleErrors {
         uint256 keeperReward,
         uint256 badDebt
     );
-    /// @notice A liquidated position's owner could not receive their refund (a blocklisted address or a refusing
-    /// hook); it stays in the position's vault until the owner calls {claimRefund}.
-    event RefundDeferred(uint256 indexed positionId, address indexed owner, uint256 amount);
-    /// @notice A deferred refund was paid to `to`, an address of the owner's choosing (one that can receive).
-    event RefundClaimed(uint256 indexed positionId, address indexed owner, address to, uint256 amount);
+    /// @notice A payout to `owner` (or the receiver they named) could not be delivered; the engine holds it until
+    /// the owner calls {claim}.
+    event ClaimRecorded(uint256 indexed positionId, address indexed owner, address receiver, uint256 amount);
+    /// @notice A recorded claim was paid to `to`.
+    event Claimed(uint256 indexed positionId, address indexed owner, address to, uint256 amount);
+    /// @notice A reused vault held more than its records (a donation); the excess went to the insurance fund.
+    event VaultSwept(address indexed vault, uint256 amount);
 
-    // ---------------------------------------------------------------- trading
+    // ---------------------------------------------------------------- fixed settings
 
-    /// @notice Opens a position. Pulls collateral, keeper reserve and opening fee from the caller: collateral and
-    /// reserve into the position's new vault, the fee into the pool. Requires approval of the settlement token.
-    /// @param marketId Listed market.
-    /// @param isLong Side.
+    /// @notice The settlement token.
+    function ASSET() external view returns (IERC20);
+
+    /// @notice The liquidity pool: counterparty of every trade.
+    function POOL() external view returns (ILiquidityPool);
+
+    /// @notice The insurance fund: receives liquidation penalties, covers bad debt first.
+    function INSURANCE_FUND() external view returns (IInsuranceFund);
+
+
+    /// @notice Gas a guarded payout to an owner or receiver may use; the caller must leave enough for it.
+    function PAYOUT_GAS() external view returns (uint256);
+
+    /// @notice The risk configuration this engine reads its parameters, pause flag and sequencer feed from.
+    function RISK_CONFIG() external view returns (IRiskConfig);
+}
+
+/// @title Bulkhead margin engine: orders
+/// @notice Open, increase, decrease and close are two-step: a request records the feed's latest round and escrows
+/// what the trader brings in the position's vault; anyone executes it at the answer of the first round observed
+/// after the request, inside a short window after that round. Served by the engine's order module.
+interface IMarginEngineOrders is IMarginEngineBase {
+    /// @notice Requests a new position. Pulls `collateral`, the keeper reserve and `executionFee` into the position's
+    /// vault (a reused one when available). Requires approval of the settlement token. Not while paused.
     /// @param size Index tokens, WAD; nonzero.
-    /// @param collateral Asset units credited to the position; at least `minCollateral`.
+    /// @param collateral Asset units; the opening fee is taken from it at execution; at least `minCollateral`.
     /// @param acceptablePrice Highest price for a long, lowest for a short, USD WAD.
-    /// @param deadline Latest block timestamp.
+    /// @param deadline Latest observation time of the execution round; capped at now + the market's `maxOrderWait`.
+    /// @param executionFee Paid to the executor; at least `minExecutionFee`.
     /// @return positionId The new position's id.
-    function open(
+    function requestOpen(
         uint256 marketId,
         bool isLong,
         uint256 size,
         uint256 collateral,
         uint256 acceptablePrice,
-        uint256 deadline
+        uint256 deadline,
+        uint256 executionFee
     ) external returns (uint256 positionId);
 
-    /// @notice Adds size and optionally collateral. Settles the borrow fee; the caller pays it and the opening fee to
-    /// the pool. Not while paused.
-    /// @param acceptablePrice Highest price for a long, lowest for a short.
-    function increase(
+    /// @notice Requests more size and optionally collateral; escrows `collateralDelta` and `executionFee`. The
+    /// borrow fee and the opening fee are taken from the collateral at execution. Owner only; not while paused.
+    function requestIncrease(
         uint256 positionId,
         uint256 sizeDelta,
         uint256 collateralDelta,
         uint256 acceptablePrice,
-        uint256 deadline
+        uint256 deadline,
+        uint256 executionFee
     ) external;
 
-    /// @notice Closes part of a position: the closed part's pnl is settled with the pool and the proportional
-    /// collateral, less fees, is paid to the owner. The rest must stay above maintenance and minimum collateral.
+    /// @notice Requests closing part of a position; escrows `executionFee`. The closed part's pnl, less fees, and
+    /// its share of the collateral go to `receiver`. Owner only.
     /// @param sizeDelta Strictly below the position's size.
     /// @param acceptablePrice Lowest price for a long, highest for a short.
-    function decrease(uint256 positionId, uint256 sizeDelta, uint256 acceptablePrice, uint256 deadline) external;
+    function requestDecrease(
+        uint256 positionId,
+        uint256 sizeDelta,
+        uint256 acceptablePrice,
+        uint256 deadline,
+        uint256 executionFee,
+        address receiver
+    ) external;
 
-    /// @notice Closes a position, returning what is left and the keeper reserve to the owner. Works while paused and
-    /// while liquidatable; a deficit is bad debt, covered as in a liquidation.
+    /// @notice Requests closing a position; escrows `executionFee`. Allowed while paused and beside a pending order:
+    /// a pending order whose execution round does not exist yet is cancelled and refunded, otherwise the close
+    /// executes after it. Owner only.
     /// @param acceptablePrice Lowest price for a long, highest for a short.
-    function close(uint256 positionId, uint256 acceptablePrice, uint256 deadline) external;
+    function requestClose(
+        uint256 positionId,
+        uint256 acceptablePrice,
+        uint256 deadline,
+        uint256 executionFee,
+        address receiver
+    ) external;
 
-    /// @notice Adds collateral. Always allowed: paused or not, whatever the oracle says. Does not raise the profit cap.
-    function addMargin(uint256 positionId, uint256 amount) external;
+    /// @notice Executes the position's pending orders that can execute now, in request order, at their execution
+    /// round. A position liquidatable at the latest price is liquidated instead (outside grace periods). An order
+    /// that fails its checks at its price is cancelled and refunded; the caller earns the execution fee unless the
+    /// failure was capacity or pause. An order that can no longer execute is cancelled with a full refund. Reverts
+    /// with {OrderNotReady} if nothing could be done yet.
+    function executeOrder(uint256 positionId) external;
 
-    /// @notice Withdraws collateral to the owner, keeping initial margin and the minimum collateral.
-    function removeMargin(uint256 positionId, uint256 amount) external;
+    /// @notice {executeOrder} for every listed position; skips those with nothing to do (unknown ids, orders not ready,
+    /// markets without a good price) without reverting. Reverts while the L2 sequencer is down.
+    /// @return executed How many orders were executed or cancelled.
+    function executeOrders(uint256[] calldata positionIds) external returns (uint256 executed);
 
-    // ---------------------------------------------------------------- liquidation
+    /// @notice Cancels the position's pending orders that can no longer execute (no round before the deadline,
+    /// window missed, feed phase changed) with a full refund to the owner. Anyone may call.
+    function cancelOrder(uint256 positionId) external;
+}
 
-    /// @notice Liquidates a position at the oracle price. Anyone may call; the caller is paid the keeper reward. The
-    /// owner's refund is paid last; if the owner cannot receive it, it waits in the vault (see {claimRefund}).
+/// @title Bulkhead margin engine: liquidation and take-profit
+/// @notice Instant, by anyone, at the latest good price. Served by the engine's liquidation module.
+interface IMarginEngineLiquidation is IMarginEngineBase {
+    /// @notice Liquidates a position at the latest good price. Anyone may call; the caller is paid the keeper reserve
+    /// and the liquidation fee. Pending orders are cancelled and refunded first. The owner's refund is paid last; if
+    /// the owner cannot receive it, it becomes a claim (see {claim}).
     function liquidate(uint256 positionId) external;
 
-    /// @notice Liquidates every listed position that is liquidatable and skips the others (closed, healthy or
-    /// unknown ids, and positions of a market whose price is stale or non-positive or that is in its post-outage
-    /// grace period) without reverting. Reverts only while the L2 sequencer is down.
+    /// @notice Liquidates every listed position that is liquidatable and skips the others (unknown or pending ids,
+    /// healthy positions, markets without a good price or in their grace period) without reverting. Reverts only
+    /// while the L2 sequencer is down.
     /// @return liquidated How many positions were liquidated.
     function liquidateBatch(uint256[] calldata positionIds) external returns (uint256 liquidated);
 
-    /// @notice Closes a position whose pnl has reached its profit cap, at the cap. Anyone may call, at any time the
+    /// @notice Closes a position whose pnl has reached its profit cap, at the cap. Anyone may call whenever the
     /// market has a good price (grace periods do not apply: paying a cap adds no risk); the caller earns the keeper
-    /// reserve. The owner's payout is sent last and deferred (see {claimRefund}) if it cannot be received, so nothing
-    /// can block it. A position at its cap whose fees exceed cap and collateral closes with bad debt, covered as in
-    /// a liquidation.
+    /// reserve. Pending orders are cancelled and refunded first; the owner's payout is sent last and becomes a claim
+    /// if it cannot be received, so nothing can block it.
     function takeProfit(uint256 positionId) external;
 
     /// @notice {takeProfit} for every listed position it would close; skips the others (and markets without a good
     /// price) without reverting.
     /// @return taken How many positions were closed.
     function takeProfitBatch(uint256[] calldata positionIds) external returns (uint256 taken);
+}
 
-    /// @notice Pays a deferred liquidation refund (see {RefundDeferred}) from the position's vault to `to`. Only the
-    /// liquidated position's owner may claim.
-    function claimRefund(uint256 positionId, address to) external;
+/// @title Bulkhead margin engine
+/// @notice Isolated-margin perpetual positions. Every position's collateral sits in its own vault (an EIP-1167 clone,
+/// reused once emptied); a liquidation only ever touches that vault. The liquidity pool is the counterparty; the
+/// insurance fund absorbs bad debt before the pool does. Trades are orders (see {IMarginEngineOrders}); margin,
+/// liquidation and take-profit are instant.
+/// @dev Parameters, pause and roles live in {IRiskConfig}; the engine has no privileged function.
+/// Units: asset amounts are in the settlement token's units; prices and notionals are USD WAD; ratios are WAD.
+/// Rounding always favours the pool and other positions: losses and fees round up, gains round down.
+interface IMarginEngine is IMarginEngineOrders, IMarginEngineLiquidation {
+    // ---------------------------------------------------------------- margin and claims
 
-    /// @notice The liquidation refund waiting in a liquidated position's vault, and whose it is; zeros if none.
-    function deferredRefund(uint256 positionId) external view returns (address owner, uint256 amount);
+    /// @notice Adds collateral to an open position. Anyone may; always allowed, paused or not, whatever the oracle
+    /// says. Does not raise the profit cap.
+    function addMargin(uint256 positionId, uint256 amount) external;
+
+    /// @notice Withdraws collateral to `receiver`, keeping initial margin and the minimum collateral; lowers the cap
+    /// to maxProfitRatio × the collateral left. Owner only; refused while an order is pending and inside a grace
+    /// period.
+    function removeMargin(uint256 positionId, uint256 amount, address receiver) external;
+
+    /// @notice Pays the claim recorded for a position (payouts its owner could not receive) to `to`. Only the owner
+    /// the claim was recorded for may claim.
+    function claim(uint256 positionId, address to) external;
 
     // ---------------------------------------------------------------- views
 
-    /// @notice The stored position; `owner` is zero if not open.
+    /// @notice The status of the position's next pending order (in request order) and its execution round, if
+    /// observed. `Executable` also needs a good latest price in the market.
+    function orderStatus(uint256 positionId) external view returns (OrderStatus status, uint80 executionRoundId);
+
+    /// @notice The claim waiting for a position, and whose it is; zeros if none.
+    function claimOf(uint256 positionId) external view returns (address owner, uint256 amount);
+
+    /// @notice The stored position; `owner` is zero if the id is not in use.
     function position(uint256 positionId) external view returns (Position memory);
 
-    /// @notice The vault address of a position id (deterministic, whether or not deployed yet).
+    /// @notice The position's pending order (open, increase or decrease) and pending close; `kind` is `None` where
+    /// there is none.
+    function orders(uint256 positionId) external view returns (Order memory order, Order memory close);
+
+    /// @notice The vault of a position in use; zero otherwise.
     function vaultOf(uint256 positionId) external view returns (address);
 
-    /// @notice When liquidations in the market may resume after the latest sequencer or price outage; a time in the
-    /// past (or zero) when they may go ahead now. Reverts on a bad price.
+    /// @notice How many emptied vaults wait to be reused.
+    function freeVaultCount() external view returns (uint256);
+
+    /// @notice When risk-adding operations and liquidations in the market may resume after the latest sequencer or
+    /// price outage; a time in the past (or zero) when they may go ahead now. Reverts on a bad price.
     function liquidationResumesAt(uint256 marketId) external view returns (uint256);
 
-    /// @notice The oracle price of a market, USD WAD; reverts on a bad price.
+    /// @notice The latest good price of a market, USD WAD; reverts on a bad price.
     function indexPrice(uint256 marketId) external view returns (uint256);
 
     /// @notice The side's borrow index as of now.
@@ -301,25 +505,16 @@ interface IMarginEngine is IOracleErrors {
     /// changes, so past time is charged at the old rate.
     function accrue(uint256 marketId) external;
 
-    /// @notice The settlement token.
-    function ASSET() external view returns (IERC20);
-
-    /// @notice The liquidity pool: counterparty of every trade.
-    function POOL() external view returns (ILiquidityPool);
-
-    /// @notice The insurance fund: receives liquidation penalties, covers bad debt first.
-    function INSURANCE_FUND() external view returns (IInsuranceFund);
-
     /// @notice The implementation behind every position vault clone.
     function VAULT_IMPLEMENTATION() external view returns (address);
 
-    /// @notice Gas the owner's refund transfer may use in a liquidation (see {liquidate}).
-    function REFUND_GAS() external view returns (uint256);
+    /// @notice The contract whose code serves {IMarginEngineLiquidation} on the engine's storage (by delegatecall).
+    function LIQUIDATION_MODULE() external view returns (address);
 
-    /// @notice The risk configuration this engine reads its parameters, pause flag and sequencer feed from.
-    function RISK_CONFIG() external view returns (IRiskConfig);
+    /// @notice The contract whose code serves {IMarginEngineOrders} on the engine's storage (by delegatecall).
+    function ORDER_MODULE() external view returns (address);
 
-    /// @notice The id the next opened position will get (ids start at 1).
+    /// @notice The id the next position will get (ids start at 1).
     function nextPositionId() external view returns (uint256);
 
     /// @notice Sum of every open position's profit cap, asset units; the pool keeps it reserved.

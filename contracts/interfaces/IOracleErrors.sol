@@ -7,6 +7,8 @@ interface IOracleErrors {
     error StalePrice(address feed, uint256 updatedAt, uint256 heartbeat);
     /// @notice The feed answered zero or a negative price.
     error NonPositivePrice(address feed, int256 answer);
+    /// @notice The answer lies on the aggregator's `minAnswer` / `maxAnswer` band, where answers are clamped.
+    error AnswerAtBound(address feed, int256 answer);
     /// @notice The L2 sequencer-uptime feed reports the sequencer down.
     error SequencerDown(address sequencerFeed);
     /// @notice The feed gave no usable price.

@@ -38,6 +38,9 @@ struct MarketParams {
     uint128 maxOpenInterestLong;
     /// @dev Cap on the shorts' entry notional, USD WAD.
     uint128 maxOpenInterestShort;
+    /// @dev Longest an order may wait for its execution round, seconds (the feed's heartbeat plus a margin): an order
+    /// whose round has not been observed by then is cancelled with a full refund.
+    uint32 maxOrderWait;
 }
 
 /// @notice Engine-wide parameters.
@@ -53,6 +56,10 @@ struct GlobalParams {
     /// @dev Smallest notional a position may have, in asset units (USD), so that no position is too small to be worth
     /// liquidating or cheap to use as a lever on the pool's valuation.
     uint80 minNotional;
+    /// @dev Seconds after its execution round's update during which an order may execute; later it is cancelled.
+    uint32 maxExecutionDelay;
+    /// @dev Smallest execution fee an order must carry, asset units.
+    uint80 minExecutionFee;
 }
 
 /// @notice Parameters of the LP pool's asynchronous requests.

@@ -5,6 +5,17 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 
 import {IOracleErrors} from "../interfaces/IOracleErrors.sol";
 
+/// @dev The proxy's current aggregator.
+interface IAggregatorProxy {
+    function aggregator() external view returns (address);
+}
+
+/// @dev The answer band of an OCR2 aggregator: answers are clamped to it.
+interface IOffchainAggregatorBounds {
+    function minAnswer() external view returns (int192);
+    function maxAnswer() external view returns (int192);
+}
+
 /// @title Chainlink oracle adapter
 /// @notice Reads `AggregatorV3Interface` feeds and refuses bad prices: stale, non-positive, or read while the L2
 /// sequencer is down. Prices are normalised to 18 decimals. Stateless: outages are recognised from the feeds' own
@@ -12,6 +23,78 @@ import {IOracleErrors} from "../interfaces/IOracleErrors.sol";
 library ChainlinkOracle {
     /// @dev At most this many past rounds are inspected when looking for a recent outage.
     uint256 internal constant MAX_ROUNDS_INSPECTED = 8;
+    /// @dev At most this many rounds after an order's recorded round are read when looking for its execution round.
+    uint256 internal constant MAX_ROUNDS_AHEAD = 8;
+
+    /// @notice What the search for an order's execution round found.
+    enum RoundSearch {
+        /// @dev No round observed after the request yet (or it cannot be read yet).
+        NotYet,
+        /// @dev The execution round.
+        Found,
+        /// @dev The proxy moved to a newer phase first: the order can never execute.
+        PhaseChanged
+    }
+
+    /// @notice A feed round as an order's execution round.
+    struct Round {
+        uint80 id;
+        int256 answer;
+        uint256 startedAt;
+        uint256 updatedAt;
+    }
+
+    /// @notice The first round whose id is above `roundId` and whose observation time (`startedAt`, OCR2's
+    /// observation timestamp) is strictly after `time`: the answer nobody could have seen when an order was requested
+    /// at `time` with `roundId` the latest round. A read that reverts or has `updatedAt == 0` means "not yet".
+    /// @dev The id is searched within `roundId`'s phase (ids are `phase << 64 | aggregator round`); a newer phase on
+    /// the proxy is reported, since the old phase will never get the round.
+    function firstRoundAfter(
+        AggregatorV3Interface feed,
+        uint80 roundId,
+        uint256 time
+    ) internal view returns (RoundSearch search, Round memory round) {
+        uint80 id = roundId;
+        for (uint256 i; i < MAX_ROUNDS_AHEAD; ++i) {
+            // Round ids are uint80 and grow by one per round: no overflow before 2^80 rounds.
+            unchecked {
+                ++id;
+            }
+            try feed.getRoundData(id) returns (uint80, int256 answer, uint256 startedAt, uint256 updatedAt, uint80) {
+                if (updatedAt == 0) break;
+                if (startedAt > time) return (RoundSearch.Found, Round(id, answer, startedAt, updatedAt));
+            } catch {
+                break;
+            }
+        }
+        try feed.latestRoundData() returns (uint80 latest, int256, uint256, uint256, uint80) {
+            if (latest >> 64 > roundId >> 64) search = RoundSearch.PhaseChanged;
+        } catch {}
+    }
+
+    /// @notice Whether `answer` is a good price: positive and strictly inside the aggregator's `minAnswer` /
+    /// `maxAnswer` band when the feed exposes one (an OCR2 aggregator clamps to the band, so an answer on it is not
+    /// the market's).
+    function isGoodAnswer(AggregatorV3Interface feed, int256 answer) internal view returns (bool) {
+        if (answer <= 0) return false;
+        (bool bounded, int192 minAnswer, int192 maxAnswer) = answerBounds(feed);
+        return !bounded || (answer > minAnswer && answer < maxAnswer);
+    }
+
+    /// @notice The `minAnswer` / `maxAnswer` band of the aggregator behind a proxy, if both can be read.
+    function answerBounds(
+        AggregatorV3Interface feed
+    ) internal view returns (bool bounded, int192 minAnswer, int192 maxAnswer) {
+        address aggregator = address(feed);
+        try IAggregatorProxy(address(feed)).aggregator() returns (address current) {
+            aggregator = current;
+        } catch {}
+        try IOffchainAggregatorBounds(aggregator).minAnswer() returns (int192 min_) {
+            try IOffchainAggregatorBounds(aggregator).maxAnswer() returns (int192 max_) {
+                return (true, min_, max_);
+            } catch {}
+        } catch {}
+    }
 
     /// @notice The feed's latest answer as a WAD price.
     /// @return price USD WAD; positive.
@@ -25,6 +108,7 @@ library ChainlinkOracle {
         int256 answer;
         (roundId, answer, , updatedAt, ) = feed.latestRoundData();
         if (answer <= 0) revert IOracleErrors.NonPositivePrice(address(feed), answer);
+        if (!isGoodAnswer(feed, answer)) revert IOracleErrors.AnswerAtBound(address(feed), answer);
         if (updatedAt + heartbeat < block.timestamp) {
             revert IOracleErrors.StalePrice(address(feed), updatedAt, heartbeat);
         }
@@ -39,7 +123,7 @@ library ChainlinkOracle {
         uint8 decimals
     ) internal view returns (bool ok, uint256 price, uint80 roundId, uint256 updatedAt) {
         try feed.latestRoundData() returns (uint80 id, int256 answer, uint256, uint256 at, uint80) {
-            if (answer <= 0 || at + heartbeat < block.timestamp) return (false, 0, id, at);
+            if (at + heartbeat < block.timestamp || !isGoodAnswer(feed, answer)) return (false, 0, id, at);
             return (true, normalize(uint256(answer), decimals), id, at);
         } catch {
             return (false, 0, 0, 0);

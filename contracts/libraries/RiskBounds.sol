@@ -60,6 +60,14 @@ library RiskBounds {
     uint256 internal constant MAX_LP_EXECUTION_FEE_USD = 100;
     /// @dev A feed must have been bad (stale or non-positive) for this long before its market may be settled.
     uint256 internal constant DEAD_FEED_PERIOD = 3 days;
+    /// @dev An order executes within this window after its round's update (SPEC rule 2).
+    uint256 internal constant MIN_MAX_EXECUTION_DELAY = 15 seconds;
+    uint256 internal constant MAX_MAX_EXECUTION_DELAY = 5 minutes;
+    /// @dev An order waits at least one round interval of a fast feed and at most the longest heartbeat plus an hour.
+    uint256 internal constant MIN_MAX_ORDER_WAIT = 60 seconds;
+    uint256 internal constant MAX_MAX_ORDER_WAIT = 2 days + 1 hours;
+    /// @dev The order execution fee floor, in USD.
+    uint256 internal constant MAX_MIN_EXECUTION_FEE_USD = 100;
 
     function checkMarket(MarketParams calldata p) internal view {
         if (address(p.feed).code.length == 0) {
@@ -85,6 +93,8 @@ library RiskBounds {
         );
         _check("borrowRateLong", p.borrowRateLong, MIN_BORROW_RATE, MAX_BORROW_RATE);
         _check("borrowRateShort", p.borrowRateShort, MIN_BORROW_RATE, MAX_BORROW_RATE);
+        // An order must be able to wait for at least the feed's next heartbeat round.
+        _check("maxOrderWait", p.maxOrderWait, Math.max(MIN_MAX_ORDER_WAIT, p.heartbeat), MAX_MAX_ORDER_WAIT);
     }
 
     /// @param scale 10^(18 − asset decimals).
@@ -100,6 +110,8 @@ library RiskBounds {
         _check("maxUtilization", p.maxUtilization, MIN_MAX_UTILIZATION, MAX_MAX_UTILIZATION);
         _check("liquidationGracePeriod", p.liquidationGracePeriod, 0, MAX_LIQUIDATION_GRACE);
         _check("minNotional", p.minNotional, MIN_MIN_NOTIONAL_USD * unit, MAX_MIN_NOTIONAL_USD * unit);
+        _check("maxExecutionDelay", p.maxExecutionDelay, MIN_MAX_EXECUTION_DELAY, MAX_MAX_EXECUTION_DELAY);
+        _check("minExecutionFee", p.minExecutionFee, 0, MAX_MIN_EXECUTION_FEE_USD * unit);
     }
 
     /// @param scale 10^(18 − asset decimals).
