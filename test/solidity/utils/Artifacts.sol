@@ -29,6 +29,8 @@ library Artifacts {
     Vm private constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     string internal constant MARGIN_ENGINE = "MarginEngine.sol:MarginEngine";
+    string internal constant ORDER_MODULE = "OrderModule.sol:OrderModule";
+    string internal constant LIQUIDATION_MODULE = "LiquidationModule.sol:LiquidationModule";
     string internal constant LIQUIDITY_POOL = "LiquidityPool.sol:LiquidityPool";
     string internal constant INSURANCE_FUND = "InsuranceFund.sol:InsuranceFund";
     string internal constant RISK_CONFIG = "RiskConfig.sol:RiskConfig";

@@ -31,6 +31,11 @@ abstract contract BaseTest is Test {
     uint256 internal constant LP_SETTLE = 12;
     uint256 internal constant LP_RESUME = 300;
     uint256 internal constant MIN_REQUEST = 10 * USD;
+    /// @dev Orders execute within a minute of their round and wait at most the heartbeat plus a minute for it.
+    uint256 internal constant MAX_EXECUTION_DELAY = 60;
+    uint256 internal constant MAX_ORDER_WAIT = 3600 + 60;
+    /// @dev No order execution fee by default (round balances); order tests set their own.
+    uint256 internal constant EXECUTION_FEE = 0;
 
     address internal governance = makeAddr("governance");
     address internal guardian = makeAddr("guardian");
@@ -101,7 +106,9 @@ abstract contract BaseTest is Test {
                 keeperReserve: uint80(KEEPER_RESERVE),
                 maxUtilization: 5e18,
                 liquidationGracePeriod: 600,
-                minNotional: uint80(MIN_NOTIONAL)
+                minNotional: uint80(MIN_NOTIONAL),
+                maxExecutionDelay: uint32(MAX_EXECUTION_DELAY),
+                minExecutionFee: 0
             });
     }
 
@@ -134,7 +141,8 @@ abstract contract BaseTest is Test {
                 borrowRateLong: uint64(uint256(0.1e18) / 365 days),
                 borrowRateShort: uint64(uint256(0.1e18) / 365 days),
                 maxOpenInterestLong: 50_000_000e18,
-                maxOpenInterestShort: 50_000_000e18
+                maxOpenInterestShort: 50_000_000e18,
+                maxOrderWait: uint32(MAX_ORDER_WAIT)
             });
     }
 
@@ -184,7 +192,10 @@ abstract contract BaseTest is Test {
         address fund,
         address config_
     ) internal returns (IMarginEngine) {
-        return IMarginEngine(Artifacts.deploy(Artifacts.MARGIN_ENGINE, abi.encode(asset, pool_, fund, config_)));
+        bytes memory args = abi.encode(asset, pool_, fund, config_);
+        address orders = Artifacts.deploy(Artifacts.ORDER_MODULE, args);
+        address liquidations = Artifacts.deploy(Artifacts.LIQUIDATION_MODULE, args);
+        return IMarginEngine(Artifacts.deploy(Artifacts.MARGIN_ENGINE, bytes.concat(args, abi.encode(orders, liquidations))));
     }
 
     function deployLens(address engine_, address asset) internal returns (IBulkheadLens) {
@@ -230,7 +241,9 @@ abstract contract BaseTest is Test {
         assets = pool.redeem(claimable, who, who);
     }
 
-    /// @dev Mints and approves what an open needs (collateral, reserve, a generous fee) and opens at the oracle price.
+    /// @dev Opens a position through the two steps: mints and approves what the request escrows (collateral plus the
+    /// opening fee at the current price, so that the recorded collateral is `collateral`; keeper reserve), requests,
+    /// then lets a keeper execute it at a new round one second later at the same price.
     function openPosition(
         address who,
         uint256 marketId,
@@ -238,9 +251,104 @@ abstract contract BaseTest is Test {
         uint256 size,
         uint256 collateral
     ) internal returns (uint256 positionId) {
-        fund(who, collateral + KEEPER_RESERVE + collateral);
+        positionId = requestOpen(who, marketId, isLong, size, collateral + openFeeOf(marketId, size));
+        executeAt(positionId, marketId, currentPrice(marketId));
+        require(positionOf(positionId).size == size, "BaseTest: open did not execute");
+    }
+
+    /// @dev Requests an open (any price, the longest deadline, `EXECUTION_FEE`), funding `who` for it.
+    function requestOpen(
+        address who,
+        uint256 marketId,
+        bool isLong,
+        uint256 size,
+        uint256 collateral
+    ) internal returns (uint256 positionId) {
+        fund(who, collateral + KEEPER_RESERVE + EXECUTION_FEE);
         vm.prank(who);
-        positionId = engine.open(marketId, isLong, size, collateral, isLong ? type(uint256).max : 0, block.timestamp);
+        positionId = engine.requestOpen(
+            marketId,
+            isLong,
+            size,
+            collateral,
+            isLong ? type(uint128).max : 0,
+            block.timestamp + MAX_ORDER_WAIT,
+            EXECUTION_FEE
+        );
+    }
+
+    /// @dev Closes through the two steps at the current price (a new round one second later); pays `receiver`.
+    function closePosition(uint256 positionId, address receiver) internal {
+        Position memory p = positionOf(positionId);
+        requestClose(positionId, receiver);
+        executeAt(positionId, p.marketId, currentPrice(p.marketId));
+    }
+
+    /// @dev Closes through the two steps at `price`.
+    function closePositionAt(uint256 positionId, uint256 price) internal {
+        Position memory p = positionOf(positionId);
+        requestClose(positionId, p.owner);
+        executeAt(positionId, p.marketId, price);
+    }
+
+    function requestClose(uint256 positionId, address receiver) internal {
+        Position memory p = positionOf(positionId);
+        fund(p.owner, EXECUTION_FEE);
+        vm.prank(p.owner);
+        engine.requestClose(positionId, p.isLong ? 0 : type(uint128).max, block.timestamp + MAX_ORDER_WAIT, EXECUTION_FEE, receiver);
+    }
+
+    /// @dev Adds size (and collateral) through the two steps at the current price.
+    function increasePosition(uint256 positionId, uint256 sizeDelta, uint256 collateralDelta) internal {
+        Position memory p = positionOf(positionId);
+        fund(p.owner, collateralDelta + EXECUTION_FEE);
+        vm.prank(p.owner);
+        engine.requestIncrease(
+            positionId,
+            sizeDelta,
+            collateralDelta,
+            p.isLong ? type(uint128).max : 0,
+            block.timestamp + MAX_ORDER_WAIT,
+            EXECUTION_FEE
+        );
+        executeAt(positionId, p.marketId, currentPrice(p.marketId));
+    }
+
+    /// @dev Removes size through the two steps at the current price; pays the owner.
+    function decreasePosition(uint256 positionId, uint256 sizeDelta) internal {
+        Position memory p = positionOf(positionId);
+        fund(p.owner, EXECUTION_FEE);
+        vm.prank(p.owner);
+        engine.requestDecrease(
+            positionId,
+            sizeDelta,
+            p.isLong ? 0 : type(uint128).max,
+            block.timestamp + MAX_ORDER_WAIT,
+            EXECUTION_FEE,
+            p.owner
+        );
+        executeAt(positionId, p.marketId, currentPrice(p.marketId));
+    }
+
+    /// @dev Publishes a round at `price` one second later (so it is observed after any request made now), then a
+    /// keeper executes the position's pending orders.
+    function executeAt(uint256 positionId, uint256 marketId, uint256 price) internal {
+        vm.warp(block.timestamp + 1);
+        setPrice(marketId, price);
+        vm.prank(keeper);
+        engine.executeOrder(positionId);
+    }
+
+    /// @dev The opening fee of `size` at the market's current price, asset units (rounded up like the engine).
+    function openFeeOf(uint256 marketId, uint256 size) internal view returns (uint256) {
+        uint256 notional = size * currentPrice(marketId);
+        uint256 scaled = 1e18 * 1e18 * 1e12;
+        return (notional * 0.001e18 + scaled - 1) / scaled;
+    }
+
+    /// @dev The market's latest answer as a USD WAD price.
+    function currentPrice(uint256 marketId) internal view returns (uint256) {
+        return uint256((marketId == ETH ? ethFeed : btcFeed).latestAnswer()) * 1e10;
     }
 
     function fund(address who, uint256 amount) internal {
