@@ -172,7 +172,9 @@ contract MarginEngine is IMarginEngine, EngineStorage {
         // Rule 9: the cap follows the collateral down. Unrealised profit is not margin: only losses count.
         Position memory n = _copy(p);
         n.collateral = uint96(p.collateral - amount);
-        n.maxProfit = uint96(Math.min(Math.mulDiv(n.collateral, c.market.maxProfitRatio, PositionMath.WAD), p.maxProfit));
+        n.maxProfit = uint96(
+            Math.min(Math.mulDiv(n.collateral, c.market.maxProfitRatio, PositionMath.WAD), p.maxProfit)
+        );
         int256 newEquity = PositionMath.equity(
             n.collateral,
             PositionMath.pnl(p.isLong, p.size, p.entryPrice, c.price, 0, SCALE),

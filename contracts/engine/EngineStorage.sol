@@ -110,12 +110,7 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     uint128 internal _totalEntryNotional;
     uint256 internal _lastPositionId;
 
-    constructor(
-        IERC20 asset,
-        ILiquidityPool pool,
-        IInsuranceFund insuranceFund,
-        IRiskConfig riskConfig
-    ) {
+    constructor(IERC20 asset, ILiquidityPool pool, IInsuranceFund insuranceFund, IRiskConfig riskConfig) {
         uint8 decimals = IERC20Metadata(address(asset)).decimals();
         if (decimals > 18) revert UnsupportedDecimals(decimals);
         ASSET = asset;
@@ -379,10 +374,7 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
         s.entryNotional = (uint256(side.entryNotional) + toNotional - fromNotional).toUint128();
         s.collateral = (uint256(side.collateral) + to.collateral - from.collateral).toUint128();
         s.maxProfit = (uint256(side.maxProfit) + to.maxProfit - from.maxProfit).toUint128();
-        s.feeDebt =
-            side.feeDebt +
-            _feeDebtOf(toNotional, to.borrowIndex) -
-            _feeDebtOf(fromNotional, from.borrowIndex);
+        s.feeDebt = side.feeDebt + _feeDebtOf(toNotional, to.borrowIndex) - _feeDebtOf(fromNotional, from.borrowIndex);
         _totalReserved = (uint256(_totalReserved) + to.maxProfit - from.maxProfit).toUint128();
         _totalEntryNotional = (uint256(_totalEntryNotional) + toNotional - fromNotional).toUint128();
     }

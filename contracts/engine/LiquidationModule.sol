@@ -70,9 +70,8 @@ contract LiquidationModule is IMarginEngineLiquidation, EngineModule {
             if (status[p.marketId] == MARKET_UNREAD) {
                 bool priced;
                 (priced, contexts[p.marketId]) = _tryLoad(p.marketId);
-                status[p.marketId] = priced && _resumesAt(contexts[p.marketId]) <= block.timestamp
-                    ? MARKET_OPEN
-                    : MARKET_SKIPPED;
+                status[p.marketId] =
+                    priced && _resumesAt(contexts[p.marketId]) <= block.timestamp ? MARKET_OPEN : MARKET_SKIPPED;
             }
             if (status[p.marketId] == MARKET_SKIPPED) continue;
             if (_liquidate(positionId, p, contexts[p.marketId])) ++liquidated;
@@ -93,7 +92,9 @@ contract LiquidationModule is IMarginEngineLiquidation, EngineModule {
     }
 
     /// @inheritdoc IMarginEngineLiquidation
-    function takeProfitBatch(uint256[] calldata positionIds) external onlyDelegated nonReentrant returns (uint256 taken) {
+    function takeProfitBatch(
+        uint256[] calldata positionIds
+    ) external onlyDelegated nonReentrant returns (uint256 taken) {
         // Grace periods do not apply: paying a cap adds no risk. A market without a good price is skipped.
         Context[] memory contexts = new Context[](RISK_CONFIG.marketCount());
         uint256[] memory status = new uint256[](contexts.length);

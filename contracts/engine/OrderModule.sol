@@ -286,8 +286,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         uint256 price
     ) internal returns (bool, CancelReason) {
         if (!_withinBound(p.isLong, true, price, o.acceptablePrice)) return (false, CancelReason.PriceBound);
-        uint256 fees = _borrowFee(p, c) +
-            PositionMath.ratioOfNotionalUp(o.sizeDelta, price, c.market.openFeeRatio, SCALE);
+        uint256 fees =
+            _borrowFee(p, c) + PositionMath.ratioOfNotionalUp(o.sizeDelta, price, c.market.openFeeRatio, SCALE);
         uint256 total = uint256(p.collateral) + o.collateralDelta;
         if (fees > total) return (false, CancelReason.Margin);
         Position memory n = _copy(p);
@@ -334,9 +334,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         uint256 remaining = p.size - o.sizeDelta;
         d.keptMaxProfit = Math.mulDiv(p.maxProfit, remaining, p.size, Math.Rounding.Ceil);
         d.pnl = PositionMath.pnl(p.isLong, o.sizeDelta, p.entryPrice, price, p.maxProfit - d.keptMaxProfit, SCALE);
-        d.fees =
-            _borrowFee(p, c) +
-            PositionMath.ratioOfNotionalUp(o.sizeDelta, price, c.market.closeFeeRatio, SCALE);
+        d.fees = _borrowFee(p, c) + PositionMath.ratioOfNotionalUp(o.sizeDelta, price, c.market.closeFeeRatio, SCALE);
         // The closed part's share of the collateral is rounded down.
         uint256 collateralOut = Math.mulDiv(p.collateral, o.sizeDelta, p.size);
         d.settlement = d.pnl - d.fees.toInt256();
@@ -503,7 +501,12 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     }
 
     /// @dev Longs opening or increasing and shorts closing want a low price; the others a high one.
-    function _withinBound(bool isLong, bool adding, uint256 price, uint256 acceptablePrice) internal pure returns (bool) {
+    function _withinBound(
+        bool isLong,
+        bool adding,
+        uint256 price,
+        uint256 acceptablePrice
+    ) internal pure returns (bool) {
         return isLong == adding ? price <= acceptablePrice : price >= acceptablePrice;
     }
 

@@ -329,7 +329,6 @@ interface IMarginEngineBase is IOracleErrors {
     /// @notice The insurance fund: receives liquidation penalties, covers bad debt first.
     function INSURANCE_FUND() external view returns (IInsuranceFund);
 
-
     /// @notice Gas a guarded payout to an owner or receiver may use; the caller must leave enough for it.
     function PAYOUT_GAS() external view returns (uint256);
 

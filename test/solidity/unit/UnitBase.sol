@@ -7,7 +7,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 
 import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
-import {Position, SideState} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {Order, Position, SideState} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {GlobalParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
@@ -104,6 +104,11 @@ abstract contract UnitBase is BaseTest {
         uint256 poolShares;
         uint256 longIndex;
         uint256 shortIndex;
+        Order order;
+        Order close;
+        address claimOwner;
+        uint256 claimAmount;
+        uint256 freeVaults;
     }
 
     // ------------------------------------------------------------ snapshots
@@ -128,6 +133,9 @@ abstract contract UnitBase is BaseTest {
         s.poolShares = pool.totalSupply();
         s.longIndex = engine.borrowIndex(ETH, true);
         s.shortIndex = engine.borrowIndex(ETH, false);
+        (s.order, s.close) = engine.orders(positionId);
+        (s.claimOwner, s.claimAmount) = engine.claimOf(positionId);
+        s.freeVaults = engine.freeVaultCount();
     }
 
     /// @dev Asserts that nothing in `before` changed.
@@ -152,6 +160,23 @@ abstract contract UnitBase is BaseTest {
         assertEq(a.poolShares, before.poolShares, "pool shares changed");
         assertEq(a.longIndex, before.longIndex, "long index changed");
         assertEq(a.shortIndex, before.shortIndex, "short index changed");
+        _assertOrder(a.order, before.order, "order");
+        _assertOrder(a.close, before.close, "close");
+        assertEq(a.claimOwner, before.claimOwner, "claim owner changed");
+        assertEq(a.claimAmount, before.claimAmount, "claim changed");
+        assertEq(a.freeVaults, before.freeVaults, "free vaults changed");
+    }
+
+    function _assertOrder(Order memory a, Order memory b, string memory what) internal pure {
+        assertEq(uint8(a.kind), uint8(b.kind), what);
+        assertEq(a.roundId, b.roundId, what);
+        assertEq(a.requestedAt, b.requestedAt, what);
+        assertEq(a.deadline, b.deadline, what);
+        assertEq(a.executionFee, b.executionFee, what);
+        assertEq(a.sizeDelta, b.sizeDelta, what);
+        assertEq(a.acceptablePrice, b.acceptablePrice, what);
+        assertEq(a.receiver, b.receiver, what);
+        assertEq(a.collateralDelta, b.collateralDelta, what);
     }
 
     function _assertPosition(Position memory a, Position memory b) internal pure {
@@ -163,6 +188,8 @@ abstract contract UnitBase is BaseTest {
         assertEq(a.maxProfit, b.maxProfit, "position.maxProfit");
         assertEq(a.marketId, b.marketId, "position.marketId");
         assertEq(a.isLong, b.isLong, "position.isLong");
+        assertEq(a.vault, b.vault, "position.vault");
+        assertEq(a.keeperReserve, b.keeperReserve, "position.keeperReserve");
     }
 
     function _assertDeleted(uint256 positionId) internal view {
@@ -293,8 +320,9 @@ abstract contract UnitBase is BaseTest {
         return openPosition(alice, ETH, false, 1e18, 600 * USD);
     }
 
+    /// @dev The latest deadline an order may carry (the market's `maxOrderWait` from now).
     function _deadline() internal view returns (uint256) {
-        return block.timestamp;
+        return block.timestamp + MAX_ORDER_WAIT;
     }
 
     function _ids(uint256 a) internal pure returns (uint256[] memory ids) {

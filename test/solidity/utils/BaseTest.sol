@@ -189,13 +189,16 @@ abstract contract BaseTest is Test {
     function deployEngine(
         address asset,
         address pool_,
-        address fund,
+        address insurance_,
         address config_
     ) internal returns (IMarginEngine) {
-        bytes memory args = abi.encode(asset, pool_, fund, config_);
+        bytes memory args = abi.encode(asset, pool_, insurance_, config_);
         address orders = Artifacts.deploy(Artifacts.ORDER_MODULE, args);
         address liquidations = Artifacts.deploy(Artifacts.LIQUIDATION_MODULE, args);
-        return IMarginEngine(Artifacts.deploy(Artifacts.MARGIN_ENGINE, bytes.concat(args, abi.encode(orders, liquidations))));
+        return
+            IMarginEngine(
+                Artifacts.deploy(Artifacts.MARGIN_ENGINE, bytes.concat(args, abi.encode(orders, liquidations)))
+            );
     }
 
     function deployLens(address engine_, address asset) internal returns (IBulkheadLens) {
@@ -295,7 +298,13 @@ abstract contract BaseTest is Test {
         Position memory p = positionOf(positionId);
         fund(p.owner, EXECUTION_FEE);
         vm.prank(p.owner);
-        engine.requestClose(positionId, p.isLong ? 0 : type(uint128).max, block.timestamp + MAX_ORDER_WAIT, EXECUTION_FEE, receiver);
+        engine.requestClose(
+            positionId,
+            p.isLong ? 0 : type(uint128).max,
+            block.timestamp + MAX_ORDER_WAIT,
+            EXECUTION_FEE,
+            receiver
+        );
     }
 
     /// @dev Adds size (and collateral) through the two steps at the current price.
