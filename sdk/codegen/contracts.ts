@@ -4,6 +4,8 @@
  */
 export const PUBLIC_CONTRACTS = [
   "MarginEngine",
+  "OrderModule",
+  "LiquidationModule",
   "LiquidityPool",
   "InsuranceFund",
   "RiskConfig",

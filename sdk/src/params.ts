@@ -114,6 +114,8 @@ export const MARKET_PARAM_SPECS = {
   borrowRateShort: { unit: "ratePerSecond", bound: [MIN_BORROW_RATE, MAX_BORROW_RATE] },
   maxOpenInterestLong: { unit: "usdWad", bound: null },
   maxOpenInterestShort: { unit: "usdWad", bound: null },
+  // Also at least the heartbeat: an order must be able to wait for the feed's next round.
+  maxOrderWait: { unit: "seconds", bound: [60n, 2n * 86_400n + 3_600n] },
 } as const satisfies { readonly [K in MarketParamField]: ParamSpec };
 
 /** Unit and bound of every engine-wide parameter. */
@@ -123,6 +125,8 @@ export const GLOBAL_PARAM_SPECS = {
   maxUtilization: { unit: "ratio", bound: [WAD / 100n, 10n * WAD] },
   liquidationGracePeriod: { unit: "seconds", bound: [0n, 3_600n] },
   minNotional: { unit: "assetAmount", bound: [10n * TENTH_USD, 10_000_000n * TENTH_USD] },
+  maxExecutionDelay: { unit: "seconds", bound: [15n, 300n] },
+  minExecutionFee: { unit: "assetAmount", bound: [0n, 100n * TENTH_USD] },
 } as const satisfies { readonly [K in GlobalParamField]: ParamSpec };
 
 /** Unit and bound of every LP request parameter. */
@@ -142,12 +146,19 @@ export const MAX_MARKETS = 32;
  * The on-chain `[min, max]` of a market parameter given the rest of the market (mmr depends on imr), as
  * `RiskBounds.checkMarket` computes it. For `feedDecimals` the chain also requires the feed's own decimals.
  */
-export function marketBoundOf(field: MarketParamField, market: Pick<MarketValues, "imr">): readonly [bigint, bigint] {
+export function marketBoundOf(
+  field: MarketParamField,
+  market: Pick<MarketValues, "imr" | "heartbeat">,
+): readonly [bigint, bigint] {
   const bound = MARKET_PARAM_SPECS[field].bound;
   if (bound === null) return [0n, typeMaxOf(field)];
   if (field === "mmr") {
     const [min, max] = bound;
     return [min, market.imr - 1n < max ? market.imr - 1n : max];
+  }
+  if (field === "maxOrderWait") {
+    const [min, max] = bound;
+    return [market.heartbeat > min ? market.heartbeat : min, max];
   }
   return bound;
 }
