@@ -57,6 +57,7 @@ contract BulkheadHandler is EngineModel, LpActions {
         minExecutionFee = g.minExecutionFee;
         maxExecutionDelay = g.maxExecutionDelay;
         maxUtilization = g.maxUtilization;
+        gracePeriod = g.liquidationGracePeriod;
         for (uint256 m; m < 2; ++m) {
             _market[m] = s.config.marketParams(m);
             initialPrice[m] = s.engine.indexPrice(m);
@@ -493,8 +494,10 @@ contract BulkheadHandler is EngineModel, LpActions {
 
     /// @notice Cancels a position's orders that can no longer execute (anyone may): full refund.
     function cancelOrder(uint256 idSeed, uint256 callerSeed) external step {
-        uint256 id = _pickPending(idSeed);
-        address caller = [keeper, attacker, traders[0], donor][callerSeed % 4];
+        _cancelOrder(_pickPending(idSeed), [keeper, attacker, traders[0], donor][callerSeed % 4]);
+    }
+
+    function _cancelOrder(uint256 id, address caller) internal {
         Shared memory sh = _shared(caller);
         Ledger memory l = _newLedger();
         bytes memory expected = _predictCancelOrder(id, sh, l);
@@ -655,9 +658,11 @@ contract BulkheadHandler is EngineModel, LpActions {
         }
         bytes memory pending = _predictNoPending(id);
         if (pending.length != 0) return (pending, n);
-        uint256 resumesAt = s.engine.liquidationResumesAt(p.marketId);
-        if (resumesAt > block.timestamp) {
-            return (abi.encodeWithSelector(IMarginEngineBase.GracePeriod.selector, resumesAt), n);
+        (bool isPriced, ) = _latestPrice(p.marketId);
+        if (!isPriced) return (_noPrice(p.marketId), n);
+        uint256 resumes = _resumesAt(p.marketId);
+        if (resumes > block.timestamp) {
+            return (abi.encodeWithSelector(IMarginEngineBase.GracePeriod.selector, resumes), n);
         }
         if (amount > p.collateral || p.collateral - amount < minCollateral) {
             return (
@@ -702,6 +707,7 @@ contract BulkheadHandler is EngineModel, LpActions {
         bytes memory expected;
         if (p.owner == address(0)) expected = abi.encodeWithSelector(IMarginEngineBase.UnknownPosition.selector, id);
         else if (p.size == 0) expected = abi.encodeWithSelector(IMarginEngineBase.PositionNotOpen.selector, id);
+        else if (!sh.priced[p.marketId]) expected = _noPrice(p.marketId);
         else if (sh.resumesAt[p.marketId] > block.timestamp) {
             expected = abi.encodeWithSelector(IMarginEngineBase.GracePeriod.selector, sh.resumesAt[p.marketId]);
         } else {
@@ -828,6 +834,7 @@ contract BulkheadHandler is EngineModel, LpActions {
         bytes memory expected;
         if (p.owner == address(0)) expected = abi.encodeWithSelector(IMarginEngineBase.UnknownPosition.selector, id);
         else if (p.size == 0) expected = abi.encodeWithSelector(IMarginEngineBase.PositionNotOpen.selector, id);
+        else if (!sh.priced[p.marketId]) expected = _noPrice(p.marketId);
         else {
             (bool atCap, int256 uncapped) = _atCap(p, sh.price[p.marketId]);
             if (!atCap) {
@@ -989,6 +996,20 @@ contract BulkheadHandler is EngineModel, LpActions {
         _execute(_one(id), attacker, true, "attackerExecute");
     }
 
+    /// @notice The attacker asks to close one of its positions and at once tries to withdraw the request: a pending
+    /// order that can still execute cannot be cancelled (it would be a free option on the next answer).
+    function attackerFreeOption(uint256 idSeed, uint256 orderSeed) external step {
+        uint256 n = _liveIds.length;
+        for (uint256 i; i < n; ++i) {
+            uint256 id = _liveIds[(idSeed + i) % n];
+            if (_pos[id].owner != attacker || _pos[id].size == 0 || _close[id].kind != OrderKind.None) continue;
+            _requestClose(id, 1, orderSeed, 2);
+            _cancelOrder(id, attacker);
+            return;
+        }
+        _count("attackerFreeOption.skipped");
+    }
+
     // ================================================================ donations
 
     /// @notice A donor sends asset to a vault: a live position's, a free one, or the next vault's future address.
@@ -1142,6 +1163,18 @@ contract BulkheadHandler is EngineModel, LpActions {
         _count("toggleBlocklist.ok");
     }
 
+    /// @notice A market's feed goes down: no round for longer than its heartbeat. Until the next price action publishes
+    /// one, nothing is priced there (executions wait, liquidations and margin removal revert); after it, a grace period
+    /// runs (no liquidation, no margin removal, opens and increases whose round falls inside it are cancelled).
+    function outage(uint256 marketSeed, uint256 secondsSeed) external step {
+        uint256 marketId = marketSeed % 2;
+        _outage[marketId] = true;
+        uint256 staleAt = _latestRound(marketId).at + _market[marketId].heartbeat + 1;
+        uint256 target = staleAt + _bound(secondsSeed, 0, 10 minutes);
+        if (target > block.timestamp) _warp(target - block.timestamp);
+        _count("outage.ok");
+    }
+
     function _movePrice(uint256 marketId, int256 bps) internal {
         _warp(_bound(uint256(keccak256(abi.encode(block.timestamp, bps))), 1, 120));
         (, uint256 price) = _latestPrice(marketId);
@@ -1264,6 +1297,7 @@ contract BulkheadInvariantTest is BaseTest {
     uint256 internal constant DEN = 1e18 * 1e18 * 1e12;
     /// @dev Every order carries at least this execution fee, so escrow and executor pay are exercised.
     uint256 internal constant MIN_EXECUTION_FEE = USD / 10;
+    uint256 internal constant GRACE_PERIOD = 120;
 
     BulkheadHandler internal handler;
     address internal carol = makeAddr("carol");
@@ -1280,6 +1314,9 @@ contract BulkheadInvariantTest is BaseTest {
         super.setUp();
         GlobalParams memory g = defaultGlobalParams();
         g.minExecutionFee = uint80(MIN_EXECUTION_FEE);
+        // Two minutes of grace after an outage: long enough to span several handler calls (a call moves time 1–12 s),
+        // short enough that most of a campaign is not spent in it.
+        g.liquidationGracePeriod = uint32(GRACE_PERIOD);
         vm.prank(governance);
         config.setGlobalParams(g);
         handler = new BulkheadHandler(
@@ -1313,65 +1350,82 @@ contract BulkheadInvariantTest is BaseTest {
         for (uint256 i; i < ids.length; ++i) assertGt(engine.position(ids[i]).size, 0, "setUp: seed opens executed");
         _assertNoViolation("REVERT");
 
-        bytes4[] memory selectors = new bytes4[](58);
-        selectors[0] = BulkheadHandler.requestOpen.selector;
-        selectors[1] = BulkheadHandler.requestOpen.selector; // opens weigh double: positions are what all else acts on
-        selectors[2] = BulkheadHandler.requestIncrease.selector;
-        selectors[3] = BulkheadHandler.requestDecrease.selector;
-        selectors[4] = BulkheadHandler.requestClose.selector;
-        selectors[5] = BulkheadHandler.executeOrder.selector;
-        selectors[6] = BulkheadHandler.executeOrder.selector;
-        selectors[7] = BulkheadHandler.executeOrder.selector;
-        selectors[8] = BulkheadHandler.executeOrders.selector;
-        selectors[9] = BulkheadHandler.keeperSweep.selector;
-        selectors[10] = BulkheadHandler.keeperSweep.selector;
-        selectors[11] = BulkheadHandler.cancelOrder.selector;
-        selectors[12] = BulkheadHandler.claim.selector;
-        selectors[13] = BulkheadHandler.addMargin.selector;
-        selectors[14] = BulkheadHandler.removeMargin.selector;
-        selectors[15] = BulkheadHandler.liquidate.selector;
-        selectors[16] = BulkheadHandler.liquidateBatch.selector;
-        selectors[17] = LpActions.requestDeposit.selector;
-        selectors[18] = LpActions.requestRedeem.selector;
-        selectors[19] = LpActions.cancelRequest.selector;
-        selectors[20] = BulkheadHandler.donateToVault.selector;
-        selectors[21] = BulkheadHandler.donateToPool.selector;
-        selectors[22] = BulkheadHandler.donateToInsurance.selector;
-        selectors[23] = BulkheadHandler.movePrice.selector;
-        selectors[24] = BulkheadHandler.movePrice.selector;
-        selectors[25] = BulkheadHandler.crash.selector;
-        selectors[26] = BulkheadHandler.rally.selector;
-        selectors[27] = BulkheadHandler.passTime.selector;
-        selectors[28] = BulkheadHandler.togglePause.selector;
-        selectors[29] = BulkheadHandler.requestOpen.selector;
-        selectors[30] = BulkheadHandler.pushToLiquidation.selector;
-        selectors[31] = BulkheadHandler.pushToLiquidation.selector;
-        selectors[32] = BulkheadHandler.liquidate.selector;
-        selectors[33] = BulkheadHandler.liquidateBatch.selector;
-        selectors[34] = BulkheadHandler.pushToBoundary.selector;
-        selectors[35] = BulkheadHandler.pushToBoundary.selector;
-        selectors[36] = LpActions.executeDeposits.selector;
-        selectors[37] = LpActions.executeRedeems.selector;
-        selectors[38] = LpActions.claimLp.selector;
-        selectors[39] = LpActions.claimLp.selector;
-        selectors[40] = LpActions.claimCancelled.selector;
-        selectors[41] = BulkheadHandler.takeProfit.selector;
-        selectors[42] = BulkheadHandler.takeProfitBatch.selector;
-        selectors[43] = BulkheadHandler.pushToCap.selector;
-        selectors[44] = BulkheadHandler.attackerDummy.selector;
-        selectors[45] = BulkheadHandler.attackerMarginToggle.selector;
-        selectors[46] = BulkheadHandler.attackerTimedRequest.selector;
-        selectors[47] = BulkheadHandler.attackerDonate.selector;
-        selectors[48] = BulkheadHandler.attackerGift.selector;
-        selectors[49] = BulkheadHandler.attackerExecute.selector;
-        selectors[50] = BulkheadHandler.attackerExecute.selector;
-        selectors[51] = BulkheadHandler.publishRound.selector;
-        selectors[52] = BulkheadHandler.toggleBlocklist.selector;
-        selectors[53] = BulkheadHandler.requestClose.selector;
-        selectors[54] = LpActions.requestDeposit.selector;
-        selectors[55] = LpActions.executeRedeems.selector;
-        selectors[56] = BulkheadHandler.keeperSweep.selector; // keepers act at every round: orders rarely miss their window
-        selectors[57] = BulkheadHandler.executeOrder.selector;
+        // Weights: opens and keeper sweeps most (positions take two steps to open, and keepers act at every round,
+        // so that orders seldom miss their window); price moves toward liquidation, the cap and the maintenance
+        // boundary often; every other action at least once in 69.
+        bytes4[69] memory weighted = [
+            BulkheadHandler.requestOpen.selector,
+            BulkheadHandler.requestOpen.selector,
+            BulkheadHandler.requestOpen.selector,
+            BulkheadHandler.requestOpen.selector,
+            BulkheadHandler.requestOpen.selector,
+            BulkheadHandler.requestOpen.selector,
+            BulkheadHandler.requestIncrease.selector,
+            BulkheadHandler.requestIncrease.selector,
+            BulkheadHandler.requestDecrease.selector,
+            BulkheadHandler.requestDecrease.selector,
+            BulkheadHandler.requestClose.selector,
+            BulkheadHandler.requestClose.selector,
+            BulkheadHandler.executeOrder.selector,
+            BulkheadHandler.executeOrder.selector,
+            BulkheadHandler.executeOrder.selector,
+            BulkheadHandler.executeOrder.selector,
+            BulkheadHandler.executeOrders.selector,
+            BulkheadHandler.keeperSweep.selector,
+            BulkheadHandler.keeperSweep.selector,
+            BulkheadHandler.keeperSweep.selector,
+            BulkheadHandler.keeperSweep.selector,
+            BulkheadHandler.keeperSweep.selector,
+            BulkheadHandler.keeperSweep.selector,
+            BulkheadHandler.cancelOrder.selector,
+            BulkheadHandler.claim.selector,
+            BulkheadHandler.claim.selector,
+            BulkheadHandler.addMargin.selector,
+            BulkheadHandler.removeMargin.selector,
+            BulkheadHandler.liquidate.selector,
+            BulkheadHandler.liquidate.selector,
+            BulkheadHandler.liquidateBatch.selector,
+            BulkheadHandler.liquidateBatch.selector,
+            BulkheadHandler.takeProfit.selector,
+            BulkheadHandler.takeProfitBatch.selector,
+            LpActions.requestDeposit.selector,
+            LpActions.requestDeposit.selector,
+            LpActions.requestRedeem.selector,
+            LpActions.cancelRequest.selector,
+            LpActions.executeDeposits.selector,
+            LpActions.executeRedeems.selector,
+            LpActions.executeRedeems.selector,
+            LpActions.claimLp.selector,
+            LpActions.claimLp.selector,
+            LpActions.claimCancelled.selector,
+            BulkheadHandler.donateToVault.selector,
+            BulkheadHandler.donateToPool.selector,
+            BulkheadHandler.donateToInsurance.selector,
+            BulkheadHandler.movePrice.selector,
+            BulkheadHandler.movePrice.selector,
+            BulkheadHandler.crash.selector,
+            BulkheadHandler.rally.selector,
+            BulkheadHandler.publishRound.selector,
+            BulkheadHandler.pushToLiquidation.selector,
+            BulkheadHandler.pushToLiquidation.selector,
+            BulkheadHandler.pushToBoundary.selector,
+            BulkheadHandler.pushToBoundary.selector,
+            BulkheadHandler.pushToCap.selector,
+            BulkheadHandler.passTime.selector,
+            BulkheadHandler.outage.selector,
+            BulkheadHandler.togglePause.selector,
+            BulkheadHandler.toggleBlocklist.selector,
+            BulkheadHandler.attackerDummy.selector,
+            BulkheadHandler.attackerMarginToggle.selector,
+            BulkheadHandler.attackerTimedRequest.selector,
+            BulkheadHandler.attackerDonate.selector,
+            BulkheadHandler.attackerGift.selector,
+            BulkheadHandler.attackerExecute.selector,
+            BulkheadHandler.attackerExecute.selector,
+            BulkheadHandler.attackerFreeOption.selector
+        ];
+        bytes4[] memory selectors = new bytes4[](weighted.length);
+        for (uint256 i; i < weighted.length; ++i) selectors[i] = weighted[i];
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -1600,13 +1654,31 @@ contract BulkheadInvariantTest is BaseTest {
     /// donated to it; otherwise liquidating reverts with NotLiquidatable carrying its equity and maintenance margin.
     function invariant_INV4_liquidatableIffLiquidation() public {
         _assertNoViolation("INV-4");
+        for (uint256 m; m < 2; ++m) {
+            if (!handler.priced(m)) continue;
+            uint256 engineSays = engine.liquidationResumesAt(m);
+            uint256 logSays = handler.resumesAt(m);
+            if (engineSays > block.timestamp || logSays > block.timestamp) {
+                assertEq(engineSays, logSays, "INV-4 grace period differs from the round log");
+            }
+        }
         uint256[] memory ids = handler.liveIds();
         uint256 snapshot = vm.snapshotState();
         for (uint256 i; i < ids.length; ++i) {
             Position memory p = engine.position(ids[i]);
             if (p.size == 0) continue;
+            if (!handler.priced(p.marketId)) {
+                vm.prank(keeper);
+                try engine.liquidate(ids[i]) {
+                    assertTrue(false, "INV-4 a position was liquidated without a price");
+                } catch (bytes memory err) {
+                    assertEq(err, handler.noPriceError(p.marketId), "INV-4 wrong revert without a price");
+                }
+                continue;
+            }
             EngineModel.Valuation memory v = handler.value(ids[i]);
-            bool liquidatable = v.liquidatable && engine.liquidationResumesAt(p.marketId) <= block.timestamp;
+            uint256 resumes = engine.liquidationResumesAt(p.marketId);
+            bool liquidatable = v.liquidatable && resumes <= block.timestamp;
             assertEq(lens.liquidatable(_ids(ids[i]))[0], liquidatable, "INV-4 lens.liquidatable != engine maths");
             vm.prank(keeper);
             try engine.liquidate(ids[i]) {
@@ -1620,8 +1692,15 @@ contract BulkheadInvariantTest is BaseTest {
                 );
                 assertEq(
                     err,
-                    abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, ids[i], v.equity, v.maintenance),
-                    "INV-4 wrong revert for a healthy position"
+                    resumes > block.timestamp
+                        ? abi.encodeWithSelector(IMarginEngineBase.GracePeriod.selector, resumes)
+                        : abi.encodeWithSelector(
+                            IMarginEngineBase.NotLiquidatable.selector,
+                            ids[i],
+                            v.equity,
+                            v.maintenance
+                        ),
+                    "INV-4 wrong revert for a position that is not liquidatable now"
                 );
             }
         }

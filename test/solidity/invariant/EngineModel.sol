@@ -55,8 +55,43 @@ abstract contract EngineModel is HandlerState {
                 sh.index[m * 2 + i] = s.engine.borrowIndex(m, i == 0);
             }
             (sh.priced[m], sh.price[m]) = _latestPrice(m);
-            if (sh.priced[m]) sh.resumesAt[m] = s.engine.liquidationResumesAt(m);
+            if (sh.priced[m]) sh.resumesAt[m] = _resumesAt(m);
         }
+    }
+
+    /// @dev When liquidations and risk-adding operations resume in a market (SPEC "oracle trouble"), from the handler's
+    /// own round log: the grace period after the latest outage, one that ended with the first good round after a gap
+    /// longer than the heartbeat, seen among the rounds of the last `gracePeriod` seconds. As the engine documents, at
+    /// most eight past rounds are inspected (a feed publishing that often is a fast market: the search fails open).
+    /// Zero when no grace period was seen. The INV-4 invariant compares it with the engine's view.
+    function _resumesAt(uint256 marketId) internal view returns (uint256 resumesAt_) {
+        Round[] storage log = _rounds[marketId];
+        uint256 i = log.length - 1;
+        uint256 updatedAt = log[i].at;
+        uint256 since = block.timestamp > gracePeriod ? block.timestamp - gracePeriod : 0;
+        for (uint256 k; k < 8 && updatedAt > since && i >= 1; ++k) {
+            --i;
+            if (log[i].answer <= 0 || log[i].at + _market[marketId].heartbeat < updatedAt) {
+                resumesAt_ = updatedAt + gracePeriod;
+                break;
+            }
+            updatedAt = log[i].at;
+        }
+    }
+
+    /// @notice When a grace period in the market ends by the handler's round log (zero if none runs).
+    function resumesAt(uint256 marketId) external view returns (uint256) {
+        return _resumesAt(marketId);
+    }
+
+    /// @notice Whether the market has a good price now by the handler's round log.
+    function priced(uint256 marketId) external view returns (bool ok) {
+        (ok, ) = _latestPrice(marketId);
+    }
+
+    /// @notice The revert an operation needing a price gets in a market without one.
+    function noPriceError(uint256 marketId) external view returns (bytes memory) {
+        return _noPrice(marketId);
     }
 
     /// @notice A live position valued now, by the engine's maths.

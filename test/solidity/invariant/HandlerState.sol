@@ -18,6 +18,7 @@ import {
     OrderKind,
     Position
 } from "../../../contracts/interfaces/IMarginEngine.sol";
+import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
 import {GlobalParams, IRiskConfig, LpParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {IMockFeed, ITestStablecoin} from "../utils/Artifacts.sol";
@@ -91,6 +92,7 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
     uint256 internal minExecutionFee;
     uint256 internal maxExecutionDelay;
     uint256 internal maxUtilization;
+    uint256 internal gracePeriod;
     uint256 internal minRequest;
     uint256 internal lpDelay;
     MarketParams[2] internal _market;
@@ -163,6 +165,9 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
     }
 
     mapping(uint256 marketId => Round[]) internal _rounds;
+    /// @dev Markets whose feed is down: no round is pushed to them until the next price action publishes one (and a
+    /// grace period starts).
+    bool[2] internal _outage;
     /// @dev The latest request time: a round is published strictly after it, so that every order waits for a round
     /// nobody could see when it was requested.
     uint256 internal _lastRequestAt;
@@ -181,9 +186,10 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
     uint256 internal _assetsAtStart;
     uint256 internal _sharesAtStart;
 
-    /// @dev Wraps every handler action: the blocklist is applied, a pause is lifted after a few calls, a few seconds
-    /// pass (so borrow fees accrue between operations); after the action the passive LP's share price is checked and
-    /// the attacker's LP yield booked.
+    /// @dev Wraps every handler action: the blocklist is applied, a pause is lifted after a few calls, 1 to 12 seconds
+    /// pass (borrow fees accrue between operations, and an order's 60-second execution window spans several calls, as
+    /// with keepers that act at every block); after the action the passive LP's share price is checked and the
+    /// attacker's LP yield booked.
     modifier step() {
         _beforeCall();
         _;
@@ -198,7 +204,7 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
             _attackerSharesAtStart = _lpShares(attacker);
         }
         if (ghostPaused && ++_pausedCalls > PAUSE_CALLS) _setPaused(false);
-        _warp((uint256(keccak256(abi.encode(block.timestamp, lastId, _liveIds.length))) % 30) + 1);
+        _warp((uint256(keccak256(abi.encode(block.timestamp, lastId, _liveIds.length))) % 12) + 1);
     }
 
     /// @dev INV-7 at constant prices: the passive LP's share price did not fall during the call. The attacker's LP
@@ -481,12 +487,26 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
 
     // ================================================================ checks after a call
 
-    /// @dev INV-1 after an operation: every live position (so every position the operation should have left alone,
-    /// and the ones it acted on) and every id in `extra` (ones it may have ended) is exactly as the ghost says; the
-    /// engine's free list is as long as the ghost's.
-    function _checkAll(uint256[] memory extra, string memory op) internal {
-        for (uint256 i; i < _liveIds.length; ++i) _checkId(_liveIds[i], op);
-        for (uint256 i; i < extra.length; ++i) if (!isLive(extra[i])) _checkId(extra[i], op);
+    /// @dev INV-1 after an operation: the ids it acted on (`involved`) are exactly as the ghost says, records, orders,
+    /// claims and vaults; every other live position kept its record, claim and vault balance (its orders cannot move
+    /// without its record's owner acting, and the INV-1 invariant compares them all after every call); the engine's
+    /// free list is as long as the ghost's.
+    function _checkAll(uint256[] memory involved, string memory op) internal {
+        for (uint256 i; i < involved.length; ++i) _checkId(involved[i], op);
+        for (uint256 i; i < _liveIds.length; ++i) {
+            uint256 id = _liveIds[i];
+            bool acted;
+            for (uint256 j; j < involved.length; ++j) if (involved[j] == id) acted = true;
+            if (acted) continue;
+            (, uint256 claimAmount) = s.engine.claimOf(id);
+            _check(
+                keccak256(abi.encode(s.engine.position(id))) == keccak256(abi.encode(_pos[id])) &&
+                    claimAmount == ghostClaim[id] &&
+                    _bal(_pos[id].vault) == heldFor(id) + donationOf[_pos[id].vault],
+                "INV-1",
+                string.concat(op, ": changed another position's record, claim or vault (id ", vm.toString(id), ")")
+            );
+        }
         _check(
             s.engine.freeVaultCount() == _freeVaults.length,
             "INV-1",
@@ -584,6 +604,7 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
     /// and records it.
     function _publish(uint256 marketId, int256 answer) internal {
         if (block.timestamp <= _lastRequestAt) vm.warp(_lastRequestAt + 1);
+        _outage[marketId] = false;
         IMockFeed feed = _feed(marketId);
         feed.updateAnswer(answer);
         _logRound(marketId, feed);
@@ -611,6 +632,17 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
         if (r.answer > 0) price = uint256(r.answer) * 1e10;
     }
 
+    /// @dev The oracle's error for a market without a good price: the handler's outages make feeds stale.
+    function _noPrice(uint256 marketId) internal view returns (bytes memory) {
+        return
+            abi.encodeWithSelector(
+                IOracleErrors.StalePrice.selector,
+                address(_feed(marketId)),
+                _latestRound(marketId).at,
+                uint256(_market[marketId].heartbeat)
+            );
+    }
+
     /// @dev A new round with the latest answer.
     function _pushRound(uint256 marketId) internal {
         _publish(marketId, _latestRound(marketId).answer);
@@ -619,7 +651,7 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
     function _warp(uint256 dt) internal {
         vm.warp(block.timestamp + dt);
         for (uint256 m; m < 2; ++m) {
-            if (block.timestamp - _latestRound(m).at > REFRESH_AFTER) _pushRound(m);
+            if (!_outage[m] && block.timestamp - _latestRound(m).at > REFRESH_AFTER) _pushRound(m);
         }
     }
 
