@@ -735,8 +735,15 @@ abstract contract EngineModel is HandlerState {
     /// pending, claimable and cancelled LP assets; per position it owns, the recorded collateral, keeper reserve and
     /// pending escrow, plus capped pnl less owed fees (never below minus the collateral); its claims in the engine.
     function wealth(address who) public view returns (uint256 total) {
+        (uint256 assets, uint256 supply) = _sharePrice();
+        return wealthAt(who, assets, supply);
+    }
+
+    /// @notice `wealth` with the share price given as (totalAssets + 1, totalSupply + virtual shares), the pool's own
+    /// `convertToAssets` (rounded down), so that one valuation of the pool serves every account.
+    function wealthAt(address who, uint256 assets, uint256 supply) public view returns (uint256 total) {
         total = _bal(who);
-        total += s.pool.convertToAssets(_lpShares(who));
+        total += (_lpShares(who) * assets) / supply;
         total +=
             s.pool.pendingDepositRequest(0, who) +
             s.pool.maxWithdraw(who) +
