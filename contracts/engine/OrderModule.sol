@@ -91,8 +91,9 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     ) external onlyDelegated nonReentrant {
         if (sizeDelta == 0) revert ZeroSize();
         Position memory p = _ownedOpenPosition(positionId);
-        _checkNoPendingOrder(positionId);
         Context memory c = _orderContext(p.marketId);
+        _clearStale(positionId, p, c);
+        _checkNoPendingOrder(positionId);
         _checkAddsRisk(p.marketId, c);
         Order memory o = _newOrder(OrderKind.Increase, c, deadline, executionFee, sizeDelta, acceptablePrice);
         o.collateralDelta = collateralDelta.toUint96();
@@ -116,8 +117,9 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         if (receiver == address(0)) revert ZeroReceiver();
         Position memory p = _ownedOpenPosition(positionId);
         if (sizeDelta >= p.size) revert SizeDeltaTooLarge(sizeDelta, p.size);
-        _checkNoPendingOrder(positionId);
         Context memory c = _orderContext(p.marketId);
+        _clearStale(positionId, p, c);
+        _checkNoPendingOrder(positionId);
         Order memory o = _newOrder(OrderKind.Decrease, c, deadline, executionFee, sizeDelta, acceptablePrice);
         o.receiver = receiver;
         _orders[positionId] = o;
@@ -136,25 +138,17 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     ) external onlyDelegated nonReentrant {
         if (receiver == address(0)) revert ZeroReceiver();
         Position memory p = _ownedOpenPosition(positionId);
-        if (_closes[positionId].kind != OrderKind.None) revert ClosePending(positionId);
         Context memory c = _orderContext(p.marketId);
+        _clearStale(positionId, p, c);
+        if (_closes[positionId].kind != OrderKind.None) revert ClosePending(positionId);
         Order memory o = _newOrder(OrderKind.Close, c, deadline, executionFee, 0, acceptablePrice);
         o.receiver = receiver;
 
-        // A pending order whose round does not exist yet is replaced: the close must not wait behind it. One that
-        // can no longer execute goes too. One whose round exists executes first.
+        // A pending order whose round does not exist yet is replaced: the close must not wait behind it. One whose
+        // round exists executes first.
         Order memory pending = _orders[positionId];
-        if (pending.kind != OrderKind.None) {
-            Verdict memory v = _verdict(pending, c);
-            if (v.action != READY) {
-                _cancel(
-                    positionId,
-                    p,
-                    _popOrder(positionId, false),
-                    v.action == CANCEL ? v.reason : CancelReason.Replaced,
-                    false
-                );
-            }
+        if (pending.kind != OrderKind.None && _verdict(pending, c).action == WAIT) {
+            _cancel(positionId, p, _popOrder(positionId, false), CancelReason.Replaced, false);
         }
         _closes[positionId] = o;
         _emitRequested(positionId, o);
@@ -185,19 +179,9 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     /// @inheritdoc IMarginEngineOrders
     function cancelOrder(uint256 positionId) external onlyDelegated nonReentrant {
         Position memory p = _positions[positionId];
-        (Order memory o, bool isClose) = _nextOrder(positionId);
+        (Order memory o, ) = _nextOrder(positionId);
         if (o.kind == OrderKind.None) revert NoPendingOrder(positionId);
-        Context memory c = _orderContext(p.marketId);
-        bool cancelled;
-        for (uint256 i; i < 2 && o.kind != OrderKind.None; ++i) {
-            Verdict memory v = _verdict(o, c);
-            if (v.action != CANCEL) break;
-            _cancel(positionId, p, _popOrder(positionId, isClose), v.reason, false);
-            cancelled = true;
-            if (isClose) break;
-            (o, isClose) = _nextOrder(positionId);
-        }
-        if (!cancelled) revert OrderStillExecutable(positionId);
+        if (!_clearStale(positionId, p, _orderContext(p.marketId))) revert OrderStillExecutable(positionId);
     }
 
     /// @dev Executes or ends the position's next pending order if it can; returns whether it did anything. Rule 3:
@@ -517,6 +501,22 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             revert NotPositionOwner(positionId, msg.sender);
         }
         if (p.size == 0) revert PositionNotOpen(positionId);
+    }
+
+    /// @dev Cancels, with a full refund, the position's pending orders that can no longer execute, so that an order
+    /// nobody cancelled never blocks a new request.
+    function _clearStale(uint256 positionId, Position memory p, Context memory c) internal returns (bool cancelled) {
+        for (uint256 i; i < 2; ++i) {
+            bool isClose = i == 1;
+            Order memory o = isClose ? _closes[positionId] : _orders[positionId];
+            if (o.kind == OrderKind.None) continue;
+            Verdict memory v = _verdict(o, c);
+            if (v.action != CANCEL) continue;
+            _cancel(positionId, p, _popOrder(positionId, isClose), v.reason, false);
+            cancelled = true;
+            // A cancelled open ends the position: there is nothing behind it.
+            if (o.kind == OrderKind.Open) return true;
+        }
     }
 
     /// @dev Opens, increases and decreases wait for no other order; none may be requested beside a pending close.

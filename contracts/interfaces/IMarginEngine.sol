@@ -385,7 +385,8 @@ interface IMarginEngineOrders is IMarginEngineBase {
 
     /// @notice Requests closing a position; escrows `executionFee`. Allowed while paused and beside a pending order:
     /// a pending order whose execution round does not exist yet is cancelled and refunded, otherwise the close
-    /// executes after it. Owner only.
+    /// executes after it. Owner only. Like every request, it first cancels (full refund) the position's pending
+    /// orders that can no longer execute.
     /// @param acceptablePrice Lowest price for a long, highest for a short.
     function requestClose(
         uint256 positionId,
