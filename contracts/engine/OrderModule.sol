@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
@@ -18,7 +19,7 @@ import {
 } from "../interfaces/IMarginEngine.sol";
 import {IOracleErrors} from "../interfaces/IOracleErrors.sol";
 import {IPositionVault} from "../interfaces/IPositionVault.sol";
-import {GlobalParams, IRiskConfig, MarketParams} from "../interfaces/IRiskConfig.sol";
+import {GlobalParams, IRiskConfig} from "../interfaces/IRiskConfig.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {EngineModule} from "./EngineStorage.sol";
 import {LiquidationModule} from "./LiquidationModule.sol";
@@ -231,6 +232,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         return true;
     }
 
+    // The `_execute…` functions return whether the order traded and, if not, why (the reason is unused when it did).
+
     /// @dev Opens the position at `price`: the opening fee comes out of the escrowed collateral.
     function _executeOpen(
         uint256 positionId,
@@ -335,11 +338,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         rest.size = uint128(remaining);
         rest.borrowIndex = _index(c.state, p.isLong);
         rest.maxProfit = uint96(d.keptMaxProfit);
-        if (newCollateral < c.global.minCollateral || !_reachesMinNotional(remaining, price, c)) {
-            return (false, CancelReason.Margin);
-        }
-        (bool isLiquidatable, , , ) = _split(rest, c, price);
-        if (isLiquidatable) return (false, CancelReason.Margin);
+        if (!_remainsSound(rest, c, price)) return (false, CancelReason.Margin);
 
         _account(p, rest);
         _positions[positionId] = rest;
@@ -421,15 +420,17 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     /// @dev Runs the liquidation module's code for a position found liquidatable (rule 3), still on the core's
     /// storage; its revert is this call's.
     function _liquidateForOrder(uint256 positionId) internal {
-        address module = IMarginEngine(address(this)).LIQUIDATION_MODULE();
-        (bool ok, bytes memory result) = module.delegatecall(
+        Address.functionDelegateCall(
+            IMarginEngine(address(this)).LIQUIDATION_MODULE(),
             abi.encodeCall(LiquidationModule.liquidateForOrder, (positionId))
         );
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
+    }
+
+    /// @dev What stays after a decrease keeps the minimum collateral and notional and is not liquidatable at `price`.
+    function _remainsSound(Position memory rest, Context memory c, uint256 price) internal view returns (bool) {
+        if (rest.collateral < c.global.minCollateral || !_reachesMinNotional(rest.size, price, c)) return false;
+        (bool isLiquidatable, , , ) = _split(rest, c, price);
+        return !isLiquidatable;
     }
 
     /// @dev A new order with the feed's latest round id, its effective deadline and its fee checked.
