@@ -76,7 +76,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         s.vault = vault;
         s.keeperReserve = global.keeperReserve;
         _orders[positionId] = o;
-        _emitRequested(positionId, o);
+        _emitRequested(positionId, s, o);
 
         _pullExact(vault, collateral + global.keeperReserve + executionFee);
     }
@@ -100,7 +100,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         o.collateralDelta = collateralDelta.toUint96();
         o.receiver = msg.sender;
         _orders[positionId] = o;
-        _emitRequested(positionId, o);
+        _emitRequested(positionId, p, o);
 
         _pullExact(p.vault, collateralDelta + executionFee);
     }
@@ -124,7 +124,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         Order memory o = _newOrder(OrderKind.Decrease, c, deadline, executionFee, sizeDelta, acceptablePrice);
         o.receiver = receiver;
         _orders[positionId] = o;
-        _emitRequested(positionId, o);
+        _emitRequested(positionId, p, o);
 
         _pullExact(p.vault, executionFee);
     }
@@ -152,7 +152,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             _cancel(positionId, p, _popOrder(positionId, false), CancelReason.Replaced, false);
         }
         _closes[positionId] = o;
-        _emitRequested(positionId, o);
+        _emitRequested(positionId, p, o);
 
         _pullExact(p.vault, executionFee);
     }
@@ -256,7 +256,19 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
 
         _account(p, n);
         _positions[positionId] = n;
-        emit PositionOpened(positionId, p.owner, p.marketId, p.isLong, p.vault, n.size, price, n.collateral, fee);
+        emit PositionOpened(
+            positionId,
+            p.owner,
+            p.marketId,
+            p.isLong,
+            p.vault,
+            n.size,
+            price,
+            n.collateral,
+            fee,
+            n.maxProfit,
+            p.keeperReserve
+        );
 
         if (fee != 0) IPositionVault(p.vault).pay(address(POOL), fee);
         return (true, CancelReason.Expired);
@@ -464,11 +476,13 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         }
     }
 
-    function _emitRequested(uint256 positionId, Order memory o) internal {
+    function _emitRequested(uint256 positionId, Position memory p, Order memory o) internal {
         emit OrderRequested(
             positionId,
             msg.sender,
+            p.marketId,
             o.kind,
+            p.isLong,
             o.sizeDelta,
             o.collateralDelta,
             o.acceptablePrice,
