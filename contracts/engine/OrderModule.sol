@@ -464,7 +464,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         o.deadline = uint40(Math.min(deadline, block.timestamp + c.market.maxOrderWait));
         o.executionFee = executionFee.toUint88();
         o.sizeDelta = sizeDelta.toUint128();
-        o.acceptablePrice = acceptablePrice.toUint128();
+        // Any bound above the stored width means "no bound" (a long's `type(uint256).max`).
+        o.acceptablePrice = uint128(Math.min(acceptablePrice, type(uint128).max));
     }
 
     /// @dev The feed's latest round id: an order executes at a later round. A feed that cannot answer takes no orders.
