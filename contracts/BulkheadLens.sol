@@ -7,6 +7,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IBulkheadLens, LiquidationPreview, MarketStatus, OrderState} from "./interfaces/IBulkheadLens.sol";
 import {IMarginEngine, IMarginEngineBase, OrderStatus, Position} from "./interfaces/IMarginEngine.sol";
+import {IOracleErrors} from "./interfaces/IOracleErrors.sol";
 import {IRiskConfig} from "./interfaces/IRiskConfig.sol";
 import {PositionMath} from "./libraries/PositionMath.sol";
 
@@ -175,8 +176,11 @@ contract BulkheadLens is IBulkheadLens {
     /// @dev The market's status; reverts with the engine's oracle error when it has no price.
     function _pricedMarket(uint256 marketId) internal view returns (MarketStatus memory m) {
         m = _market(marketId);
-        // Only on the failure path: the engine's own revert names the problem.
-        if (!m.priced) ENGINE.indexPrice(marketId);
+        if (!m.priced) {
+            // Only on the failure path: the engine's own revert names the problem.
+            ENGINE.indexPrice(marketId);
+            revert IOracleErrors.NoPrice(address(m.params.feed));
+        }
     }
 
     /// @dev Equity, maintenance margin and liquidation split at the market's price, as the engine computes them.

@@ -314,6 +314,24 @@ contract OracleTest is FeedMarkets {
         _assertUnchanged(before, id);
     }
 
+    /// @dev An order that can no longer execute is refunded whatever the oracle says: cancelling needs no price.
+    function test_cancelOrder_worksWhileTheSequencerIsDown() public {
+        uint256 id = _weakLong();
+        fund(alice, 2 * USD);
+        vm.prank(alice);
+        engine.requestClose(id, 0, _deadline(), 2 * USD, alice);
+        uint256 aliceBefore = usd.balanceOf(alice);
+        vm.warp(block.timestamp + 1);
+        setPrice(ETH, ETH_PRICE);
+        _useSequencer(1);
+        vm.warp(block.timestamp + MAX_EXECUTION_DELAY + 1);
+        vm.expectEmit(address(engine));
+        emit IMarginEngineBase.OrderCancelled(id, OrderKind.Close, CancelReason.WindowMissed, carol, 2 * USD, 0);
+        vm.prank(carol);
+        engine.cancelOrder(id);
+        assertEq(usd.balanceOf(alice), aliceBefore + 2 * USD);
+    }
+
     function test_liquidate_revertsWhen_sequencerGracePeriodRunning() public {
         uint256 id = _weakLong();
         _useSequencer(1);
