@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Vm} from "forge-std/Vm.sol";
 
 import {
     CancelReason,
@@ -117,6 +118,22 @@ contract ClaimsTest is UnitBase {
         assertEq(engine.position(other).owner, address(0), "other liquidated");
         assertEq(usd.balanceOf(otherVault), 0);
         assertEq(usd.balanceOf(address(engine)), aliceRefund);
+    }
+
+    /// @dev Nothing owed, nothing recorded: a blocked owner whose liquidation leaves no refund gets no claim.
+    function test_liquidate_recordsNoClaimWhenNothingIsOwed() public {
+        setPrice(ETH, 2_700e18); // equity 10 USD: closing fee and keeper fee take it all
+        _block(alice);
+        vm.recordLogs();
+        vm.prank(keeper);
+        engine.liquidate(id);
+        vm.clearMockedCalls();
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            assertTrue(logs[i].topics[0] != IMarginEngineBase.ClaimRecorded.selector, "claim recorded");
+        }
+        _assertClaim(id, address(0), 0);
+        assertEq(usd.balanceOf(address(engine)), 0);
     }
 
     function test_liquidate_paysARefundThatCanBeReceived() public {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {Vm} from "forge-std/Vm.sol";
 
 import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
@@ -12,6 +13,7 @@ import {
     Position
 } from "../../../contracts/interfaces/IMarginEngine.sol";
 import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
+import {IMockFeed} from "../utils/Artifacts.sol";
 import {UnitBase} from "./UnitBase.sol";
 
 /// @notice liquidateBatch: liquidates what is liquidatable, skips the rest (unknown ids, pending opens, healthy
@@ -287,6 +289,20 @@ contract LiquidateBatchTest is UnitBase {
         _assertGone(weakBtcShort, weakBtcVault);
         _assertPosition(engine.position(weakEthLong), ethBefore);
         assertEq(vaultBalance(weakEthLong), 315 * USD, "eth vault");
+    }
+
+    /// @dev The one reason a batch reverts: with the L2 sequencer down no market has a price.
+    function test_liquidateBatch_revertsWhen_sequencerDown() public {
+        IMockFeed sequencer = deployFeed(0, 1); // Chainlink's uptime feed: 1 = down
+        vm.prank(governance);
+        config.setSequencerFeed(AggregatorV3Interface(address(sequencer)));
+        _crash();
+        Snapshot memory before = _snapshot(weakEthLong);
+        vm.expectRevert(abi.encodeWithSelector(IOracleErrors.SequencerDown.selector, address(sequencer)));
+        vm.prank(keeper);
+        engine.liquidateBatch(_ids(weakEthLong, weakBtcShort));
+        _assertUnchanged(before, weakEthLong);
+        assertEq(vaultBalance(weakBtcShort), 615 * USD, "btc vault");
     }
 
     function test_liquidateBatch_worksWhilePaused() public {

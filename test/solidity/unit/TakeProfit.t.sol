@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {
@@ -12,6 +13,7 @@ import {
 } from "../../../contracts/interfaces/IMarginEngine.sol";
 import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
 import {MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
+import {IMockFeed} from "../utils/Artifacts.sol";
 import {UnitBase} from "./UnitBase.sol";
 
 /// @notice takeProfit / takeProfitBatch: anyone closes a position whose uncapped pnl has reached its cap, at the cap;
@@ -150,6 +152,21 @@ contract TakeProfitTest is UnitBase {
         _take(id);
         _assertGone(id, vault);
         assertEq(usd.balanceOf(keeper), KEEPER_RESERVE);
+    }
+
+    /// @dev While the L2 sequencer is down there is no good price to pay a cap at; from the second it is back up,
+    /// take-profit runs, although liquidations wait out the sequencer's grace period.
+    function test_takeProfit_waitsForTheSequencerButNotItsGracePeriod() public {
+        IMockFeed sequencer = deployFeed(0, 1); // Chainlink's uptime feed: 1 = down
+        vm.prank(governance);
+        config.setSequencerFeed(AggregatorV3Interface(address(sequencer)));
+        setPrice(ETH, 6_000e18);
+        _assertTakeReverts(id, abi.encodeWithSelector(IOracleErrors.SequencerDown.selector, address(sequencer)));
+
+        sequencer.updateAnswer(0); // up since now
+        assertEq(engine.liquidationResumesAt(ETH), block.timestamp + GRACE, "sequencer grace running");
+        _take(id);
+        _assertGone(id, vault);
     }
 
     function test_takeProfit_worksWhilePaused() public {
