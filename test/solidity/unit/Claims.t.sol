@@ -252,6 +252,26 @@ contract ClaimsTest is UnitBase {
         _assertClaim(acc, address(0), 0);
     }
 
+    /// @dev A liquidation that refunds a pending order's escrow and pays an owner refund, both undeliverable, records
+    /// two claims under the position's id, which add up.
+    function test_liquidate_accumulatesTheEscrowRefundAndTheOwnerRefund() public {
+        fund(alice, 51 * USD);
+        vm.prank(alice);
+        engine.requestIncrease(id, 0.1e18, 50 * USD, type(uint128).max, _deadline(), 1 * USD);
+        _crash();
+        _block(alice);
+        vm.expectEmit(address(engine));
+        emit IMarginEngineBase.ClaimRecorded(id, alice, alice, 51 * USD);
+        vm.expectEmit(address(engine));
+        emit IMarginEngineBase.ClaimRecorded(id, alice, alice, REFUND);
+        vm.prank(keeper);
+        engine.liquidate(id);
+        vm.clearMockedCalls();
+        _assertClaim(id, alice, 51 * USD + REFUND);
+        assertEq(usd.balanceOf(address(engine)), 51 * USD + REFUND);
+        assertEq(usd.balanceOf(vault), 0);
+    }
+
     /// @dev Claims of different positions of the same owner stay apart.
     function test_claims_ofDifferentPositionsStayApart() public {
         uint256 second = _open(alice, true, 1e18, 310 * USD);

@@ -5,9 +5,9 @@ import {IInsuranceFund} from "../../../contracts/interfaces/IInsuranceFund.sol";
 import {
     CancelReason,
     IMarginEngineBase,
+    IMarginEngineLiquidation,
     Order,
-    OrderKind,
-    Position
+    OrderKind
 } from "../../../contracts/interfaces/IMarginEngine.sol";
 import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
 import {GlobalParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
@@ -568,6 +568,32 @@ contract LiquidateTest is UnitBase {
             id,
             abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, id, int256(600 * USD), 150 * USD)
         );
+    }
+
+    /// @dev The liquidation module runs only on the engine's storage, by delegatecall: called directly, every entry
+    /// point refuses, including the one the order module uses.
+    function test_liquidationModule_revertsWhen_calledDirectly() public {
+        (uint256 id, ) = _openWeak();
+        setPrice(ETH, 2_750e18);
+        IMarginEngineLiquidation module = IMarginEngineLiquidation(engine.LIQUIDATION_MODULE());
+        bytes memory err = abi.encodeWithSelector(IMarginEngineBase.OnlyEngine.selector, keeper);
+        Snapshot memory before = _snapshot(id);
+        vm.startPrank(keeper);
+        vm.expectRevert(err);
+        module.liquidate(id);
+        vm.expectRevert(err);
+        module.liquidateBatch(_ids(id));
+        vm.expectRevert(err);
+        module.takeProfit(id);
+        vm.expectRevert(err);
+        module.takeProfitBatch(_ids(id));
+        (bool ok, bytes memory result) = address(module).call(
+            abi.encodeWithSignature("liquidateForOrder(uint256)", id)
+        );
+        vm.stopPrank();
+        assertFalse(ok, "liquidateForOrder ran outside the engine");
+        assertEq(result, err);
+        _assertUnchanged(before, id);
     }
 
     function test_liquidate_revertsWhen_positionUnknown() public {
