@@ -85,7 +85,9 @@ contract CloseTest is UnitBase {
         emit IMarginEngineBase.OrderRequested(
             id,
             alice,
+            ETH,
             OrderKind.Close,
+            true,
             0,
             0,
             2_900e18,

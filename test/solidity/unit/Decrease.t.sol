@@ -90,7 +90,9 @@ contract DecreaseTest is UnitBase {
         emit IMarginEngineBase.OrderRequested(
             id,
             alice,
+            ETH,
             OrderKind.Decrease,
+            true,
             0.4e18,
             0,
             2_900e18,

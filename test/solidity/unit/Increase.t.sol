@@ -110,7 +110,9 @@ contract IncreaseTest is UnitBase {
         emit IMarginEngineBase.OrderRequested(
             id,
             alice,
+            ETH,
             OrderKind.Increase,
+            true,
             0.5e18,
             100 * USD,
             3_300e18,

@@ -121,7 +121,9 @@ contract OpenTest is UnitBase {
         emit IMarginEngineBase.OrderRequested(
             1,
             alice,
+            ETH,
             OrderKind.Open,
+            true,
             SIZE,
             603 * USD,
             3_100e18,
@@ -181,6 +183,18 @@ contract OpenTest is UnitBase {
         assertEq(engine.nextPositionId(), 2);
         (OrderStatus status, ) = engine.orderStatus(id);
         assertEq(uint8(status), uint8(OrderStatus.Waiting));
+    }
+
+    /// @dev A long's "any price" may be written `type(uint256).max`: anything above the stored width is no bound.
+    function test_requestOpen_acceptsAnUnboundedPrice() public {
+        fund(alice, 1_000 * USD);
+        vm.prank(alice);
+        uint256 id = engine.requestOpen(ETH, true, SIZE, 603 * USD, type(uint256).max, _deadline(), FEE);
+        (Order memory o, ) = engine.orders(id);
+        assertEq(o.acceptablePrice, type(uint128).max);
+        _publish(3_050e18);
+        _execute(id);
+        assertEq(engine.position(id).entryPrice, 3_050e18);
     }
 
     /// @dev A request needs no good price (the order waits for the next round); it records the latest round id.
@@ -424,7 +438,19 @@ contract OpenTest is UnitBase {
         // Fee 0.1 % × 3,050 = 3.05 USD: collateral 603 − 3.05 = 599.95 USD.
         // Cap min(9 × 599.95, 100 % × 3,050) = 3,050 USD.
         vm.expectEmit(address(engine));
-        emit IMarginEngineBase.PositionOpened(id, alice, ETH, true, vault, SIZE, 3_050e18, 599_950_000, 3_050_000);
+        emit IMarginEngineBase.PositionOpened(
+            id,
+            alice,
+            ETH,
+            true,
+            vault,
+            SIZE,
+            3_050e18,
+            599_950_000,
+            3_050_000,
+            3_050 * USD,
+            KEEPER_RESERVE
+        );
         vm.expectEmit(address(engine));
         emit IMarginEngineBase.OrderExecuted(id, OrderKind.Open, keeper, ROUND + 1, 3_050e18, FEE);
         vm.prank(keeper);
@@ -487,7 +513,9 @@ contract OpenTest is UnitBase {
             size,
             price,
             collateral,
-            370_386
+            370_386,
+            333_347_049,
+            KEEPER_RESERVE
         );
         vm.prank(keeper);
         engine.executeOrder(id);

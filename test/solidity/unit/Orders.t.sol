@@ -408,7 +408,9 @@ contract OrdersTest is UnitBase {
         emit IMarginEngineBase.OrderRequested(
             1,
             alice,
+            ETH,
             OrderKind.Open,
+            true,
             1e18,
             604 * USD,
             type(uint128).max,
@@ -764,6 +766,41 @@ contract OrdersTest is UnitBase {
         (Order memory o, Order memory c) = engine.orders(id);
         assertEq(uint8(o.kind), uint8(OrderKind.None));
         assertEq(uint8(c.kind), uint8(OrderKind.Close));
+    }
+
+    /// @dev Every request first cancels the position's orders that can no longer execute: an order nobody
+    /// cancelled never blocks the owner's next request.
+    function test_requestIncrease_cancelsAStaleOrderFirst() public {
+        uint256 id = _openStandardLong();
+        _requestDecrease(id, 0.5e18, alice);
+        _publish(ETH_PRICE);
+        vm.warp(block.timestamp + MAX_EXECUTION_DELAY + 1); // the decrease's window passed
+        fund(alice, 50 * USD + FEE);
+        uint256 aliceBefore = usd.balanceOf(alice);
+        vm.expectEmit(address(engine));
+        emit IMarginEngineBase.OrderCancelled(id, OrderKind.Decrease, CancelReason.WindowMissed, alice, FEE, 0);
+        vm.prank(alice);
+        engine.requestIncrease(id, 0.1e18, 50 * USD, type(uint128).max, _deadline(), FEE);
+
+        (Order memory o, ) = engine.orders(id);
+        assertEq(uint8(o.kind), uint8(OrderKind.Increase));
+        assertEq(usd.balanceOf(alice), aliceBefore + FEE - 50 * USD - FEE);
+        _assertVaultHoldsItsRecords(id);
+    }
+
+    function test_requestClose_cancelsAStaleCloseFirst() public {
+        uint256 id = _openStandardLong();
+        _requestClose(id, alice);
+        vm.warp(block.timestamp + MAX_ORDER_WAIT + 1); // no round came before its deadline
+        fund(alice, FEE);
+        vm.expectEmit(address(engine));
+        emit IMarginEngineBase.OrderCancelled(id, OrderKind.Close, CancelReason.Expired, alice, FEE, 0);
+        vm.prank(alice);
+        engine.requestClose(id, 0, _deadline(), FEE, bob);
+        (, Order memory c) = engine.orders(id);
+        assertEq(c.receiver, bob, "the new close");
+        assertEq(c.requestedAt, block.timestamp);
+        _assertVaultHoldsItsRecords(id);
     }
 
     // ================================================================ rule 5: escrow and recorded amounts
