@@ -312,7 +312,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             n.size,
             n.entryPrice,
             n.collateral,
-            fees
+            fees,
+            n.maxProfit
         );
 
         if (fees != 0) IPositionVault(p.vault).pay(address(POOL), fees);
@@ -365,6 +366,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             d.payout,
             remaining,
             newCollateral,
+            d.keptMaxProfit,
             o.receiver
         );
 

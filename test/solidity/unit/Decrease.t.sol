@@ -336,6 +336,7 @@ contract DecreaseTest is UnitBase {
             358_645_753,
             0.6e18,
             360 * USD,
+            1_800 * USD,
             bob
         );
         vm.expectEmit(address(engine));
@@ -389,6 +390,7 @@ contract DecreaseTest is UnitBase {
             124_274_990,
             0.75e18,
             450 * USD,
+            2_250 * USD,
             alice
         );
         _execute(id);
@@ -429,6 +431,7 @@ contract DecreaseTest is UnitBase {
             232_366_655,
             1e18 - sizeDelta,
             400_000_001,
+            2_000_000_001,
             alice
         );
         _execute(id);
@@ -464,6 +467,7 @@ contract DecreaseTest is UnitBase {
             328_349_990,
             0.5e18,
             300 * USD,
+            30 * USD,
             alice
         );
         _execute(id);
@@ -499,6 +503,7 @@ contract DecreaseTest is UnitBase {
             218_899_988,
             1e18 - sizeDelta,
             400_000_001,
+            40_000_001,
             alice
         );
         _execute(id);
@@ -546,6 +551,7 @@ contract DecreaseTest is UnitBase {
             296 * USD,
             0.5e18,
             300 * USD,
+            1_500 * USD,
             alice
         );
         vm.expectEmit(address(engine));
@@ -568,7 +574,18 @@ contract DecreaseTest is UnitBase {
         // Borrow fee for 100 days and the second to the execution: 82.191791 USD; closing fee 0.03 USD.
         // The closed 0.01 ETH frees 6 USD of collateral: 76.221791 USD more come out of the rest.
         vm.expectEmit(address(engine));
-        emit IMarginEngineBase.PositionDecreased(id, 0.01e18, ETH_PRICE, 0, 82_221_791, 0, 0.99e18, 517_778_209, alice);
+        emit IMarginEngineBase.PositionDecreased(
+            id,
+            0.01e18,
+            ETH_PRICE,
+            0,
+            82_221_791,
+            0,
+            0.99e18,
+            517_778_209,
+            2_970 * USD,
+            alice
+        );
         _execute(id);
 
         Position memory p = engine.position(id);

@@ -326,7 +326,17 @@ contract IncreaseTest is UnitBase {
         // Entry: (3,000 + 1,650) / 1.5 = 3,100. Cap: 3,000 at open + min(9 × 100, 100 % × 1,650) = 3,900 USD.
         uint256 fees = 34_247 + 1_650_000;
         vm.expectEmit(address(engine));
-        emit IMarginEngineBase.PositionIncreased(id, 0.5e18, 100 * USD, 3_300e18, 1.5e18, 3_100e18, 698_315_753, fees);
+        emit IMarginEngineBase.PositionIncreased(
+            id,
+            0.5e18,
+            100 * USD,
+            3_300e18,
+            1.5e18,
+            3_100e18,
+            698_315_753,
+            fees,
+            3_900 * USD
+        );
         vm.expectEmit(address(engine));
         emit IMarginEngineBase.OrderExecuted(id, OrderKind.Increase, keeper, 4, 3_300e18, FEE);
         _execute(id);
@@ -370,7 +380,17 @@ contract IncreaseTest is UnitBase {
         // Fees: 0.1 % × 870.037037034 = 0.870037037034 → 0.870038 USD, and one second of borrow fee: 0.870048 USD.
         uint256 newEntry = 2_976.951566949230769230e18;
         vm.expectEmit(address(engine));
-        emit IMarginEngineBase.PositionIncreased(shortId, 0.3e18, 0, price, 1.3e18, newEntry, 599_129_952, 870_048);
+        emit IMarginEngineBase.PositionIncreased(
+            shortId,
+            0.3e18,
+            0,
+            price,
+            1.3e18,
+            newEntry,
+            599_129_952,
+            870_048,
+            3_000 * USD
+        );
         _execute(shortId);
 
         Position memory p = engine.position(shortId);
@@ -461,7 +481,8 @@ contract IncreaseTest is UnitBase {
             1.3e18,
             newEntry,
             898_049_990,
-            1_950_000 + BORROW_1S
+            1_950_000 + BORROW_1S,
+            4_950 * USD
         );
         _execute(id);
 
@@ -497,7 +518,8 @@ contract IncreaseTest is UnitBase {
             1.3e18,
             newEntry,
             599_129_990,
-            870_000 + BORROW_1S
+            870_000 + BORROW_1S,
+            60 * USD
         );
         _execute(shortId);
 

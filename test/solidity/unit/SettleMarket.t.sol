@@ -315,6 +315,7 @@ contract SettleMarketTest is UnitBase {
             payout,
             0.5e18,
             300 * USD,
+            1_500 * USD,
             alice
         );
         vm.prank(keeper);
