@@ -288,7 +288,7 @@ contract MarginEngine is IMarginEngine, EngineStorage {
     }
 
     /// @inheritdoc IMarginEngine
-    function accrue(uint256 marketId) external {
+    function accrue(uint256 marketId) external nonReentrant {
         (MarketParams memory market, , , , ) = RISK_CONFIG.tradingConfig(marketId);
         _marketState[marketId] = _accrued(_marketState[marketId], market);
     }
