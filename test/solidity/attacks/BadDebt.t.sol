@@ -149,7 +149,7 @@ contract BadDebtAttackTest is AttackBase {
         (bytes32 othersBefore, uint256 total) = (_others(), _total(_snapshot()));
 
         vm.expectEmit(address(engine));
-        emit IMarginEngine.PositionLiquidated(
+        emit IMarginEngineBase.PositionLiquidated(
             aliceId,
             alice,
             keeper,

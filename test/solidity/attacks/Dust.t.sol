@@ -20,7 +20,7 @@ contract DustAttackTest is AttackBase {
         uint256 notional = (size * ETH_PRICE) / 1e18 / 1e12;
         Snapshot memory before = _snapshot();
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, notional, MIN_NOTIONAL));
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotionalBelowMinimum.selector, notional, MIN_NOTIONAL));
         engine.open(ETH, isLong, size, MIN_COLLATERAL, isLong ? type(uint256).max : 0, block.timestamp);
         _assertUnchanged(before, _snapshot());
     }
@@ -51,7 +51,7 @@ contract DustAttackTest is AttackBase {
         Snapshot memory before = _snapshot();
         vm.prank(alice);
         // 0.0005 ETH left: 1.5 USD of notional.
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotionalBelowMinimum.selector, 1_500_000, MIN_NOTIONAL));
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotionalBelowMinimum.selector, 1_500_000, MIN_NOTIONAL));
         engine.decrease(id, 0.0095e18, 0, block.timestamp);
         _assertUnchanged(before, _snapshot());
     }
@@ -60,7 +60,7 @@ contract DustAttackTest is AttackBase {
         Snapshot memory before = _snapshot();
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, MIN_COLLATERAL - 1, MIN_COLLATERAL)
+            abi.encodeWithSelector(IMarginEngineBase.CollateralBelowMinimum.selector, MIN_COLLATERAL - 1, MIN_COLLATERAL)
         );
         engine.open(ETH, true, 1, MIN_COLLATERAL - 1, type(uint256).max, block.timestamp);
         _assertUnchanged(before, _snapshot());
@@ -73,7 +73,7 @@ contract DustAttackTest is AttackBase {
         Snapshot memory before = _snapshot();
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, collateral, MIN_COLLATERAL)
+            abi.encodeWithSelector(IMarginEngineBase.CollateralBelowMinimum.selector, collateral, MIN_COLLATERAL)
         );
         engine.open(ETH, isLong, size, collateral, isLong ? type(uint256).max : 0, block.timestamp);
         _assertUnchanged(before, _snapshot());
@@ -85,7 +85,7 @@ contract DustAttackTest is AttackBase {
         Snapshot memory before = _snapshot();
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, 1_200_000, MIN_COLLATERAL)
+            abi.encodeWithSelector(IMarginEngineBase.CollateralBelowMinimum.selector, 1_200_000, MIN_COLLATERAL)
         );
         engine.decrease(id, 0.009e18, 0, block.timestamp);
         _assertUnchanged(before, _snapshot());
@@ -105,7 +105,7 @@ contract DustAttackTest is AttackBase {
             Snapshot memory before = _snapshot();
             vm.prank(alice);
             vm.expectRevert(
-                abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, left, MIN_COLLATERAL)
+                abi.encodeWithSelector(IMarginEngineBase.CollateralBelowMinimum.selector, left, MIN_COLLATERAL)
             );
             engine.decrease(id, sizeDelta, 0, block.timestamp);
             _assertUnchanged(before, _snapshot());
@@ -125,7 +125,7 @@ contract DustAttackTest is AttackBase {
         Snapshot memory before = _snapshot();
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(IMarginEngine.CollateralBelowMinimum.selector, MIN_COLLATERAL - 1, MIN_COLLATERAL)
+            abi.encodeWithSelector(IMarginEngineBase.CollateralBelowMinimum.selector, MIN_COLLATERAL - 1, MIN_COLLATERAL)
         );
         engine.removeMargin(id, 300 * USD + 1);
         _assertUnchanged(before, _snapshot());

@@ -32,7 +32,7 @@ contract FeeOnTransferAttackTest is AttackBase {
     function test_open_feeOnTransfer_revertsFeeOnTransferToken() public {
         uint256 expected = 600 * USD + KEEPER_RESERVE;
         bytes memory err = abi.encodeWithSelector(
-            IMarginEngine.FeeOnTransferToken.selector,
+            IMarginEngineBase.FeeOnTransferToken.selector,
             expected,
             token.received(expected)
         );
@@ -50,7 +50,7 @@ contract FeeOnTransferAttackTest is AttackBase {
         uint256 expected = collateral + KEEPER_RESERVE;
         token.mint(alice, 2 * collateral);
         bytes memory err = abi.encodeWithSelector(
-            IMarginEngine.FeeOnTransferToken.selector,
+            IMarginEngineBase.FeeOnTransferToken.selector,
             expected,
             token.received(expected)
         );
@@ -63,7 +63,7 @@ contract FeeOnTransferAttackTest is AttackBase {
 
     function test_addMargin_feeOnTransfer_revertsFeeOnTransferToken() public {
         bytes memory err = abi.encodeWithSelector(
-            IMarginEngine.FeeOnTransferToken.selector,
+            IMarginEngineBase.FeeOnTransferToken.selector,
             100 * USD,
             token.received(100 * USD)
         );
@@ -76,7 +76,7 @@ contract FeeOnTransferAttackTest is AttackBase {
 
     function test_increaseWithCollateral_feeOnTransfer_revertsFeeOnTransferToken() public {
         bytes memory err = abi.encodeWithSelector(
-            IMarginEngine.FeeOnTransferToken.selector,
+            IMarginEngineBase.FeeOnTransferToken.selector,
             50 * USD,
             token.received(50 * USD)
         );
@@ -92,7 +92,7 @@ contract FeeOnTransferAttackTest is AttackBase {
     function test_increaseFeesOnly_feeOnTransfer_revertsFeeOnTransferToken() public {
         uint256 fees = 300_000;
         bytes memory err = abi.encodeWithSelector(
-            IMarginEngine.FeeOnTransferToken.selector,
+            IMarginEngineBase.FeeOnTransferToken.selector,
             fees,
             token.received(fees)
         );

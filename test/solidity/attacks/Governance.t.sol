@@ -243,11 +243,11 @@ contract GovernanceAttackTest is AttackBase {
             insurance.bindEngine(who);
             vm.expectRevert(abi.encodeWithSelector(IEngineBound.BindingForbidden.selector, who));
             config.bindEngine(who);
-            vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, who));
+            vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotPositionOwner.selector, id, who));
             engine.close(id, 0, block.timestamp);
-            vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, who));
+            vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotPositionOwner.selector, id, who));
             engine.removeMargin(id, 1);
-            vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, who));
+            vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotPositionOwner.selector, id, who));
             engine.decrease(id, 1, 0, block.timestamp);
             // Nor the LP's shares or claims: neither a redemption request nor a claim in the LP's name.
             vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, who, 0, 1e18));

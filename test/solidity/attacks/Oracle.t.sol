@@ -113,7 +113,7 @@ contract OracleAttackTest is AttackBase {
         engine.addMargin(bobId, 200 * USD);
         vm.warp(t1 + GRACE);
         assertFalse(lens.previewLiquidation(bobId).liquidatable, "still liquidatable after top-up");
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
         engine.liquidate(bobId);
     }
 
@@ -183,7 +183,7 @@ contract OracleAttackTest is AttackBase {
         vm.prank(bob);
         engine.addMargin(bobId, 190 * USD);
         vm.warp(t1 + GRACE);
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
         engine.liquidate(bobId);
     }
 
@@ -226,9 +226,9 @@ contract OracleAttackTest is AttackBase {
         calls[3] = abi.encodeCall(IMarginEngine.close, (aliceId, 0, deadline));
         calls[4] = abi.encodeCall(IMarginEngine.removeMargin, (aliceId, 10 * USD));
         for (uint256 i; i < calls.length; ++i) _assertReverts(alice, calls[i], err);
-        _assertReverts(keeper, abi.encodeCall(IMarginEngine.liquidate, (bobId)), err);
+        _assertReverts(keeper, abi.encodeCall(IMarginEngineLiquidation.liquidate, (bobId)), err);
         if (bytes4(err) == IOracleErrors.SequencerDown.selector) {
-            _assertReverts(keeper, abi.encodeCall(IMarginEngine.liquidateBatch, (_ids(bobId))), err);
+            _assertReverts(keeper, abi.encodeCall(IMarginEngineLiquidation.liquidateBatch, (_ids(bobId))), err);
         } else {
             Snapshot memory before = _snapshot();
             vm.prank(keeper);
@@ -260,7 +260,7 @@ contract OracleAttackTest is AttackBase {
         assertFalse(lens.previewLiquidation(bobId).liquidatable, "lens says liquidatable during grace");
         Snapshot memory before = _snapshot();
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.LiquidationGracePeriod.selector, resumesAt));
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.LiquidationGracePeriod.selector, resumesAt));
         engine.liquidate(bobId);
         vm.prank(keeper);
         assertEq(engine.liquidateBatch(_ids(bobId)), 0, "batch liquidated during grace");

@@ -30,9 +30,9 @@ contract PauseTrapAttackTest is AttackBase {
         _pause();
         Snapshot memory before = _snapshot();
         vm.startPrank(alice);
-        vm.expectRevert(IMarginEngine.Paused.selector);
+        vm.expectRevert(IMarginEngineBase.Paused.selector);
         engine.open(ETH, true, 1e18, 600 * USD, type(uint256).max, block.timestamp);
-        vm.expectRevert(IMarginEngine.Paused.selector);
+        vm.expectRevert(IMarginEngineBase.Paused.selector);
         engine.increase(aliceId, 0.1e18, 0, type(uint256).max, block.timestamp);
         vm.stopPrank();
         _assertUnchanged(before, _snapshot());
@@ -58,9 +58,9 @@ contract PauseTrapAttackTest is AttackBase {
     }
 
     function test_paused_keeperLiquidatesAsUnpaused() public {
-        _assertSameWhilePaused(keeper, abi.encodeCall(IMarginEngine.liquidate, (bobId)));
+        _assertSameWhilePaused(keeper, abi.encodeCall(IMarginEngineLiquidation.liquidate, (bobId)));
         assertEq(engine.position(bobId).owner, address(0), "not liquidated");
-        _assertSameWhilePaused(keeper, abi.encodeCall(IMarginEngine.liquidateBatch, (_ids(bobId, aliceId))));
+        _assertSameWhilePaused(keeper, abi.encodeCall(IMarginEngineLiquidation.liquidateBatch, (_ids(bobId, aliceId))));
     }
 
     /// @dev The LP asks to redeem every share while paused: the request, its execution (against free liquidity only,

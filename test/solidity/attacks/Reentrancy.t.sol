@@ -103,10 +103,10 @@ contract ReentrancyAttackTest is AttackBase {
     function test_reenterLiquidate_fromKeeperRewardHook_reverts() public {
         setPrice(ETH, 2_750e18);
         // A second liquidation of the same position, then (bob's being gone) a liquidation of another one.
-        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngine.liquidate, (bobId)));
-        _expectRejected(abi.encodeCall(IMarginEngine.liquidate, (bobId)));
-        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngine.liquidate, (bobId)));
-        _expectRejected(abi.encodeCall(IMarginEngine.liquidate, (aliceId)));
+        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngineLiquidation.liquidate, (bobId)));
+        _expectRejected(abi.encodeCall(IMarginEngineLiquidation.liquidate, (bobId)));
+        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngineLiquidation.liquidate, (bobId)));
+        _expectRejected(abi.encodeCall(IMarginEngineLiquidation.liquidate, (aliceId)));
     }
 
     function test_reenterLiquidateBatch_fromKeeperRewardHook_reverts() public {
@@ -114,15 +114,15 @@ contract ReentrancyAttackTest is AttackBase {
         _arm(
             ReentrantActor.Trigger.OnReceive,
             address(h.engine),
-            abi.encodeCall(IMarginEngine.liquidateBatch, (_ids(bobId, aliceId)))
+            abi.encodeCall(IMarginEngineLiquidation.liquidateBatch, (_ids(bobId, aliceId)))
         );
-        _expectRejected(abi.encodeCall(IMarginEngine.liquidateBatch, (_ids(bobId, aliceId))));
+        _expectRejected(abi.encodeCall(IMarginEngineLiquidation.liquidateBatch, (_ids(bobId, aliceId))));
     }
 
     function test_reenterOpen_fromLiquidationBatchHook_reverts() public {
         setPrice(ETH, 2_750e18);
         _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), _openCall(0.1e18, 600 * USD));
-        _expectRejected(abi.encodeCall(IMarginEngine.liquidateBatch, (_ids(bobId))));
+        _expectRejected(abi.encodeCall(IMarginEngineLiquidation.liquidateBatch, (_ids(bobId))));
     }
 
     /// @dev With the revert swallowed by the hook, the outer close goes on and pays exactly what a plain close pays.
@@ -221,13 +221,13 @@ contract ReentrancyAttackTest is AttackBase {
         bytes memory execute = abi.encodeCall(ILiquidityPool.executeDeposits, (_one(_a())));
 
         uint256 snapshotId = vm.snapshotState();
-        _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.liquidate, (id)));
+        _asAttacker(address(h.engine), abi.encodeCall(IMarginEngineLiquidation.liquidate, (id)));
         _asAttacker(address(h.pool), execute);
         uint256 fairShares = h.pool.maxMint(_a());
         vm.revertToState(snapshotId);
 
         attacker.arm(ReentrantActor.Trigger.OnReceive, address(h.pool), execute, true);
-        _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.liquidate, (id)));
+        _asAttacker(address(h.engine), abi.encodeCall(IMarginEngineLiquidation.liquidate, (id)));
         assertTrue(attacker.reentered(), "hook never fired");
         if (!attacker.reentrySucceeded()) _asAttacker(address(h.pool), execute);
         assertGt(fairShares, 0, "nothing executed");
@@ -244,7 +244,7 @@ contract ReentrancyAttackTest is AttackBase {
         assertTrue(h.lens.previewLiquidation(id).liquidatable, "position liquidatable");
         assertGt(h.lens.previewLiquidation(id).ownerRefund, 0, "owner has a refund");
         // Any revert in the hook will do; this one is a re-entry.
-        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngine.liquidate, (id)));
+        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngineLiquidation.liquidate, (id)));
 
         vm.prank(keeper);
         h.engine.liquidate(id);
@@ -255,7 +255,7 @@ contract ReentrancyAttackTest is AttackBase {
     function test_ownerRefusingRefund_cannotBlockLiquidationBatch() public {
         uint256 id = _attackerOpen(1e18, 310 * USD);
         setPrice(ETH, 2_800e18);
-        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngine.liquidate, (id)));
+        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngineLiquidation.liquidate, (id)));
         uint256[] memory ids = new uint256[](3);
         (ids[0], ids[1], ids[2]) = (bobId, id, aliceId);
 
