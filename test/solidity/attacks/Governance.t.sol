@@ -291,8 +291,10 @@ contract GovernanceAttackTest is AttackBase {
     function test_everyPrivilegedCall_movesNoFunds() public {
         uint256[] memory balances = _snapshot().balances;
         MarketParams memory p = _market();
+        // Maintenance at its lower bound: at its upper bound (25 %) this 5× position would be liquidatable, and its close
+        // would execute as a liquidation (rule 3).
         p.imr = 1e18;
-        p.mmr = 0.25e18;
+        p.mmr = 0.005e18;
         (p.liqFeeRatio, p.liqPenaltyRatio, p.openFeeRatio, p.closeFeeRatio) = (0.05e18, 0.05e18, 0.01e18, 0.01e18);
         (p.maxProfitRatio, p.borrowRateLong, p.borrowRateShort) = (
             0.1e18,

@@ -42,12 +42,12 @@ contract OracleAttackTest is AttackBase {
 
     /// @dev A close requested before the outage finds no round after it: it waits, and nothing moves.
     function test_stalePrice_blocksPricedOperations_addMarginWorks() public {
-        requestClose(aliceId, alice);
+        requestClose(bobId, bob);
         vm.warp(t0 + HEARTBEAT + 1);
         _assertPricedOperationsRevert(
             abi.encodeWithSelector(IOracleErrors.StalePrice.selector, address(ethFeed), t0, HEARTBEAT)
         );
-        _assertOrderWaits(aliceId);
+        _assertOrderWaits(bobId);
         _assertAddMarginWorks();
     }
 
@@ -190,7 +190,7 @@ contract OracleAttackTest is AttackBase {
     /// @dev A close requested before the sequencer went down cannot execute while it is down.
     function test_sequencerDown_blocksPricedOperations_addMarginWorks() public {
         _installSequencer();
-        requestClose(aliceId, alice);
+        requestClose(bobId, bob);
         sequencer.updateRoundData(2, 1, block.timestamp, block.timestamp);
         vm.warp(block.timestamp + 1);
         setPrice(ETH, ETH_PRICE);
@@ -257,7 +257,7 @@ contract OracleAttackTest is AttackBase {
         _assertReverts(keeper, abi.encodeCall(IMarginEngineLiquidation.liquidate, (bobId)), err);
         if (bytes4(err) == IOracleErrors.SequencerDown.selector) {
             _assertReverts(keeper, abi.encodeCall(IMarginEngineLiquidation.liquidateBatch, (_ids(bobId))), err);
-            _assertReverts(keeper, abi.encodeCall(IMarginEngineOrders.executeOrder, (aliceId)), err);
+            _assertReverts(keeper, abi.encodeCall(IMarginEngineOrders.executeOrder, (bobId)), err);
         } else {
             Snapshot memory before = _snapshot();
             vm.prank(keeper);

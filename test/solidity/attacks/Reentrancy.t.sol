@@ -238,8 +238,7 @@ contract ReentrancyAttackTest is AttackBase {
     function test_reentrySwallowed_closeSettlesExactlyOnce() public {
         setPrice(ETH, 3_150e18);
         uint256 snapshotId = vm.snapshotState();
-        _closeAttacker();
-        uint256 plainBalance = token.balanceOf(_a());
+        (uint256 plainBalance, ) = _closeAttacker();
         vm.revertToState(snapshotId);
 
         attacker.arm(
@@ -248,11 +247,12 @@ contract ReentrancyAttackTest is AttackBase {
             abi.encodeCall(IMarginEngineOrders.executeOrder, (attackerId)),
             true
         );
-        assertEq(_closeAttacker(), 0, "the payout became a claim");
+        (uint256 balance, uint256 claimed) = _closeAttacker();
+        assertEq(claimed, 0, "the payout became a claim");
         assertTrue(attacker.reentered(), "hook never fired");
         assertFalse(attacker.reentrySucceeded(), "re-entry succeeded");
         assertEq(attacker.reentryRevertData(), abi.encodePacked(REENTRANT_CALL), "re-entry error");
-        assertEq(token.balanceOf(_a()), plainBalance, "attacker paid more than one close");
+        assertEq(balance, plainBalance, "attacker paid more than one close");
         assertEq(h.engine.position(attackerId).owner, address(0), "position still open");
     }
 
@@ -261,8 +261,7 @@ contract ReentrancyAttackTest is AttackBase {
     function test_reentryBubbling_closeGoesThrough_payoutBecomesClaim() public {
         setPrice(ETH, 3_150e18);
         uint256 snapshotId = vm.snapshotState();
-        _closeAttacker();
-        uint256 plainBalance = token.balanceOf(_a());
+        (uint256 plainBalance, ) = _closeAttacker();
         vm.revertToState(snapshotId);
 
         _arm(
@@ -270,8 +269,9 @@ contract ReentrancyAttackTest is AttackBase {
             address(h.engine),
             abi.encodeCall(IMarginEngineOrders.requestClose, (attackerId, 0, _deadline(), 0, _a()))
         );
-        assertGt(_closeAttacker(), 0, "the refused payout was not recorded as a claim");
-        assertEq(token.balanceOf(_a()), plainBalance, "the claim paid differently");
+        (uint256 balance, uint256 claimed) = _closeAttacker();
+        assertGt(claimed, 0, "the refused payout was not recorded as a claim");
+        assertEq(balance, plainBalance, "the claim paid differently");
         assertEq(h.engine.position(attackerId).owner, address(0), "position still open");
     }
 
@@ -560,16 +560,18 @@ contract ReentrancyAttackTest is AttackBase {
         h.engine.requestClose(id, 0, _deadline(), ORDER_FEE, who);
     }
 
-    /// @dev The attacker closes its position (request, a round a second later, the keeper executes) and collects its
-    /// payout if it became a claim; returns the amount that was claimable.
-    function _closeAttacker() internal returns (uint256 claimed) {
+    /// @dev The attacker closes its position (request, a round a second later, the keeper executes) and, if its payout
+    /// became a claim, collects it to its wallet (its own hook may still be armed); returns what the attacker's two
+    /// addresses hold, and the amount that was claimable.
+    function _closeAttacker() internal returns (uint256 balance, uint256 claimed) {
         _asAttacker(address(h.engine), _requestCloseCall(attackerId, 0, _a()));
         vm.warp(block.timestamp + 1);
         setPrice(ETH, currentPrice(ETH));
         vm.prank(keeper);
         h.engine.executeOrder(attackerId);
         (, claimed) = h.engine.claimOf(attackerId);
-        if (claimed != 0) _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.claim, (attackerId, _a())));
+        if (claimed != 0) _asAttacker(address(h.engine), abi.encodeCall(IMarginEngine.claim, (attackerId, wallet)));
+        balance = token.balanceOf(_a()) + token.balanceOf(wallet);
     }
 
     /// @dev The attacker closes its position while refusing tokens, so that its payout is recorded as its claim.
