@@ -26,7 +26,15 @@ contract DustAttackTest is AttackBase {
         size = bound(size, 1, MIN_SIZE - 1);
         fund(alice, 100 * USD + KEEPER_RESERVE + ORDER_FEE);
         vm.prank(alice);
-        uint256 id = engine.requestOpen(ETH, isLong, size, 100 * USD, isLong ? type(uint128).max : 0, _deadline(), ORDER_FEE);
+        uint256 id = engine.requestOpen(
+            ETH,
+            isLong,
+            size,
+            100 * USD,
+            isLong ? type(uint128).max : 0,
+            _deadline(),
+            ORDER_FEE
+        );
         SideState memory side = engine.sideState(ETH, isLong);
         uint256 reserved = engine.totalReserved();
 
@@ -81,7 +89,11 @@ contract DustAttackTest is AttackBase {
         Snapshot memory before = _snapshot();
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(IMarginEngineBase.CollateralBelowMinimum.selector, MIN_COLLATERAL - 1, MIN_COLLATERAL)
+            abi.encodeWithSelector(
+                IMarginEngineBase.CollateralBelowMinimum.selector,
+                MIN_COLLATERAL - 1,
+                MIN_COLLATERAL
+            )
         );
         engine.requestOpen(ETH, true, 1e18, MIN_COLLATERAL - 1, type(uint128).max, _deadline(), 0);
         _assertUnchanged(before, _snapshot());
@@ -155,7 +167,11 @@ contract DustAttackTest is AttackBase {
         Snapshot memory before = _snapshot();
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(IMarginEngineBase.CollateralBelowMinimum.selector, MIN_COLLATERAL - 1, MIN_COLLATERAL)
+            abi.encodeWithSelector(
+                IMarginEngineBase.CollateralBelowMinimum.selector,
+                MIN_COLLATERAL - 1,
+                MIN_COLLATERAL
+            )
         );
         engine.removeMargin(id, 300 * USD + 1, alice);
         _assertUnchanged(before, _snapshot());

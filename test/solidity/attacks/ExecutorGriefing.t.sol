@@ -31,14 +31,7 @@ contract ExecutorGriefingAttackTest is AttackBase {
         setPrice(ETH, ETH_PRICE);
 
         vm.expectEmit(address(engine));
-        emit IMarginEngineBase.OrderCancelled(
-            aliceId,
-            OrderKind.Open,
-            CancelReason.Capacity,
-            mallory,
-            ALICE_ESCROW,
-            0
-        );
+        emit IMarginEngineBase.OrderCancelled(aliceId, OrderKind.Open, CancelReason.Capacity, mallory, ALICE_ESCROW, 0);
         vm.prank(mallory);
         assertEq(engine.executeOrders(_ids(malloryId, aliceId)), 2, "executed");
         assertEq(engine.position(malloryId).size, 3e18, "setup: mallory's open did not execute");
@@ -130,14 +123,7 @@ contract ExecutorGriefingAttackTest is AttackBase {
             ORDER_FEE
         );
         vm.expectEmit(address(engine));
-        emit IMarginEngineBase.OrderCancelled(
-            aliceId,
-            OrderKind.Open,
-            CancelReason.Capacity,
-            mallory,
-            ALICE_ESCROW,
-            0
-        );
+        emit IMarginEngineBase.OrderCancelled(aliceId, OrderKind.Open, CancelReason.Capacity, mallory, ALICE_ESCROW, 0);
         vm.prank(mallory);
         assertEq(engine.executeOrders(ids), 3, "executed");
         assertEq(usd.balanceOf(mallory), 2 * ORDER_FEE, "executor fees");

@@ -34,7 +34,10 @@ contract FeeOnTransferAttackTest is AttackBase {
     function test_requestOpen_feeOnTransfer_revertsFeeOnTransferToken() public {
         uint256 expected = 600 * USD + KEEPER_RESERVE + ORDER_FEE;
         _expectPullRefused(
-            abi.encodeCall(f.engine.requestOpen, (ETH, true, 1e18, 600 * USD, type(uint128).max, _deadline(), ORDER_FEE)),
+            abi.encodeCall(
+                f.engine.requestOpen,
+                (ETH, true, 1e18, 600 * USD, type(uint128).max, _deadline(), ORDER_FEE)
+            ),
             expected
         );
     }

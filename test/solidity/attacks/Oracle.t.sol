@@ -143,7 +143,9 @@ contract OracleAttackTest is AttackBase {
         engine.addMargin(bobId, 200 * USD);
         vm.warp(t1 + GRACE);
         assertFalse(lens.previewLiquidation(bobId).liquidatable, "still liquidatable after top-up");
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6)
+        );
         engine.liquidate(bobId);
     }
 
@@ -217,7 +219,9 @@ contract OracleAttackTest is AttackBase {
         vm.prank(bob);
         engine.addMargin(bobId, 190 * USD);
         vm.warp(t1 + GRACE);
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6)
+        );
         engine.liquidate(bobId);
     }
 

@@ -102,14 +102,7 @@ contract OrderTimingAttackTest is AttackBase {
         setPrice(ETH, 3_300e18);
 
         vm.expectEmit(address(engine));
-        emit IMarginEngineBase.OrderCancelled(
-            id,
-            OrderKind.Open,
-            CancelReason.WindowMissed,
-            mallory,
-            _escrow(),
-            0
-        );
+        emit IMarginEngineBase.OrderCancelled(id, OrderKind.Open, CancelReason.WindowMissed, mallory, _escrow(), 0);
         vm.prank(mallory);
         engine.executeOrder(id);
         assertEq(engine.position(id).owner, address(0), "a position was opened at the old price");

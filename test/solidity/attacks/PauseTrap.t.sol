@@ -74,7 +74,14 @@ contract PauseTrapAttackTest is AttackBase {
             0
         );
         vm.expectEmit(address(engine));
-        emit IMarginEngineBase.OrderCancelled(aliceId, OrderKind.Increase, CancelReason.Paused, keeper, 100 * USD + fee, 0);
+        emit IMarginEngineBase.OrderCancelled(
+            aliceId,
+            OrderKind.Increase,
+            CancelReason.Paused,
+            keeper,
+            100 * USD + fee,
+            0
+        );
         vm.prank(keeper);
         assertEq(engine.executeOrders(_ids(openId, aliceId)), 2, "executed");
         assertEq(usd.balanceOf(bob), 600 * USD + KEEPER_RESERVE + fee, "open not refunded in full");

@@ -75,7 +75,10 @@ contract ReentrancyAttackTest is AttackBase {
         _arm(
             ReentrantActor.Trigger.OnSend,
             address(h.engine),
-            abi.encodeCall(IMarginEngineOrders.requestIncrease, (attackerId, 0.1e18, 0, type(uint128).max, _deadline(), 0))
+            abi.encodeCall(
+                IMarginEngineOrders.requestIncrease,
+                (attackerId, 0.1e18, 0, type(uint128).max, _deadline(), 0)
+            )
         );
         _expectRejected(_requestOpenCall(1e18, 600 * USD));
     }
@@ -215,7 +218,11 @@ contract ReentrancyAttackTest is AttackBase {
     function test_reenterClaim_fromKeeperRewardHook_reverts() public {
         _recordAttackerClaim();
         setPrice(ETH, 2_750e18);
-        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngine.claim, (attackerId, _a())));
+        _arm(
+            ReentrantActor.Trigger.OnReceive,
+            address(h.engine),
+            abi.encodeCall(IMarginEngine.claim, (attackerId, _a()))
+        );
         _expectRejected(abi.encodeCall(IMarginEngineLiquidation.liquidate, (bobId)));
     }
 
@@ -503,7 +510,11 @@ contract ReentrancyAttackTest is AttackBase {
         uint256 malloryBefore = token.balanceOf(mallory);
         _close(h, next);
         // 600 USD and the reserve, less the 3 USD close fee and a second of borrow fee.
-        assertEq(token.balanceOf(mallory) - malloryBefore, 602 * USD - _borrowFee(3_000e18, 1), "next occupant's payout");
+        assertEq(
+            token.balanceOf(mallory) - malloryBefore,
+            602 * USD - _borrowFee(3_000e18, 1),
+            "next occupant's payout"
+        );
 
         (address owner, uint256 left) = h.engine.claimOf(attackerId);
         assertEq(owner, _a(), "claim owner");

@@ -117,11 +117,15 @@ contract SelfLiquidationAttackTest is AttackBase {
     function test_removeMarginThenLiquidate_onePrice_reverts() public {
         uint256 healthy = openPosition(bob, ETH, true, 1e18, 600 * USD);
         vm.startPrank(bob);
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.InitialMarginBreached.selector, int256(300e6 - 1), 300e6));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngineBase.InitialMarginBreached.selector, int256(300e6 - 1), 300e6)
+        );
         engine.removeMargin(healthy, 300e6 + 1, bob);
         engine.removeMargin(healthy, 300e6, bob);
         Snapshot memory before = _snapshot();
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, healthy, int256(300e6), 150e6));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, healthy, int256(300e6), 150e6)
+        );
         engine.liquidate(healthy);
         vm.stopPrank();
         _assertUnchanged(before, _snapshot());
@@ -205,7 +209,9 @@ contract SelfLiquidationAttackTest is AttackBase {
     function _assertNotLiquidatable(uint256 positionId) internal {
         LiquidationPreview memory preview = lens.previewLiquidation(positionId);
         assertFalse(preview.liquidatable, "own actions made the position liquidatable");
-        (bool ok, bytes memory result) = address(engine).call(abi.encodeCall(IMarginEngineLiquidation.liquidate, (positionId)));
+        (bool ok, bytes memory result) = address(engine).call(
+            abi.encodeCall(IMarginEngineLiquidation.liquidate, (positionId))
+        );
         assertFalse(ok, "liquidated");
         assertEq(
             result,

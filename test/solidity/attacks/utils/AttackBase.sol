@@ -143,7 +143,15 @@ abstract contract AttackBase is BaseTest {
         _mint(s, who, escrow + KEEPER_RESERVE);
         vm.startPrank(who);
         s.token.approve(address(s.engine), type(uint256).max);
-        positionId = s.engine.requestOpen(marketId, isLong, size, escrow, isLong ? type(uint128).max : 0, _deadline(), 0);
+        positionId = s.engine.requestOpen(
+            marketId,
+            isLong,
+            size,
+            escrow,
+            isLong ? type(uint128).max : 0,
+            _deadline(),
+            0
+        );
         vm.stopPrank();
         _execute(s, positionId, marketId, currentPrice(marketId));
         require(s.engine.position(positionId).collateral == collateral, "AttackBase: open did not execute");
@@ -229,13 +237,7 @@ abstract contract AttackBase is BaseTest {
             sides[2 * m + 1] = s.engine.sideState(m, false);
         }
         snap.aggregates = keccak256(
-            abi.encode(
-                sides,
-                next,
-                s.engine.totalReserved(),
-                s.engine.totalEntryNotional(),
-                s.engine.freeVaultCount()
-            )
+            abi.encode(sides, next, s.engine.totalReserved(), s.engine.totalEntryNotional(), s.engine.freeVaultCount())
         );
 
         bytes memory markets_;
