@@ -214,6 +214,24 @@ contract ReentrancyAttackTest is AttackBase {
         _expectRejected(abi.encodeCall(IMarginEngineLiquidation.takeProfit, (bobId)));
     }
 
+    function test_reenterTakeProfitBatch_fromKeeperRewardHook_reverts() public {
+        setPrice(ETH, 6_000e18);
+        _arm(
+            ReentrantActor.Trigger.OnReceive,
+            address(h.engine),
+            abi.encodeCall(IMarginEngineLiquidation.takeProfitBatch, (_ids(aliceId)))
+        );
+        _expectRejected(abi.encodeCall(IMarginEngineLiquidation.takeProfitBatch, (_ids(bobId))));
+    }
+
+    /// @dev `accrue` writes the market's borrow indices, which the operation being re-entered has loaded: like every
+    /// other state-changing entry point it must refuse to run inside another one.
+    function test_reenterAccrue_fromKeeperRewardHook_reverts() public {
+        setPrice(ETH, 2_750e18);
+        _arm(ReentrantActor.Trigger.OnReceive, address(h.engine), abi.encodeCall(IMarginEngine.accrue, (ETH)));
+        _expectRejected(abi.encodeCall(IMarginEngineLiquidation.liquidate, (bobId)));
+    }
+
     /// @dev The attacker holds a claim; from its keeper reward it tries to collect it in the middle of a liquidation.
     function test_reenterClaim_fromKeeperRewardHook_reverts() public {
         _recordAttackerClaim();
