@@ -149,6 +149,41 @@ contract OracleAttackTest is AttackBase {
         engine.liquidate(bobId);
     }
 
+    /// @dev Margin removal adds risk: it waits out the grace period too (the owner cannot pull margin while keepers are
+    /// held back), and works again after it.
+    function test_priceBackAfterStaleness_removeMarginWaitsGrace() public {
+        uint256 t1 = t0 + 2 hours;
+        vm.warp(t1);
+        setPrice(ETH, ETH_PRICE);
+        Snapshot memory before = _snapshot();
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.GracePeriod.selector, t1 + GRACE));
+        engine.removeMargin(aliceId, 10 * USD, alice);
+        _assertUnchanged(before, _snapshot());
+        vm.warp(t1 + GRACE);
+        vm.prank(alice);
+        engine.removeMargin(aliceId, 10 * USD, alice);
+        assertEq(engine.position(aliceId).collateral, 590 * USD, "collateral");
+    }
+
+    /// @dev A close requested during the outage waits (nothing is priced on the stale answer) and executes at the first
+    /// fresh round, inside the grace period (rule 16): owners can always leave.
+    function test_closeDuringOutage_waitsThenExecutesAtFirstFreshRound() public {
+        vm.warp(t0 + 2 hours);
+        requestClose(aliceId, alice);
+        _assertOrderWaits(aliceId);
+        uint256 before = usd.balanceOf(alice);
+        vm.warp(block.timestamp + 1);
+        setPrice(ETH, 2_900e18);
+        assertGt(engine.liquidationResumesAt(ETH), block.timestamp, "setup: inside grace");
+        vm.prank(keeper);
+        engine.executeOrder(aliceId);
+        assertEq(engine.position(aliceId).owner, address(0), "close did not execute");
+        // 600 − 100 (loss) − 2.9 (close fee) + 5 (reserve), less the borrow fee since the open (a second before t0).
+        uint256 borrowFee = _borrowFee(3_000e18, block.timestamp - (t0 - 1));
+        assertEq(usd.balanceOf(alice) - before, 502_100_000 - borrowFee, "close payout");
+    }
+
     function test_priceBackAfterStaleness_liquidationResumesAfterGrace() public {
         uint256 t1 = t0 + 2 hours;
         vm.warp(t1);
