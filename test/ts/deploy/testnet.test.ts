@@ -251,6 +251,8 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
       "pool",
       "insuranceFund",
       "engine",
+      "orderModule",
+      "liquidationModule",
       "vaultImplementation",
       "lens",
     ]) {
@@ -278,6 +280,8 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
       maxUtilization: current.maxUtilization,
       liquidationGracePeriod: current.liquidationGracePeriod,
       minNotional: current.minNotional,
+      maxExecutionDelay: current.maxExecutionDelay,
+      minExecutionFee: current.minExecutionFee,
     };
     const signer = deployer.connect(provider);
     const unauthorized = config.interface.getError("AccessManagedUnauthorized")?.selector;
