@@ -241,10 +241,13 @@ await runCommand(async () => {
     /** What a keeper does after a round: execute pending orders, take profit at the cap, liquidate. */
     const keeperActs = async (label: string): Promise<void> => {
       let acted = false;
-      if (pending.size > 0) {
-        const ids = [...pending];
-        const receipt = await mined(engine.connect(keeper).executeOrders(ids));
-        console.log(`\n${label}: keeper executes the pending orders of ${ids.map((id) => `#${id}`).join(", ")}`);
+      // The keeper's confirmation: one lens call says which pending orders can execute now (status 2, Executable).
+      const waiting = [...pending];
+      const states = await lens.executable(waiting);
+      const ready = waiting.filter((_, i) => states[i]?.status === 2n);
+      if (ready.length > 0) {
+        const receipt = await mined(engine.connect(keeper).executeOrders(ready));
+        console.log(`\n${label}: keeper executes the pending orders of ${ready.map((id) => `#${id}`).join(", ")}`);
         acted = true;
         for (const event of eventsOf(
           receipt,
@@ -275,7 +278,7 @@ await runCommand(async () => {
             }
             case "PositionOpened": {
               open.push({ id, name: names.get(id) ?? "?", owner: a.getValue("owner") as string });
-              const cap = (await engine.position(id)).maxProfit;
+              const cap = a.getValue("maxProfit") as bigint;
               console.log(
                 `  ${who} opened at ${price(a.getValue("price") as bigint)}: collateral ` +
                   `${usd(a.getValue("collateral") as bigint)} after a ${usd(a.getValue("fee") as bigint)} opening fee, ` +
@@ -306,7 +309,7 @@ await runCommand(async () => {
               break;
           }
         }
-        for (const id of ids) {
+        for (const id of ready) {
           const [order, close] = await engine.orders(id);
           if (order.kind === 0n && close.kind === 0n) pending.delete(id);
         }
@@ -334,7 +337,7 @@ await runCommand(async () => {
         }
       }
 
-      // The keeper's confirmation: one call answers for every tracked position.
+      // Liquidations, confirmed the same way: one call answers for every tracked position.
       const ids = open.map((p) => p.id);
       const flags = await lens.liquidatable(ids);
       const due = ids.filter((_, i) => flags[i] === true);
@@ -511,9 +514,11 @@ await runCommand(async () => {
       if (name === "OrderRequested") {
         const id = a.getValue("positionId") as bigint;
         const queue = requests.get(id) ?? [];
-        const marketId = marketOf.get(id);
-        if (marketId === undefined) throw new Error(`position #${id} was not requested by the demo`);
-        queue.push({ roundId: a.getValue("roundId") as bigint, requestedAt: await timeOf(log.blockNumber), marketId });
+        queue.push({
+          roundId: a.getValue("roundId") as bigint,
+          requestedAt: await timeOf(log.blockNumber),
+          marketId: a.getValue("marketId") as bigint,
+        });
         requests.set(id, queue);
       } else if (name === "OrderCancelled" || name === "OrderExecuted") {
         const request = requests.get(a.getValue("positionId") as bigint)?.shift();
