@@ -187,7 +187,9 @@ interface IMarginEngineBase is IOracleErrors {
     event OrderRequested(
         uint256 indexed positionId,
         address indexed owner,
+        uint256 indexed marketId,
         OrderKind kind,
+        bool isLong,
         uint256 sizeDelta,
         uint256 collateralDelta,
         uint256 acceptablePrice,
@@ -217,6 +219,8 @@ interface IMarginEngineBase is IOracleErrors {
     );
     /// @param fee Opening fee paid to the pool from the collateral, asset units.
     /// @param collateral Collateral after the opening fee.
+    /// @param maxProfit The position's profit cap, asset units.
+    /// @param keeperReserve The keeper reserve the position holds (paid to whoever liquidates it or takes its profit).
     event PositionOpened(
         uint256 indexed positionId,
         address indexed owner,
@@ -226,7 +230,9 @@ interface IMarginEngineBase is IOracleErrors {
         uint256 size,
         uint256 price,
         uint256 collateral,
-        uint256 fee
+        uint256 fee,
+        uint256 maxProfit,
+        uint256 keeperReserve
     );
     /// @param fees Opening fee plus settled borrow fee, taken from the collateral, asset units.
     event PositionIncreased(
@@ -385,7 +391,8 @@ interface IMarginEngineOrders is IMarginEngineBase {
 
     /// @notice Requests closing a position; escrows `executionFee`. Allowed while paused and beside a pending order:
     /// a pending order whose execution round does not exist yet is cancelled and refunded, otherwise the close
-    /// executes after it. Owner only.
+    /// executes after it. Owner only. Like every request, it first cancels (full refund) the position's pending
+    /// orders that can no longer execute.
     /// @param acceptablePrice Lowest price for a long, highest for a short.
     function requestClose(
         uint256 positionId,
