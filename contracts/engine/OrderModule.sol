@@ -214,8 +214,10 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         _popOrder(positionId, isClose);
         (bool ok, CancelReason reason) = (true, CancelReason.Expired);
         if (o.kind == OrderKind.Open || o.kind == OrderKind.Increase) {
-            if (v.updatedAt < resumesAt) (ok, reason) = (false, CancelReason.GracePeriod);
-            else if (!_addsRiskAllowed(c)) (ok, reason) = (false, CancelReason.Paused);
+            // Inside a grace period now, or at the round's own time (rule 16).
+            if (resumesAt > block.timestamp || v.updatedAt < _resumesAtAsOf(c, v.updatedAt)) {
+                (ok, reason) = (false, CancelReason.GracePeriod);
+            } else if (!_addsRiskAllowed(c)) (ok, reason) = (false, CancelReason.Paused);
             else if (o.kind == OrderKind.Open) (ok, reason) = _executeOpen(positionId, p, o, c, v.price);
             else (ok, reason) = _executeIncrease(positionId, p, o, c, v.price);
         } else if (o.kind == OrderKind.Decrease) {
@@ -310,7 +312,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             n.size,
             n.entryPrice,
             n.collateral,
-            fees
+            fees,
+            n.maxProfit
         );
 
         if (fees != 0) IPositionVault(p.vault).pay(address(POOL), fees);
@@ -363,6 +366,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             d.payout,
             remaining,
             newCollateral,
+            d.keptMaxProfit,
             o.receiver
         );
 

@@ -235,6 +235,7 @@ interface IMarginEngineBase is IOracleErrors {
         uint256 keeperReserve
     );
     /// @param fees Opening fee plus settled borrow fee, taken from the collateral, asset units.
+    /// @param newMaxProfit The cap after the increase (the old cap plus what the increase brings).
     event PositionIncreased(
         uint256 indexed positionId,
         uint256 sizeDelta,
@@ -243,11 +244,13 @@ interface IMarginEngineBase is IOracleErrors {
         uint256 newSize,
         uint256 newEntryPrice,
         uint256 newCollateral,
-        uint256 fees
+        uint256 fees,
+        uint256 newMaxProfit
     );
     /// @param pnl Realised pnl of the closed part after the profit cap, asset units.
     /// @param fees Closing fee plus settled borrow fee, asset units.
     /// @param payout Paid to `receiver` (or made claimable), asset units.
+    /// @param newMaxProfit The cap the remaining position keeps.
     event PositionDecreased(
         uint256 indexed positionId,
         uint256 sizeDelta,
@@ -257,6 +260,7 @@ interface IMarginEngineBase is IOracleErrors {
         uint256 payout,
         uint256 newSize,
         uint256 newCollateral,
+        uint256 newMaxProfit,
         address receiver
     );
     /// @param payout Paid to `receiver` (or made claimable), keeper reserve included, asset units.
