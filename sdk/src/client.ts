@@ -11,6 +11,7 @@ import { claim, type ClaimParameters } from "./actions/claim.js";
 import { executeOrder, type ExecuteOrderParameters } from "./actions/executeOrder.js";
 import { executeOrders, type ExecuteOrdersParameters } from "./actions/executeOrders.js";
 import { getClaim, type GetClaimReturnType } from "./actions/getClaim.js";
+import { getExecutable, type GetExecutableReturnType } from "./actions/getExecutable.js";
 import { getOrders, type GetOrdersReturnType } from "./actions/getOrders.js";
 import { getOrderStatus, type GetOrderStatusReturnType } from "./actions/getOrderStatus.js";
 import { requestClose, type RequestCloseParameters } from "./actions/requestClose.js";
@@ -102,6 +103,7 @@ export interface BulkheadClient {
   getOrders(positionId: bigint, options?: { blockNumber?: bigint }): Promise<GetOrdersReturnType>;
   getOrderStatus(positionId: bigint, options?: { blockNumber?: bigint }): Promise<GetOrderStatusReturnType>;
   getClaim(positionId: bigint, options?: { blockNumber?: bigint }): Promise<GetClaimReturnType>;
+  getExecutable(positionIds: readonly bigint[], options?: { blockNumber?: bigint }): Promise<GetExecutableReturnType>;
   waitForTransaction(hash: Hash): Promise<WaitForBulkheadReceiptReturnType>;
   /** The order a request's transaction made (for an open, the new position's id). */
   waitForOrderRequested(hash: Hash): Promise<WaitForOrderRequestedReturnType>;
@@ -191,6 +193,8 @@ export function createBulkheadClient({
     getOrderStatus: (positionId, options) =>
       read(() => getOrderStatus(publicClient, { ...base, positionId, ...options })),
     getClaim: (positionId, options) => read(() => getClaim(publicClient, { ...base, positionId, ...options })),
+    getExecutable: (positionIds, options) =>
+      read(() => getExecutable(publicClient, { ...base, positionIds, ...options })),
     waitForTransaction: (hash) => waitForBulkheadReceipt(publicClient, { hash, addresses: checked }),
     waitForOrderRequested: (hash) => waitForOrderRequested(publicClient, { hash, addresses: checked }),
     // Executing needs the wallet client; waiting alone reads through the public client.

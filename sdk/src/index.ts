@@ -55,6 +55,7 @@ export * from "./actions/cancelOrder.js";
 export * from "./actions/simulateCancelOrder.js";
 export * from "./actions/getOrders.js";
 export * from "./actions/getOrderStatus.js";
+export * from "./actions/getExecutable.js";
 export * from "./actions/waitForOrderRequested.js";
 export * from "./actions/waitForOrder.js";
 // Margin and claims.

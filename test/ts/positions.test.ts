@@ -224,7 +224,17 @@ describe("MarginEngine: a position's life in two-step orders", function () {
     const increased = await execute(id);
     await expect(increased)
       .to.emit(engine, "PositionIncreased")
-      .withArgs(id, WAD / 2n, 100n * USD, 3_100n * WAD, (3n * WAD) / 2n, entry1, collateral, increaseFees);
+      .withArgs(
+        id,
+        WAD / 2n,
+        100n * USD,
+        3_100n * WAD,
+        (3n * WAD) / 2n,
+        entry1,
+        collateral,
+        increaseFees,
+        3_900n * USD,
+      );
     await expect(increased).to.changeTokenBalances(
       ethers,
       usd,
@@ -259,7 +269,18 @@ describe("MarginEngine: a position's life in two-step orders", function () {
     const decreased = await execute(id);
     await expect(decreased)
       .to.emit(engine, "PositionDecreased")
-      .withArgs(id, WAD / 2n, 3_200n * WAD, decreasePnl, decreaseFees, decreasePayout, WAD, collateral, bob.address);
+      .withArgs(
+        id,
+        WAD / 2n,
+        3_200n * WAD,
+        decreasePnl,
+        decreaseFees,
+        decreasePayout,
+        WAD,
+        collateral,
+        keptMaxProfit,
+        bob.address,
+      );
     await expect(decreased).to.changeTokenBalances(
       ethers,
       usd,

@@ -12,6 +12,7 @@ import { claim, type ClaimParameters } from "../actions/claim.js";
 import { executeOrder, type ExecuteOrderParameters } from "../actions/executeOrder.js";
 import { executeOrders, type ExecuteOrdersParameters } from "../actions/executeOrders.js";
 import { getClaim, type GetClaimParameters, type GetClaimReturnType } from "../actions/getClaim.js";
+import { getExecutable, type GetExecutableParameters, type GetExecutableReturnType } from "../actions/getExecutable.js";
 import { getOrders, type GetOrdersParameters, type GetOrdersReturnType } from "../actions/getOrders.js";
 import {
   getOrderStatus,
@@ -222,6 +223,7 @@ export type BulkheadPublicActions<chain extends Chain | undefined = Chain | unde
   getOrders(parameters: BoundParameters<GetOrdersParameters>): Promise<GetOrdersReturnType>;
   getOrderStatus(parameters: BoundParameters<GetOrderStatusParameters>): Promise<GetOrderStatusReturnType>;
   getClaim(parameters: BoundParameters<GetClaimParameters>): Promise<GetClaimReturnType>;
+  getExecutable(parameters: BoundParameters<GetExecutableParameters>): Promise<GetExecutableReturnType>;
   waitForBulkheadReceipt(parameters: { hash: Hash }): Promise<WaitForBulkheadReceiptReturnType>;
   waitForOrderRequested(parameters: { hash: Hash }): Promise<WaitForOrderRequestedReturnType>;
   /** The outcome of an order; with `execute`, the client (with an account) executes or cancels it itself. */
@@ -376,6 +378,7 @@ export function bulkheadPublicActions(config: BulkheadActionsConfig) {
       getOrders: (parameters) => getOrders(client, { ...parameters, addresses }),
       getOrderStatus: (parameters) => getOrderStatus(client, { ...parameters, addresses }),
       getClaim: (parameters) => getClaim(client, { ...parameters, addresses }),
+      getExecutable: (parameters) => getExecutable(client, { ...parameters, addresses }),
       waitForBulkheadReceipt: ({ hash }) => waitForBulkheadReceipt(client, { hash, addresses }),
       waitForOrderRequested: ({ hash }) => waitForOrderRequested(client, { hash, addresses }),
       waitForOrder: (parameters) => waitForOrder(client, { ...parameters, addresses }),

@@ -12,8 +12,11 @@ import { expect } from "chai";
 import { BaseError, type Address } from "viem";
 
 import {
+  CANCEL_REASONS,
   ChainMismatchError,
   createBulkheadClient,
+  ORDER_KINDS,
+  ORDER_STATUSES,
   NothingToClaimError,
   OrderCancelledError,
   PositionPendingError,
@@ -112,6 +115,11 @@ describe("SDK client (viem) on the embedded chain", function () {
     const status = await client.getOrderStatus(id);
     expect(status.status).to.equal("Executable");
     expect(status.executionRoundId).to.equal((await s.ethFeed.latestRoundData())[0]);
+    // A keeper asks for many positions at once (the lens): unknown ids have no order.
+    expect(await keeperClient.getExecutable([id, 999n])).to.deep.equal([
+      status,
+      { status: "None", executionRoundId: 0n },
+    ]);
     const keeperBefore = await s.usd.balanceOf(s.actors.keeper);
     await keeperClient.waitForTransaction(await keeperClient.executeOrder({ positionId: id }));
     expect(await s.usd.balanceOf(s.actors.keeper)).to.equal(keeperBefore + minExecutionFee);
@@ -515,6 +523,23 @@ describe("SDK generated bindings", function () {
         if (item.type === "error") expect(names.has(item.name as never), `${item.name} of ${path}`).to.equal(true);
       }
     }
+  });
+
+  it("the engine's enums, by name, are IMarginEngine.sol's in declaration order", function () {
+    const source = readFileSync(join(ROOT, "contracts", "interfaces", "IMarginEngine.sol"), "utf8");
+    const members = (name: string): string[] => {
+      const body = new RegExp(`enum ${name} \\{([^}]*)\\}`).exec(source)?.[1];
+      if (body === undefined) throw new Error(`no enum ${name} in IMarginEngine.sol`);
+      return body
+        .split("\n")
+        .map((line) => line.replace(/\/\/.*$/, "").trim())
+        .join("")
+        .split(",")
+        .filter((member) => member !== "");
+    };
+    expect([...ORDER_KINDS]).to.deep.equal(members("OrderKind"));
+    expect([...CANCEL_REASONS]).to.deep.equal(members("CancelReason"));
+    expect([...ORDER_STATUSES]).to.deep.equal(members("OrderStatus"));
   });
 
   it("the package version and the version the errors report agree", function () {

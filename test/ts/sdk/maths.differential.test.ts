@@ -767,16 +767,19 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
         }
         const increased = only(events, "PositionIncreased");
         expect(increased, `${where}: executed`).to.not.equal(undefined);
-        const { fees, newSize, newEntryPrice, newCollateral, price } = increased!.args;
-        expect({ fees, newSize, newEntryPrice, newCollateral, price }, where).to.deep.equal({
+        const { fees, newSize, newEntryPrice, newCollateral, newMaxProfit, price } = increased!.args;
+        // The cap is sticky: the old cap plus what the increase brings.
+        expect({ fees, newSize, newEntryPrice, newCollateral, newMaxProfit, price }, where).to.deep.equal({
           fees: expected.fees,
           newSize: expected.size,
           newEntryPrice: expected.entryPrice,
           newCollateral: expected.collateral,
+          newMaxProfit: expected.maxProfit,
           price: market.price,
         });
-        // The cap is sticky: the old cap plus what the increase brings.
-        expect((await positionOf(id, increased!.blockNumber!)).maxProfit, `${where}: cap`).to.equal(expected.maxProfit);
+        expect((await positionOf(id, increased!.blockNumber!)).maxProfit, `${where}: stored cap`).to.equal(
+          expected.maxProfit,
+        );
         if (isAtCap({ position, price: market.price, scale: SCALE })) counts.increasedBeyondCap++;
         counts.increased++;
       } else if (change.kind === "decrease") {
@@ -788,13 +791,14 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
         }
         const decreased = only(events, "PositionDecreased");
         expect(decreased, `${where}: executed`).to.not.equal(undefined);
-        const { pnl, fees, payout, newSize, newCollateral } = decreased!.args;
-        expect({ pnl, fees, payout, newSize, newCollateral }, where).to.deep.equal({
+        const { pnl, fees, payout, newSize, newCollateral, newMaxProfit } = decreased!.args;
+        expect({ pnl, fees, payout, newSize, newCollateral, newMaxProfit }, where).to.deep.equal({
           pnl: expected.pnl,
           fees: expected.fees,
           payout: expected.payout,
           newSize: expected.size,
           newCollateral: expected.collateral,
+          newMaxProfit: expected.maxProfit,
         });
         // The closed part took floor(cap × Δ / size) of the cap; the rest stays.
         const kept = capKeptAfterDecrease(position.maxProfit, change.sizeDelta, position.size);
