@@ -9,7 +9,7 @@ import { simulateLiquidate, type SimulateLiquidateParameters } from "./simulateL
 export type LiquidateParameters = SimulateLiquidateParameters;
 export type LiquidateReturnType = Hash;
 
-/** `NotLiquidatableError` (with the equity and the requirement), `LiquidationGracePeriodError`, … */
+/** `NotLiquidatableError` (with the equity and the requirement), `GracePeriodError`, … */
 export type LiquidateErrorType = DecodedRevert | AccountRequiredError | WriteContractErrorType;
 
 /** Liquidates one position at the oracle price; the sender receives the keeper reward. */
