@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {Vm} from "forge-std/Vm.sol";
 
-import {LiquidationPreview} from "../../../contracts/interfaces/IBulkheadLens.sol";
+import {LiquidationPreview, MarketStatus, OrderState} from "../../../contracts/interfaces/IBulkheadLens.sol";
 import {
     CancelReason,
     IMarginEngineBase,
@@ -18,7 +18,7 @@ import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {BaseTest} from "../utils/BaseTest.sol";
 import {IMockFeed} from "../utils/Artifacts.sol";
 import {EngineModel} from "./EngineModel.sol";
-import {HandlerState, System} from "./HandlerState.sol";
+import {System} from "./HandlerState.sol";
 import {LpActions} from "./LpActions.sol";
 
 // The handler contract lives in this file: the test runner can target only contracts whose artifacts it was given, and
@@ -26,14 +26,14 @@ import {LpActions} from "./LpActions.sol";
 // files beside it.
 
 /// @notice Drives the real Bulkhead system with bounded, mostly valid calls: order requests (open, increase, decrease,
-/// close) and their execution by a keeper, the attacker or the owner at the first round after the request, batches,
-/// cancellations, claims of payouts the owner could not receive, margin, liquidations and take-profit (single and
-/// batched), LP flows, oracle moves, time, pause, a blocklisted trader and donations; and an attacker who trades, tops
-/// up others' positions, donates to vaults (future ones included) and the pool, makes LP requests timed around price
-/// moves and executes others' orders at moments it picks. Before every call it predicts whether the call must revert
-/// and with which custom error (data included), every account's balance change and every order event; after it, it
-/// checks them, the records it touched against the ghost, and that no other position's record, orders, claim or
-/// vault moved.
+/// close) and their execution by a keeper, the attacker or the owner at the first round after the request, alone or in
+/// batches; cancellations; claims of payouts an owner could not receive; margin; liquidations and take-profit (single
+/// and batched); LP flows; oracle moves, outages and the grace periods after them; time; pause; a blocklisted trader;
+/// donations; and an attacker who trades, tops up others' positions, donates to vaults (future ones included) and the
+/// pool, makes LP requests timed around price moves, executes others' orders at moments it picks and tries to withdraw
+/// its own orders before their round. Before every call it predicts whether the call must revert and with which custom
+/// error (data included), every account's balance change and every order event; after it, it checks them, the records
+/// of the positions it acted on against the ghost, and that every other position kept its record, claim and vault.
 contract BulkheadHandler is EngineModel, LpActions {
     constructor(
         System memory system,
@@ -158,7 +158,7 @@ contract BulkheadHandler is EngineModel, LpActions {
             // Rule 15: a reused vault's balance above its records goes to the insurance fund.
             if (r.reused) _move(l, sh, r.vault, address(s.insurance), donationOf[r.vault]);
         }
-        vm.prank(trader);
+        _as(trader);
         try s.engine.requestOpen(marketId, isLong, r.size, collateral, r.acceptablePrice, r.deadline, r.fee) returns (
             uint256 id
         ) {
@@ -201,38 +201,18 @@ contract BulkheadHandler is EngineModel, LpActions {
         uint256 callerSeed,
         uint256 orderSeed
     ) external step {
-        uint256 id = _pickLive(idSeed);
-        RequestCase memory r;
-        r.id = id;
-        Position memory p = _pos[id];
-        r.caller = _callerFor(p.owner, callerSeed);
-        r.marketId = p.marketId;
-        r.isLong = p.isLong;
+        RequestCase memory r = _requestCase(_pickLive(idSeed), callerSeed, orderSeed, true);
+        Position memory p = _pos[r.id];
         r.size = (uint256(p.size) * _bound(sizeSeed, 100, 30_000)) / 10_000 + 1;
         r.collateral = collateralSeed % 3 == 0 ? 0 : _bound(collateralSeed, 1, 5_000 * USD);
         r.receiver = r.caller;
-        (, uint256 price) = _latestPrice(p.marketId);
-        _orderTerms(r, orderSeed, true, price);
-        r.expected = _predictOwnedOpen(id, r.caller);
-        if (r.expected.length == 0) r.expected = _predictNoPending(id);
-        if (r.expected.length == 0 && ghostPaused)
+        r.expected = _predictOwnedOpen(r.id, r.caller);
+        if (r.expected.length == 0) r.expected = _predictPendingAfterClear(r.id, false);
+        if (r.expected.length == 0 && ghostPaused) {
             r.expected = abi.encodeWithSelector(IMarginEngineBase.Paused.selector);
-        if (r.expected.length == 0) r.expected = _predictTerms(r);
-
-        _mintTo(r.caller, r.collateral + r.fee);
-        Ledger memory l = _newLedger();
-        Shared memory sh;
-        if (r.expected.length == 0) _move(l, sh, r.caller, p.vault, r.collateral + r.fee);
-        vm.prank(r.caller);
-        try s.engine.requestIncrease(id, r.size, r.collateral, r.acceptablePrice, r.deadline, r.fee) {
-            if (!_succeeded("requestIncrease", r.expected)) return;
-            _order[id] = _newOrder(OrderKind.Increase, r);
-            _lastRequestAt = block.timestamp;
-            _settle(l, "requestIncrease");
-            _checkAll(_one(id), "requestIncrease");
-        } catch (bytes memory err) {
-            _reverted("requestIncrease", r.expected, err);
         }
+        if (r.expected.length == 0) r.expected = _predictTerms(r);
+        _submit(r, OrderKind.Increase, "requestIncrease");
     }
 
     function requestDecrease(
@@ -242,44 +222,22 @@ contract BulkheadHandler is EngineModel, LpActions {
         uint256 orderSeed,
         uint256 receiverSeed
     ) external step {
-        uint256 id = _pickLive(idSeed);
-        RequestCase memory r;
-        r.id = id;
-        Position memory p = _pos[id];
-        r.caller = _callerFor(p.owner, callerSeed);
-        r.marketId = p.marketId;
-        r.isLong = p.isLong;
+        RequestCase memory r = _requestCase(_pickLive(idSeed), callerSeed, orderSeed, false);
+        uint256 size = _pos[r.id].size;
         // Mostly part of the position; sometimes zero or all of it.
         if (sizeSeed % 32 == 0) r.size = 0;
-        else if (sizeSeed % 16 == 1) r.size = p.size;
-        else r.size = p.size > 1 ? _bound(sizeSeed, 1, p.size - 1) : 1;
-        r.receiver = _receiverFor(p.owner, receiverSeed);
-        (, uint256 price) = _latestPrice(p.marketId);
-        _orderTerms(r, orderSeed, false, price);
+        else if (sizeSeed % 16 == 1) r.size = size;
+        else r.size = size > 1 ? _bound(sizeSeed, 1, size - 1) : 1;
+        r.receiver = _receiverFor(_pos[r.id].owner, receiverSeed);
         if (r.size == 0) r.expected = abi.encodeWithSelector(IMarginEngineBase.ZeroSize.selector);
         else if (r.receiver == address(0)) r.expected = abi.encodeWithSelector(IMarginEngineBase.ZeroReceiver.selector);
-        else r.expected = _predictOwnedOpen(id, r.caller);
-        if (r.expected.length == 0 && r.size >= p.size) {
-            r.expected = abi.encodeWithSelector(IMarginEngineBase.SizeDeltaTooLarge.selector, r.size, uint256(p.size));
+        else r.expected = _predictOwnedOpen(r.id, r.caller);
+        if (r.expected.length == 0 && r.size >= size) {
+            r.expected = abi.encodeWithSelector(IMarginEngineBase.SizeDeltaTooLarge.selector, r.size, size);
         }
-        if (r.expected.length == 0) r.expected = _predictNoPending(id);
+        if (r.expected.length == 0) r.expected = _predictPendingAfterClear(r.id, false);
         if (r.expected.length == 0) r.expected = _predictTerms(r);
-
-        _mintTo(r.caller, r.fee);
-        Ledger memory l = _newLedger();
-        Shared memory sh;
-        if (r.expected.length == 0) _move(l, sh, r.caller, p.vault, r.fee);
-        vm.prank(r.caller);
-        try s.engine.requestDecrease(id, r.size, r.acceptablePrice, r.deadline, r.fee, r.receiver) {
-            if (!_succeeded("requestDecrease", r.expected)) return;
-            r.collateral = 0;
-            _order[id] = _newOrder(OrderKind.Decrease, r);
-            _lastRequestAt = block.timestamp;
-            _settle(l, "requestDecrease");
-            _checkAll(_one(id), "requestDecrease");
-        } catch (bytes memory err) {
-            _reverted("requestDecrease", r.expected, err);
-        }
+        _submit(r, OrderKind.Decrease, "requestDecrease");
     }
 
     function requestClose(uint256 idSeed, uint256 callerSeed, uint256 orderSeed, uint256 receiverSeed) external step {
@@ -287,52 +245,99 @@ contract BulkheadHandler is EngineModel, LpActions {
     }
 
     function _requestClose(uint256 id, uint256 callerSeed, uint256 orderSeed, uint256 receiverSeed) internal {
-        RequestCase memory r;
-        r.id = id;
-        Position memory p = _pos[id];
-        r.caller = _callerFor(p.owner, callerSeed);
-        r.marketId = p.marketId;
-        r.isLong = p.isLong;
-        r.receiver = _receiverFor(p.owner, receiverSeed);
-        (, uint256 price) = _latestPrice(p.marketId);
-        _orderTerms(r, orderSeed, false, price);
+        RequestCase memory r = _requestCase(id, callerSeed, orderSeed, false);
+        r.receiver = _receiverFor(_pos[id].owner, receiverSeed);
         if (r.receiver == address(0)) r.expected = abi.encodeWithSelector(IMarginEngineBase.ZeroReceiver.selector);
         else r.expected = _predictOwnedOpen(id, r.caller);
-        if (r.expected.length == 0 && _close[id].kind != OrderKind.None) {
-            r.expected = abi.encodeWithSelector(IMarginEngineBase.ClosePending.selector, id);
-        }
+        if (r.expected.length == 0) r.expected = _predictPendingAfterClear(id, true);
         if (r.expected.length == 0) r.expected = _predictTerms(r);
+        _submit(r, OrderKind.Close, "requestClose");
+    }
 
-        _mintTo(r.caller, r.fee);
+    /// @dev The common part of an increase, decrease or close request on `id`: caller, market, side and terms.
+    function _requestCase(
+        uint256 id,
+        uint256 callerSeed,
+        uint256 orderSeed,
+        bool adding
+    ) internal view returns (RequestCase memory r) {
+        r.id = id;
+        r.caller = _callerFor(_pos[id].owner, callerSeed);
+        r.marketId = _pos[id].marketId;
+        r.isLong = _pos[id].isLong;
+        (, uint256 price) = _latestPrice(r.marketId);
+        _orderTerms(r, orderSeed, adding, price);
+    }
+
+    /// @dev Makes a request on an open position and checks it. Every request first cancels, with a full refund, the
+    /// position's pending orders that can no longer execute; a close then replaces a pending order whose round does
+    /// not exist yet (rule 4), while one whose round exists executes first. The request escrows what it brings.
+    function _submit(RequestCase memory r, OrderKind kind, string memory op) internal {
+        uint256 pulled = (kind == OrderKind.Increase ? r.collateral : 0) + r.fee;
+        if (kind != OrderKind.Increase) r.collateral = 0;
+        _mintTo(r.caller, pulled);
         Ledger memory l = _newLedger();
-        Shared memory sh = _shared(r.caller);
+        Shared memory sh;
+        sh.executor = r.caller;
         if (r.expected.length == 0) {
-            _move(l, sh, r.caller, p.vault, r.fee);
-            // Rule 4: a pending order whose round does not exist yet is replaced (one that can no longer execute
-            // goes too), with a full refund; one whose round exists executes first.
-            if (_order[id].kind != OrderKind.None) {
-                Order memory pending = _order[id];
-                Verdict memory v = _verdict(pending, p.marketId);
-                if (v.action != READY) {
-                    delete _order[id];
-                    _cancelModel(id, p, pending, v.action == CANCEL ? v.reason : CancelReason.Replaced, false, sh, l);
+            Position memory p = _pos[r.id];
+            _clearStaleModel(r.id, p, sh, l);
+            Order memory pending = _order[r.id];
+            if (kind == OrderKind.Close && pending.kind != OrderKind.None) {
+                if (_verdict(pending, p.marketId).action == WAIT) {
+                    delete _order[r.id];
+                    _cancelModel(r.id, p, pending, CancelReason.Replaced, false, sh, l);
                 }
             }
+            _move(l, sh, r.caller, p.vault, pulled);
         }
         vm.recordLogs();
-        vm.prank(r.caller);
-        try s.engine.requestClose(id, r.acceptablePrice, r.deadline, r.fee, r.receiver) {
-            Vm.Log[] memory logs = vm.getRecordedLogs();
-            if (!_succeeded("requestClose", r.expected)) return;
-            _close[id] = _newOrder(OrderKind.Close, r);
-            _lastRequestAt = block.timestamp;
-            _checkOrderEvents(l, logs, "requestClose");
-            _settle(l, "requestClose");
-            _checkAll(_one(id), "requestClose");
-        } catch (bytes memory err) {
-            vm.getRecordedLogs();
-            _reverted("requestClose", r.expected, err);
+        _as(r.caller);
+        (bool ok, bytes memory err) = _callRequest(kind, r);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        if (!ok) return _reverted(op, r.expected, err);
+        if (!_succeeded(op, r.expected)) return;
+        if (kind == OrderKind.Close) _close[r.id] = _newOrder(kind, r);
+        else _order[r.id] = _newOrder(kind, r);
+        _lastRequestAt = block.timestamp;
+        _checkOrderEvents(l, logs, op);
+        _settle(l, op);
+        _checkAll(_one(r.id), op);
+    }
+
+    function _callRequest(OrderKind kind, RequestCase memory r) internal returns (bool ok, bytes memory err) {
+        if (kind == OrderKind.Increase) {
+            try s.engine.requestIncrease(r.id, r.size, r.collateral, r.acceptablePrice, r.deadline, r.fee) {
+                ok = true;
+            } catch (bytes memory e) {
+                err = e;
+            }
+        } else if (kind == OrderKind.Decrease) {
+            try s.engine.requestDecrease(r.id, r.size, r.acceptablePrice, r.deadline, r.fee, r.receiver) {
+                ok = true;
+            } catch (bytes memory e) {
+                err = e;
+            }
+        } else {
+            try s.engine.requestClose(r.id, r.acceptablePrice, r.deadline, r.fee, r.receiver) {
+                ok = true;
+            } catch (bytes memory e) {
+                err = e;
+            }
         }
+    }
+
+    /// @dev Rule 4 after the stale orders are cleared: at most one pending order, none beside a pending close (for a
+    /// close request, only another close blocks it).
+    function _predictPendingAfterClear(uint256 id, bool isClose) internal view returns (bytes memory) {
+        uint256 marketId = _pos[id].marketId;
+        Order memory o = _order[id];
+        Order memory c = _close[id];
+        bool orderLeft = o.kind != OrderKind.None && _verdict(o, marketId).action != CANCEL;
+        bool closeLeft = c.kind != OrderKind.None && _verdict(c, marketId).action != CANCEL;
+        if (!isClose && orderLeft) return abi.encodeWithSelector(IMarginEngineBase.OrderPending.selector, id);
+        if (closeLeft) return abi.encodeWithSelector(IMarginEngineBase.ClosePending.selector, id);
+        return "";
     }
 
     /// @dev Execution fee, deadline and price bound of a request. Mostly valid and loose; sometimes a fee below the
@@ -353,7 +358,8 @@ contract BulkheadHandler is EngineModel, LpActions {
             uint256 bps = (seed >> 24) % 200;
             r.acceptablePrice = upTo ? (price * (10_000 + bps)) / 10_000 : (price * (10_000 - bps)) / 10_000;
         } else {
-            r.acceptablePrice = upTo ? type(uint128).max : 0;
+            // No bound: for a long, sometimes a value above what the order stores (the engine reads it as no bound).
+            r.acceptablePrice = upTo ? ((seed >> 24) % 2 == 0 ? type(uint128).max : type(uint256).max) : 0;
         }
     }
 
@@ -366,7 +372,7 @@ contract BulkheadHandler is EngineModel, LpActions {
         o.deadline = uint40(_min(r.deadline, block.timestamp + _market[r.marketId].maxOrderWait));
         o.executionFee = uint88(r.fee);
         o.sizeDelta = uint128(r.size);
-        o.acceptablePrice = uint128(r.acceptablePrice);
+        o.acceptablePrice = uint128(_min(r.acceptablePrice, type(uint128).max));
         o.receiver = r.receiver;
         o.collateralDelta = uint96(r.collateral);
     }
@@ -450,6 +456,7 @@ contract BulkheadHandler is EngineModel, LpActions {
     /// @dev Predicts the execution of `ids` in order, as the engine's `executeOrder` (one id: reverts if nothing could
     /// be done) or `executeOrders` does it, makes the call and checks everything it predicted.
     function _execute(uint256[] memory ids, address executor, bool single, string memory op) internal {
+        _checkKeeperViews(ids);
         Shared memory sh = _shared(executor);
         Ledger memory l = _newLedger();
         uint256 count;
@@ -464,7 +471,7 @@ contract BulkheadHandler is EngineModel, LpActions {
             expected = abi.encodeWithSelector(IMarginEngineBase.OrderNotReady.selector, ids[0]);
         }
         vm.recordLogs();
-        vm.prank(executor);
+        vm.prank(executor); // a keeper's service, not the caller's own trading (see `_as`)
         (bool ok, uint256 returned, bytes memory err) = _callExecute(ids, single);
         Vm.Log[] memory logs = vm.getRecordedLogs();
         if (!ok) return _reverted(op, expected, err);
@@ -502,7 +509,7 @@ contract BulkheadHandler is EngineModel, LpActions {
         Ledger memory l = _newLedger();
         bytes memory expected = _predictCancelOrder(id, sh, l);
         vm.recordLogs();
-        vm.prank(caller);
+        vm.prank(caller); // a keeper's service, not the caller's own trading (see `_as`)
         try s.engine.cancelOrder(id) {
             Vm.Log[] memory logs = vm.getRecordedLogs();
             if (!_succeeded("cancelOrder", expected)) return;
@@ -515,23 +522,14 @@ contract BulkheadHandler is EngineModel, LpActions {
         }
     }
 
-    /// @dev The engine's `cancelOrder`: the next order and then the close behind it, while each can no longer execute.
+    /// @dev The engine's `cancelOrder`: every pending order that can no longer execute is cancelled with a full
+    /// refund; reverts if none could be.
     function _predictCancelOrder(uint256 id, Shared memory sh, Ledger memory l) internal returns (bytes memory) {
         (Order memory first, ) = _next(id);
         if (first.kind == OrderKind.None) return abi.encodeWithSelector(IMarginEngineBase.NoPendingOrder.selector, id);
-        bool cancelled;
-        for (uint256 i; i < 2; ++i) {
-            (Order memory o, bool isClose) = _next(id);
-            if (o.kind == OrderKind.None) break;
-            Position memory p = _pos[id];
-            Verdict memory v = _verdict(o, p.marketId);
-            if (v.action != CANCEL) break;
-            _pop(id, isClose);
-            _cancelModel(id, p, o, v.reason, false, sh, l);
-            cancelled = true;
-            if (isClose) break;
+        if (!_clearStaleModel(id, _pos[id], sh, l)) {
+            return abi.encodeWithSelector(IMarginEngineBase.OrderStillExecutable.selector, id);
         }
-        if (!cancelled) return abi.encodeWithSelector(IMarginEngineBase.OrderStillExecutable.selector, id);
         return "";
     }
 
@@ -561,7 +559,7 @@ contract BulkheadHandler is EngineModel, LpActions {
         Ledger memory l = _newLedger();
         Shared memory sh;
         if (expected.length == 0) _move(l, sh, address(s.engine), to, amount);
-        vm.prank(caller);
+        _as(caller);
         try s.engine.claim(id, to) {
             if (!_succeeded("claim", expected)) return;
             ghostClaim[id] = 0;
@@ -600,7 +598,7 @@ contract BulkheadHandler is EngineModel, LpActions {
         Ledger memory l = _newLedger();
         Shared memory sh;
         if (expected.length == 0) _move(l, sh, caller, p.vault, amount);
-        vm.prank(caller);
+        _as(caller);
         try s.engine.addMargin(id, amount) {
             if (!_succeeded("addMargin", expected)) return;
             _pos[id].collateral = uint96(p.collateral + amount);
@@ -629,7 +627,7 @@ contract BulkheadHandler is EngineModel, LpActions {
         Ledger memory l = _newLedger();
         Shared memory sh;
         if (expected.length == 0) _move(l, sh, p.vault, receiver, amount);
-        vm.prank(caller);
+        _as(caller);
         try s.engine.removeMargin(id, amount, receiver) {
             if (!_succeeded("removeMargin", expected)) return;
             _pos[id] = n;
@@ -725,7 +723,7 @@ contract BulkheadHandler is EngineModel, LpActions {
             }
         }
         vm.recordLogs();
-        vm.prank(caller);
+        vm.prank(caller); // a keeper's service, not the caller's own trading (see `_as`)
         try s.engine.liquidate(id) {
             Vm.Log[] memory logs = vm.getRecordedLogs();
             if (!_succeeded("liquidate", expected)) return;
@@ -771,7 +769,7 @@ contract BulkheadHandler is EngineModel, LpActions {
             ++count;
         }
         vm.recordLogs();
-        vm.prank(caller);
+        vm.prank(caller); // a keeper's service, not the caller's own trading (see `_as`)
         try s.engine.liquidateBatch(ids) returns (uint256 liquidated) {
             Vm.Log[] memory logs = vm.getRecordedLogs();
             _count("liquidateBatch.ok");
@@ -821,6 +819,40 @@ contract BulkheadHandler is EngineModel, LpActions {
         _check(s.lens.health(id) == PositionMath.health(v.equity, v.maintenance), "LENS", "health");
     }
 
+    /// @dev LENS: what a keeper reads before executing (SPEC "Keeper views") is what the handler's round log and ghost
+    /// say: each market's price, latest round, grace status and pause, and each order's status and execution round.
+    function _checkKeeperViews(uint256[] memory ids) internal {
+        for (uint256 m; m < 2; ++m) {
+            MarketStatus memory status = s.lens.market(m);
+            (bool isPriced, uint256 price) = _latestPrice(m);
+            Round memory latest = _latestRound(m);
+            uint256 resumes = isPriced ? _resumesAt(m) : 0;
+            _check(
+                status.priced == isPriced &&
+                    status.price == (isPriced ? price : 0) &&
+                    status.roundId == latest.id &&
+                    status.updatedAt == latest.at &&
+                    status.paused == ghostPaused &&
+                    (
+                        status.resumesAt > block.timestamp || resumes > block.timestamp
+                            ? status.resumesAt == resumes
+                            : true
+                    ),
+                "LENS",
+                string.concat("market view differs from the round log (market ", vm.toString(m), ")")
+            );
+        }
+        OrderState[] memory states = s.lens.executable(ids);
+        for (uint256 i; i < ids.length; ++i) {
+            (OrderStatus status, uint80 roundId) = expectedOrderStatus(ids[i]);
+            _check(
+                states[i].status == status && states[i].roundId == roundId,
+                "LENS",
+                string.concat("executable view differs from the round log (id ", vm.toString(ids[i]), ")")
+            );
+        }
+    }
+
     // ================================================================ take profit at the cap
 
     /// @notice Takes profit on one position (one at its cap when there is one, else any id).
@@ -849,7 +881,7 @@ contract BulkheadHandler is EngineModel, LpActions {
             }
         }
         vm.recordLogs();
-        vm.prank(caller);
+        vm.prank(caller); // a keeper's service, not the caller's own trading (see `_as`)
         try s.engine.takeProfit(id) {
             Vm.Log[] memory logs = vm.getRecordedLogs();
             if (!_succeeded("takeProfit", expected)) return;
@@ -889,7 +921,7 @@ contract BulkheadHandler is EngineModel, LpActions {
             ++count;
         }
         vm.recordLogs();
-        vm.prank(keeper);
+        vm.prank(keeper); // a keeper's service, not the caller's own trading (see `_as`)
         try s.engine.takeProfitBatch(ids) returns (uint256 taken) {
             Vm.Log[] memory logs = vm.getRecordedLogs();
             _count("takeProfitBatch.ok");
@@ -1032,7 +1064,7 @@ contract BulkheadHandler is EngineModel, LpActions {
     /// to the insurance fund when the vault is reused (rule 15).
     function _donate(address from, address to, uint256 amount) internal {
         _mintTo(from, amount);
-        vm.prank(from);
+        _as(from);
         s.usd.transfer(to, amount);
         ghostIn += amount;
         if (to == address(s.pool)) exactPoolNum += int256(amount * DEN);
@@ -1270,15 +1302,16 @@ contract BulkheadHandler is EngineModel, LpActions {
 
     // ================================================================ views for the invariants
 
-    /// @notice The engine's `orderStatus` as the handler's round log says it must be.
-    function expectedOrderStatus(uint256 id) external view returns (OrderStatus status, uint80 roundId) {
+    /// @notice The engine's `orderStatus` as the handler's round log says it must be: judged without a price (so a
+    /// cancellable order shows as such during an outage); executable only with a good latest price.
+    function expectedOrderStatus(uint256 id) public view returns (OrderStatus status, uint80 roundId) {
         (Order memory o, ) = _next(id);
         if (o.kind == OrderKind.None) return (OrderStatus.None, 0);
         Verdict memory v = _verdict(o, _pos[id].marketId);
         if (v.action == CANCEL) return (OrderStatus.Cancellable, 0);
-        (bool priced, ) = _latestPrice(_pos[id].marketId);
-        if (v.action == READY && priced) return (OrderStatus.Executable, v.roundId);
-        return (OrderStatus.Waiting, v.roundId);
+        if (v.action == WAIT) return (OrderStatus.Waiting, 0);
+        (bool isPriced, ) = _latestPrice(_pos[id].marketId);
+        return (isPriced ? OrderStatus.Executable : OrderStatus.Waiting, v.roundId);
     }
 
     /// @notice Every actor but the passive LP: traders, attacker, keeper, donor and the active LPs.

@@ -64,11 +64,17 @@ abstract contract EngineModel is HandlerState {
     /// longer than the heartbeat, seen among the rounds of the last `gracePeriod` seconds. As the engine documents, at
     /// most eight past rounds are inspected (a feed publishing that often is a fast market: the search fails open).
     /// Zero when no grace period was seen. The INV-4 invariant compares it with the engine's view.
-    function _resumesAt(uint256 marketId) internal view returns (uint256 resumesAt_) {
+    function _resumesAt(uint256 marketId) internal view returns (uint256) {
+        return _resumesAtAsOf(marketId, block.timestamp);
+    }
+
+    /// @dev `_resumesAt` as of time `at`: the end of the grace period of an outage that ended within `gracePeriod`
+    /// before `at`, searched back from the latest round (`at` lies inside a grace period iff it is earlier).
+    function _resumesAtAsOf(uint256 marketId, uint256 at) internal view returns (uint256 resumesAt_) {
         Round[] storage log = _rounds[marketId];
         uint256 i = log.length - 1;
         uint256 updatedAt = log[i].at;
-        uint256 since = block.timestamp > gracePeriod ? block.timestamp - gracePeriod : 0;
+        uint256 since = at > gracePeriod ? at - gracePeriod : 0;
         for (uint256 k; k < 8 && updatedAt > since && i >= 1; ++k) {
             --i;
             if (log[i].answer <= 0 || log[i].at + _market[marketId].heartbeat < updatedAt) {
@@ -235,8 +241,10 @@ abstract contract EngineModel is HandlerState {
         Ledger memory l
     ) internal returns (bool, CancelReason) {
         if (o.kind == OrderKind.Open || o.kind == OrderKind.Increase) {
-            // Rule 16: risk is not added at a round inside a grace period, nor while paused.
-            if (v.updatedAt < sh.resumesAt[p.marketId]) return (false, CancelReason.GracePeriod);
+            // Rule 16: risk is not added inside a grace period, now or at the round's own time, nor while paused.
+            if (sh.resumesAt[p.marketId] > block.timestamp || v.updatedAt < _resumesAtAsOf(p.marketId, v.updatedAt)) {
+                return (false, CancelReason.GracePeriod);
+            }
             if (sh.paused) return (false, CancelReason.Paused);
             if (o.kind == OrderKind.Open) return _openModel(id, p, o, v.price, sh, l);
             return _increaseModel(id, p, o, v.price, sh, l);
@@ -516,6 +524,27 @@ abstract contract EngineModel is HandlerState {
         _move(l, sh, p.vault, sh.executor, executorFee);
         _earn(sh.executor, p.owner, executorFee);
         _payOutModel(id, p, p.owner, refund, sh, l);
+    }
+
+    /// @dev The engine's `_clearStale`: the pending order, then the pending close, each cancelled with a full refund if
+    /// it can no longer execute (a cancelled open ends the position). Returns whether any was.
+    function _clearStaleModel(
+        uint256 id,
+        Position memory p,
+        Shared memory sh,
+        Ledger memory l
+    ) internal returns (bool cancelled) {
+        for (uint256 i; i < 2; ++i) {
+            bool isClose = i == 1;
+            Order memory o = isClose ? _close[id] : _order[id];
+            if (o.kind == OrderKind.None) continue;
+            Verdict memory v = _verdict(o, p.marketId);
+            if (v.action != CANCEL) continue;
+            _pop(id, isClose);
+            _cancelModel(id, p, o, v.reason, false, sh, l);
+            cancelled = true;
+            if (o.kind == OrderKind.Open) return true;
+        }
     }
 
     /// @dev Rule 6: a payout never reverts; one its recipient cannot receive moves to the engine as the owner's claim.

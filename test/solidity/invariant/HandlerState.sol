@@ -19,8 +19,7 @@ import {
     Position
 } from "../../../contracts/interfaces/IMarginEngine.sol";
 import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
-import {GlobalParams, IRiskConfig, LpParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
-import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
+import {IRiskConfig, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {IMockFeed, ITestStablecoin} from "../utils/Artifacts.sol";
 
 /// @notice The deployed system a handler drives.
@@ -181,10 +180,14 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
 
     // ================================================================ every call
 
-    /// @dev The attacker's LP shares and the share price when the call started (for its yield, INV-7).
-    uint256 internal _attackerSharesAtStart;
+    /// @dev The passive LP's share price when the call started (INV-7), and when its action started, after time
+    /// passed; the attacker's LP shares then; whether the attacker acts in this call.
     uint256 internal _assetsAtStart;
     uint256 internal _sharesAtStart;
+    uint256 internal _assetsAtAction;
+    uint256 internal _sharesAtAction;
+    uint256 internal _attackerShares;
+    bool internal _attackerActed;
 
     /// @dev Wraps every handler action: the blocklist is applied, a pause is lifted after a few calls, 1 to 12 seconds
     /// pass (borrow fees accrue between operations, and an order's 60-second execution window spans several calls, as
@@ -198,18 +201,22 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
 
     function _beforeCall() internal {
         _applyBlocklist();
+        _attackerActed = false;
         // INV-7 is a constant-price statement: only that campaign pays for the share price.
-        if (constantPrices) {
-            (_assetsAtStart, _sharesAtStart) = _sharePrice();
-            _attackerSharesAtStart = _lpShares(attacker);
-        }
+        if (constantPrices) (_assetsAtStart, _sharesAtStart) = _sharePrice();
         if (ghostPaused && ++_pausedCalls > PAUSE_CALLS) _setPaused(false);
         _warp((uint256(keccak256(abi.encode(block.timestamp, lastId, _liveIds.length))) % 12) + 1);
+        if (constantPrices) {
+            (_assetsAtAction, _sharesAtAction) = _sharePrice();
+            _attackerShares = _lpShares(attacker);
+            // Time passing is everyone's fees accruing to the pool: the attacker's shares earn their part.
+            _bookYield(_assetsAtStart, _sharesAtStart, _assetsAtAction, _sharesAtAction, _attackerShares);
+        }
     }
 
-    /// @dev INV-7 at constant prices: the passive LP's share price did not fall during the call. The attacker's LP
-    /// shares earned the price's rise: booked generously (the most shares it held, rounded up, plus a unit for the
-    /// share price's own rounding), so that INV-7 flags only value the attacker took, never fees others paid the pool.
+    /// @dev INV-7 at constant prices: the passive LP's share price did not fall during the call. What the attacker's
+    /// LP shares gained during the action is yield only if the attacker took no part in it: a rise it caused itself
+    /// is value it must not keep.
     function _afterCall() internal {
         if (!constantPrices) return;
         (uint256 assets, uint256 shares) = _sharePrice();
@@ -218,10 +225,24 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
             "INV-7",
             "the passive LP's share price fell at constant prices"
         );
-        uint256 held = _max(_attackerSharesAtStart, _lpShares(attacker));
-        if (held != 0 && assets * _sharesAtStart > _assetsAtStart * shares) {
-            attackerYield += _divUp(held * assets, shares) - (held * _assetsAtStart) / _sharesAtStart + 1;
+        if (!_attackerActed) {
+            uint256 held = _max(_attackerShares, _lpShares(attacker));
+            _bookYield(_assetsAtAction, _sharesAtAction, assets, shares, held);
         }
+    }
+
+    /// @dev Adds what `held` shares gained from price (a0 / s0) to price (a1 / s1), generously: rounded up, plus a
+    /// unit for the share price's own rounding.
+    function _bookYield(uint256 a0, uint256 s0, uint256 a1, uint256 s1, uint256 held) internal {
+        if (held == 0 || a1 * s0 <= a0 * s1) return;
+        attackerYield += _divUp(held * a1, s1) - (held * a0) / s0 + 1;
+    }
+
+    /// @dev The next call is `who`'s. The attacker's own actions are marked, so that its LP yield counts only what
+    /// others did.
+    function _as(address who) internal {
+        if (who == attacker) _attackerActed = true;
+        vm.prank(who);
     }
 
     /// @notice The pool's share price as a fraction: (totalAssets + 1) / (totalSupply + virtual shares).

@@ -36,7 +36,7 @@ abstract contract LpActions is HandlerState {
         _mintTo(who, assets);
         uint256 equity = s.pool.equityAssets();
         (uint256 actorBefore, uint256 poolBefore) = (_bal(who), _bal(address(s.pool)));
-        vm.prank(who);
+        _as(who);
         try s.pool.requestDeposit(assets, who, who) returns (uint256 requestId) {
             if (!_succeeded("requestDeposit", expected)) return;
             (uint256 executableAt_, ) = s.pool.executableAt(who);
@@ -79,7 +79,7 @@ abstract contract LpActions is HandlerState {
             expected = abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, who, balance, shares);
         }
         uint256 equity = s.pool.equityAssets();
-        vm.prank(who);
+        _as(who);
         try s.pool.requestRedeem(shares, who, who) returns (uint256 requestId) {
             if (!_succeeded("requestRedeem", expected)) return;
             (, uint256 executableAt_) = s.pool.executableAt(who);
@@ -147,7 +147,7 @@ abstract contract LpActions is HandlerState {
     /// the controller).
     function cancelAs(address who, bool isDeposit) external {
         if (msg.sender != address(this)) revert NotATrader(msg.sender);
-        vm.prank(who);
+        _as(who);
         if (isDeposit) s.pool.cancelDepositRequest(0, who);
         else s.pool.cancelRedeemRequest(0, who);
     }
@@ -342,7 +342,7 @@ abstract contract LpActions is HandlerState {
 
     function claimAs(address who, uint256 kind, uint256 amount) external returns (uint256) {
         if (msg.sender != address(this)) revert NotATrader(msg.sender);
-        vm.prank(who);
+        _as(who);
         if (kind == 0) return s.pool.deposit(amount, who, who);
         else if (kind == 1) return s.pool.mint(amount, who, who);
         else if (kind == 2) return s.pool.redeem(amount, who, who);
@@ -381,7 +381,7 @@ abstract contract LpActions is HandlerState {
 
     function claimCancelledAs(address who, bool isDeposit) external returns (uint256) {
         if (msg.sender != address(this)) revert NotATrader(msg.sender);
-        vm.prank(who);
+        _as(who);
         if (isDeposit) return s.pool.claimCancelDepositRequest(0, who, who);
         else return s.pool.claimCancelRedeemRequest(0, who, who);
     }
