@@ -37,8 +37,8 @@ struct System {
 
 /// @title Invariant handler: ghost state and the checking machinery
 /// @notice What the handler believes the system holds, kept independently of the engine's storage, and the tools that
-/// compare the two after every call: a ledger of predicted token flows per account, the expected order events, a
-/// snapshot of every other position, and the record of violations per invariant id.
+/// compare the two after every call: a ledger of predicted token flows per account, the expected order events, a check
+/// of every other position, and the record of violations per invariant id.
 ///
 /// Ghost state: every position id's record and pending orders as the handler predicts them, each vault's user and the
 /// donations sitting in it, the stack of free vaults (the engine reuses the last one freed), the claims the engine
@@ -49,8 +49,8 @@ struct System {
 /// contract asserts that no violation was recorded, under the invariant id that names it. After a violation the ghost
 /// may drift from the engine; the run fails either way.
 abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
-    /// @notice A position owner outside the handler's traders, or a helper called from outside.
-    error NotATrader(address who);
+    /// @notice A helper the handler calls on itself (to catch a revert with a prank) was called from outside.
+    error OnlySelf(address caller);
     /// @notice Revert data of a transfer to a blocklisted account (a USDC-style blocklist, mocked on the token).
     error Blocklisted(address account);
 
@@ -63,13 +63,15 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
     uint256 internal constant USD = 1e6;
     /// @dev Positions in use at once (pending opens included).
     uint256 internal constant MAX_LIVE = 12;
-    /// @dev Oracle rounds are pushed well within the 1-hour heartbeat, so no outage (and no grace period) ever shows.
+    /// @dev Oracle rounds are pushed well within the 1-hour heartbeat, so that no outage (and no grace period) shows
+    /// except the ones the handler's `outage` action makes.
     uint256 internal constant REFRESH_AFTER = 30 minutes;
     /// @dev Handler calls a pause lasts.
     uint256 internal constant PAUSE_CALLS = 4;
-    /// @dev Size of a prediction's ledger and event list: a batch of six ids touches at most this many accounts.
-    uint256 internal constant LEDGER_SIZE = 32;
-    uint256 internal constant MAX_EVENTS = 16;
+    /// @dev Size of a prediction's ledger and event list. A keeper's sweep of every live position touches at most the
+    /// pool, the fund, the engine, 12 vaults, 4 owners and the executor, and emits at most two order events per id.
+    uint256 internal constant LEDGER_SIZE = 40;
+    uint256 internal constant MAX_EVENTS = 32;
 
     System internal s;
     /// @dev traders[3] is the attacker, who also provides liquidity and executes others' orders.
@@ -327,11 +329,15 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
     }
 
     /// @dev `amount` moves from `from` to `to`; the shared view of the pool's equity and the fund's balance follows.
-    function _move(Ledger memory l, Shared memory sh, address from, address to, uint256 amount) internal view {
+    function _move(Ledger memory l, Shared memory sh, address from, address to, uint256 amount) internal {
         if (amount == 0) return;
         l.delta[_touch(l, from)] -= int256(amount);
         l.delta[_touch(l, to)] += int256(amount);
-        if (from == address(s.pool)) sh.poolEquity -= amount;
+        if (from == address(s.pool)) {
+            // The pool pays only out of its equity (the engine's call would revert): recorded, not a handler panic.
+            _check(amount <= sh.poolEquity, "INV-3", "the pool pays more than its equity");
+            sh.poolEquity = amount > sh.poolEquity ? 0 : sh.poolEquity - amount;
+        }
         if (to == address(s.pool)) sh.poolEquity += amount;
         if (from == address(s.insurance)) sh.insurance -= amount;
         if (to == address(s.insurance)) sh.insurance += amount;
@@ -756,11 +762,6 @@ abstract contract HandlerState is CommonBase, StdCheats, StdUtils {
     /// @dev An executor's pay for someone else's position is earned (INV-7 does not count it as value taken).
     function _earn(address executor, address owner, uint256 amount) internal {
         if (executor != owner) earned[executor] += amount;
-    }
-
-    function _traderIndex(address who) internal view returns (uint256) {
-        for (uint256 t; t < 4; ++t) if (traders[t] == who) return t;
-        revert NotATrader(who);
     }
 
     /// @dev Exact pnl × DEN: size·(price − entry)·W for a long, the negative for a short; gains capped at `cap` units.

@@ -146,7 +146,7 @@ abstract contract LpActions is HandlerState {
     /// @dev The cancellation itself, called through `this` so that its revert data can be caught (the prank carries
     /// the controller).
     function cancelAs(address who, bool isDeposit) external {
-        if (msg.sender != address(this)) revert NotATrader(msg.sender);
+        if (msg.sender != address(this)) revert OnlySelf(msg.sender);
         _as(who);
         if (isDeposit) s.pool.cancelDepositRequest(0, who);
         else s.pool.cancelRedeemRequest(0, who);
@@ -341,7 +341,7 @@ abstract contract LpActions is HandlerState {
     }
 
     function claimAs(address who, uint256 kind, uint256 amount) external returns (uint256) {
-        if (msg.sender != address(this)) revert NotATrader(msg.sender);
+        if (msg.sender != address(this)) revert OnlySelf(msg.sender);
         _as(who);
         if (kind == 0) return s.pool.deposit(amount, who, who);
         else if (kind == 1) return s.pool.mint(amount, who, who);
@@ -380,7 +380,7 @@ abstract contract LpActions is HandlerState {
     }
 
     function claimCancelledAs(address who, bool isDeposit) external returns (uint256) {
-        if (msg.sender != address(this)) revert NotATrader(msg.sender);
+        if (msg.sender != address(this)) revert OnlySelf(msg.sender);
         _as(who);
         if (isDeposit) return s.pool.claimCancelDepositRequest(0, who, who);
         else return s.pool.claimCancelRedeemRequest(0, who, who);
