@@ -49,6 +49,7 @@ import {
   ETH,
   ETH_PRICE,
   fund,
+  now,
   openPosition,
   publishRound,
   setPrice,
@@ -315,7 +316,25 @@ describe("SDK client (viem) on the embedded chain", function () {
       refund: 600n * USD + s.global.keeperReserve,
     });
 
-    // Nothing waits to be claimed: both refunds were paid. (A payout its receiver refuses becomes a claim: the
+    // An order with no round before its deadline: waiting with `execute` cancels it (anyone may), refunded in full.
+    const expiring = await client.requestOpen({
+      marketId: ETH,
+      isLong: false,
+      size: WAD,
+      collateral: 500n * USD,
+      deadline: (await now(s)) + 30n,
+    });
+    await networkHelpers.time.increase(60n);
+    const expired = await client.waitForOrder({ hash: expiring, execute: true });
+    if (expired.status !== "cancelled") throw new Error("the order should have been cancelled");
+    expect(expired.reason).to.equal("Expired");
+    expect(expired.event).to.deep.include({
+      executor: alice,
+      refund: 500n * USD + s.global.keeperReserve + s.global.minExecutionFee,
+      executorFee: 0n,
+    });
+
+    // Nothing waits to be claimed: every refund was paid. (A payout its receiver refuses becomes a claim: the
     // Solidity tests cover it with a token that can refuse.)
     expect(await client.getClaim(positionId)).to.equal(null);
     let nothing: unknown;
