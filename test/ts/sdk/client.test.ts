@@ -9,11 +9,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { expect } from "chai";
-import { BaseError, type Address } from "viem";
+import { BaseError, encodeAbiParameters, encodeEventTopics, getAddress, type Address, type Hex } from "viem";
 
 import {
   CANCEL_REASONS,
+  cancelReasonName,
   ChainMismatchError,
+  decodePositionEvent,
+  orderKindName,
+  orderStatusName,
+  POSITION_EVENT_NAMES,
+  positionEventsAbi,
+  UnknownEnumValueError,
   createBulkheadClient,
   ORDER_KINDS,
   ORDER_STATUSES,
@@ -42,6 +49,7 @@ import {
   ETH,
   ETH_PRICE,
   fund,
+  now,
   openPosition,
   publishRound,
   setPrice,
@@ -308,13 +316,55 @@ describe("SDK client (viem) on the embedded chain", function () {
       refund: 600n * USD + s.global.keeperReserve,
     });
 
-    // Nothing waits to be claimed: both refunds were paid. (A payout its receiver refuses becomes a claim: the
+    // An order with no round before its deadline: waiting with `execute` cancels it (anyone may), refunded in full.
+    const expiring = await client.requestOpen({
+      marketId: ETH,
+      isLong: false,
+      size: WAD,
+      collateral: 500n * USD,
+      deadline: (await now(s)) + 30n,
+    });
+    await networkHelpers.time.increase(60n);
+    const expired = await client.waitForOrder({ hash: expiring, execute: true });
+    if (expired.status !== "cancelled") throw new Error("the order should have been cancelled");
+    expect(expired.reason).to.equal("Expired");
+    expect(expired.event).to.deep.include({
+      executor: alice,
+      refund: 500n * USD + s.global.keeperReserve + s.global.minExecutionFee,
+      executorFee: 0n,
+    });
+
+    // Nothing waits to be claimed: every refund was paid. (A payout its receiver refuses becomes a claim: the
     // Solidity tests cover it with a token that can refuse.)
     expect(await client.getClaim(positionId)).to.equal(null);
     let nothing: unknown;
     await client.claim({ positionId }).catch((e: unknown) => (nothing = e));
     expect(nothing).to.be.instanceOf(NothingToClaimError);
     expect((nothing as NothingToClaimError).args).to.deep.equal({ positionId });
+  });
+
+  it("a reused vault's donation is swept to the insurance fund, and getPositionEvents reports it", async function () {
+    const id = await openPosition(s, s.actors.alice, ETH, true, WAD, 600n * USD);
+    const vault = (await client.getPosition(id))!.vault;
+    const close = await client.requestClose({ positionId: id });
+    await publishRound(s, ETH);
+    await client.waitForOrder({ hash: close, execute: true });
+    // Someone sends tokens to the emptied vault; the next position to take it must not be paid from them.
+    await s.usd.mint(vault, 7n * USD);
+    const insuranceBefore = await s.usd.balanceOf(s.insurance);
+    const reused = await client.waitForTransaction(
+      await client.requestOpen({ marketId: ETH, isLong: false, size: WAD, collateral: 500n * USD }),
+    );
+    const [requested] = eventsNamed(reused.events, "OrderRequested");
+    expect((await client.getPosition(requested!.args.positionId))?.vault).to.equal(vault);
+    expect(eventsNamed(reused.events, "VaultSwept").map((e) => e.args)).to.deep.equal([{ vault, amount: 7n * USD }]);
+    expect(await s.usd.balanceOf(s.insurance)).to.equal(insuranceBefore + 7n * USD);
+    // A sweep is about a vault, not a position: listed with every event, left out of one position's history.
+    const block = reused.receipt.blockNumber;
+    const all = await client.getPositionEvents({ fromBlock: block, toBlock: block });
+    expect(all.map((e) => e.eventName)).to.deep.equal(["VaultSwept", "OrderRequested"]);
+    const history = await client.getPositionEvents({ positionId: requested!.args.positionId, fromBlock: block });
+    expect(history.map((e) => e.eventName)).to.deep.equal(["OrderRequested"]);
   });
 
   it("liquidates one position and a batch that skips healthy ids", async function () {
@@ -523,6 +573,52 @@ describe("SDK generated bindings", function () {
         if (item.type === "error") expect(names.has(item.name as never), `${item.name} of ${path}`).to.equal(true);
       }
     }
+  });
+
+  it("decodes every engine event the SDK lists from viem and ethers logs alike, with the enums by name", function () {
+    const names = positionEventsAbi.map((item) => item.name).sort();
+    expect(names).to.deep.equal([...POSITION_EVENT_NAMES].sort());
+    const engineEvents = publicAbis.marginEngineAbi.filter((item) => item.type === "event").map((item) => item.name);
+    // Every event the engine emits is one of them (the engine has no others).
+    expect([...engineEvents].sort()).to.deep.equal(names);
+    const sample = (type: string, i: number): unknown => {
+      if (type === "address") return getAddress(`0x${(0xc0 + i).toString(16).repeat(20)}`);
+      if (type === "bool") return i % 2 === 1;
+      if (type === "uint8") return (i % 4) + 1;
+      if (type.startsWith("int")) return -BigInt(i + 1) * 10n ** 6n;
+      return BigInt(i + 1) * 10n ** 6n;
+    };
+    for (const item of positionEventsAbi) {
+      const args = Object.fromEntries(item.inputs.map((input, i) => [input.name, sample(input.type, i)]));
+      const topics = encodeEventTopics({ abi: [item], eventName: item.name, args } as never) as Hex[];
+      const data = encodeAbiParameters(
+        item.inputs.filter((input) => !input.indexed),
+        item.inputs.filter((input) => !input.indexed).map((input) => args[input.name]) as never,
+      );
+      const engine = "0x00000000000000000000000000000000000000e1" as const;
+      const viemLog = { topics, data, address: engine, blockNumber: 7n, transactionHash: "0x01", logIndex: 3 };
+      const decoded = decodePositionEvent(viemLog, { engine });
+      expect(decoded, item.name).to.deep.equal({
+        eventName: item.name,
+        args,
+        address: engine,
+        blockNumber: 7n,
+        transactionHash: "0x01",
+        logIndex: 3,
+      });
+      // An ethers log: `index` rather than `logIndex`, a number block.
+      expect(decodePositionEvent({ topics, data, address: engine, blockNumber: 7, index: 3 })?.args).to.deep.equal(
+        args,
+      );
+      // Another contract's log is not the engine's.
+      expect(decodePositionEvent(viemLog, { engine: "0x00000000000000000000000000000000000000e2" })).to.equal(
+        undefined,
+      );
+    }
+    expect(orderKindName(4)).to.equal("Close");
+    expect(cancelReasonName(10)).to.equal("Margin");
+    expect(orderStatusName(3n)).to.equal("Cancellable");
+    expect(() => cancelReasonName(11)).to.throw(UnknownEnumValueError);
   });
 
   it("the engine's enums, by name, are IMarginEngine.sol's in declaration order", function () {
