@@ -32,6 +32,14 @@ if (profile === undefined) {
   );
 }
 
+/** The invariant suite's sources (see `solidity.overrides`). */
+const INVARIANT_SOURCES = [
+  "test/solidity/invariant/Bulkhead.invariant.t.sol",
+  "test/solidity/invariant/EngineModel.sol",
+  "test/solidity/invariant/HandlerState.sol",
+  "test/solidity/invariant/LpActions.sol",
+];
+
 /** The one compiler: solc 0.8.28 from the npm `solc` package, so compilation needs no download. */
 function compiler() {
   return {
@@ -65,6 +73,14 @@ export default defineConfig({
     // only, so they compile in one job that never rebuilds the contracts, and test the bytecode that is deployed.
     splitTestsCompilation: true,
     compilers: [compiler()],
+    // The invariant suite compiles in a job of its own: with every other test in one job, wasm solc runs out of memory
+    // (the build hook still compiles it without the optimizer and the IR pipeline, like every test job).
+    overrides: Object.fromEntries(
+      INVARIANT_SOURCES.map((source) => [
+        source,
+        { ...compiler(), settings: { ...compiler().settings, optimizer: { enabled: false }, viaIR: false } },
+      ]),
+    ),
     npmFilesToBuild: [
       "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol",
       "@openzeppelin/contracts/governance/TimelockController.sol",
