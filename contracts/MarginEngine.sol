@@ -208,11 +208,16 @@ contract MarginEngine is IMarginEngine, EngineStorage {
         Position memory p = _positions[positionId];
         (Order memory o, ) = _nextOrder(positionId);
         if (o.kind == OrderKind.None) return (OrderStatus.None, 0);
-        (bool priced, Context memory c) = _tryContext(p.marketId);
-        Verdict memory v = _verdict(o, c);
+        // Judged without a price, so a cancellable order shows as such during an oracle or sequencer outage too.
+        Verdict memory v = _verdict(o, _orderContext(p.marketId));
         if (v.action == CANCEL) return (OrderStatus.Cancellable, v.roundId);
-        if (v.action == READY && priced) return (OrderStatus.Executable, v.roundId);
-        return (OrderStatus.Waiting, v.roundId);
+        if (v.action == WAIT) return (OrderStatus.Waiting, 0);
+        // Executing also needs a good latest price (and the sequencer up).
+        try this.indexPrice(p.marketId) returns (uint256) {
+            return (OrderStatus.Executable, v.roundId);
+        } catch {
+            return (OrderStatus.Waiting, v.roundId);
+        }
     }
 
     /// @inheritdoc IMarginEngine
@@ -283,7 +288,7 @@ contract MarginEngine is IMarginEngine, EngineStorage {
     }
 
     /// @inheritdoc IMarginEngine
-    function accrue(uint256 marketId) external {
+    function accrue(uint256 marketId) external nonReentrant {
         (MarketParams memory market, , , , ) = RISK_CONFIG.tradingConfig(marketId);
         _marketState[marketId] = _accrued(_marketState[marketId], market);
     }

@@ -6,8 +6,12 @@
  * markets and 1M USD of LP liquidity (deposited the ERC-7540 way: request, `lpDelay` later a keeper executes, the LP
  * claims).
  *
- * Used by the mocha tests (test/ts/fixture.ts, through `networkHelpers.loadFixture(deployBulkhead)`) and by
- * scripts/bench-gas.ts. Parameter types and field lists are the SDK's (sdk/src/params.ts); only the values are here.
+ * Trades are two-step orders (SPEC §1, "Orders"): the helpers below request, publish the next feed round and execute
+ * as a keeper would (`openPosition`, `increase`, `decrease`, `closePosition`), or do one step at a time
+ * (`requestOpen`, `publishRound`, `executeOrders`, …) for tests about the steps themselves.
+ *
+ * Used by the mocha tests (test/ts/fixture.ts, through `networkHelpers.loadFixture(deployBulkhead)`), by
+ * scripts/demo.ts and by scripts/bench-gas.ts. Parameter types and field lists are the SDK's (sdk/src/params.ts); only the values are here.
  * Time is pinned: the chain starts at START_TIME and every helper that sends a transaction says when it is mined,
  * so balances can be predicted to the unit and gas figures do not depend on the wall clock.
  */
@@ -15,7 +19,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { MaxUint256, ZeroAddress, type ContractTransactionResponse } from "ethers";
+import { MaxUint256, ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 import hre from "hardhat";
 import type { ChainType, NetworkConnection } from "hardhat/types/network";
 
@@ -24,8 +28,10 @@ import {
   BulkheadLens__factory,
   InsuranceFund__factory,
   LiquidityPool__factory,
+  LiquidationModule__factory,
   MarginEngine__factory,
   MockV3Aggregator__factory,
+  OrderModule__factory,
   RiskConfig__factory,
   TestStablecoin__factory,
 } from "../typechain-types/index.js";
@@ -33,9 +39,11 @@ import type {
   AccessManager,
   BulkheadLens,
   InsuranceFund,
+  LiquidationModule,
   LiquidityPool,
   MarginEngine,
   MockV3Aggregator,
+  OrderModule,
   RiskConfig,
   TestStablecoin,
 } from "../typechain-types/index.js";
@@ -142,7 +150,12 @@ export interface Bulkhead {
   config: RiskConfig;
   pool: LiquidityPool;
   insurance: InsuranceFund;
+  /** The engine: orders, liquidations and take-profit run by delegatecall to its two modules, on its storage. */
   engine: MarginEngine;
+  /** The engine's order module (never called directly: it reverts `OnlyEngine`). */
+  orderModule: OrderModule;
+  /** The engine's liquidation and take-profit module (never called directly). */
+  liquidationModule: LiquidationModule;
   lens: BulkheadLens;
   /** Parameters the markets were listed with, by market id. */
   markets: readonly [MarketConfig, MarketConfig];
@@ -220,6 +233,8 @@ export async function deployBulkhead<ChainTypeT extends ChainType | string>(
   const pool = LiquidityPool__factory.connect(contracts.pool.address, deployer);
   const insurance = InsuranceFund__factory.connect(contracts.insuranceFund.address, deployer);
   const engine = MarginEngine__factory.connect(contracts.engine.address, deployer);
+  const orderModule = OrderModule__factory.connect(contracts.orderModule.address, deployer);
+  const liquidationModule = LiquidationModule__factory.connect(contracts.liquidationModule.address, deployer);
   const lens = BulkheadLens__factory.connect(contracts.lens.address, deployer);
   await mined(manager.grantRole(GOVERNANCE_ROLE, actors.governance, 0));
   const markets = [
@@ -238,6 +253,8 @@ export async function deployBulkhead<ChainTypeT extends ChainType | string>(
     pool,
     insurance,
     engine,
+    orderModule,
+    liquidationModule,
     lens,
     markets,
     global,
@@ -317,9 +334,265 @@ export async function deadline(s: Bulkhead): Promise<bigint> {
   return (await now(s)) + 3_600n;
 }
 
+// ------------------------------------------------------------------ orders (two steps)
+//
+// A trade is a request (what the trader brings is escrowed in the position's vault), then a new feed round observed
+// strictly after the request (its `startedAt` is the block time, so the round is published at least one second
+// later), then an execution by anyone, here the keeper, inside `maxExecutionDelay` of that round. The helpers below
+// do each step, and `openPosition`, `closePosition`, `increase` and `decrease` do all three at a price of the
+// caller's choice (by default the feed's latest answer), the round one second after the request and the execution
+// one second after the round, so a test can predict borrow fees to the second.
+
+/** What an order escrows for its executor in these helpers: the minimum execution fee (0.1 USD). */
+export const ORDER_EXECUTION_FEE = LOCAL.global.minExecutionFee;
+/** Governance-bounded window after an order's round in which it can execute (60 s). */
+export const MAX_EXECUTION_DELAY = LOCAL.global.maxExecutionDelay;
+/** The longest an order waits for its round (the markets' `maxOrderWait`: a day and a minute). */
+export const MAX_ORDER_WAIT = LOCAL_MARKET.params.maxOrderWait;
+
+/** Order kinds and cancel reasons as the engine numbers them (IMarginEngine.sol). */
+export const OrderKind = { None: 0n, Open: 1n, Increase: 2n, Decrease: 3n, Close: 4n } as const;
+export const CANCEL_REASONS = [
+  "Expired",
+  "WindowMissed",
+  "PhaseChanged",
+  "BadPrice",
+  "Replaced",
+  "PositionClosed",
+  "GracePeriod",
+  "Paused",
+  "Capacity",
+  "PriceBound",
+  "Margin",
+] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+export const CancelReason = Object.fromEntries(CANCEL_REASONS.map((name, i) => [name, BigInt(i)])) as Record<
+  CancelReason,
+  bigint
+>;
+
 /**
- * Funds `who` for the open (collateral, keeper reserve and, generously, the fee) and opens at the oracle price.
- * Returns the new position's id.
+ * "Any price" for a bound that is a highest price: the engine stores acceptable prices in 128 bits, so a larger value
+ * (say `MaxUint256`) is refused at the request.
+ */
+export const ANY_PRICE = 2n ** 128n - 1n;
+
+/** What a request may set; the helpers' defaults accept any price and wait as long as the market allows. */
+export interface RequestOptions {
+  /** Worst price the owner accepts, USD WAD (default: any). */
+  acceptablePrice?: bigint;
+  /** Latest observation time of the execution round (default: now + `maxOrderWait`). */
+  deadline?: bigint;
+  /** Escrowed for the executor (default: `ORDER_EXECUTION_FEE`). */
+  executionFee?: bigint;
+}
+
+/** How the all-in-one helpers execute: at which price, by whom. */
+export interface ExecuteOptions {
+  /** The answer of the round published for the order, USD WAD (default: the feed's latest answer). */
+  price?: bigint;
+  /** Who executes (default: the keeper). */
+  executor?: HardhatEthersSigner;
+}
+
+/** What happened to the orders an execution touched, read from its receipt. */
+export interface ExecutionResult {
+  receipt: ContractTransactionReceipt;
+  /** Block time of the execution. */
+  at: bigint;
+  /** Position ids whose order executed (in log order; a position whose order and close both ran appears twice). */
+  executed: bigint[];
+  /** Orders that ended without trading, with the reason. */
+  cancelled: { positionId: bigint; kind: bigint; reason: CancelReason; refund: bigint; executorFee: bigint }[];
+  /** Positions liquidated instead of executing their order (rule 3). */
+  liquidated: bigint[];
+}
+
+/** Waits for a transaction and returns its receipt; fails loudly if it reverted or was dropped. */
+export async function receiptOf(tx: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
+  const receipt = await (await tx).wait();
+  if (receipt === null || receipt.status !== 1) throw new Error("transaction failed");
+  return receipt;
+}
+
+/** The market's latest answer as a USD WAD price. */
+export async function currentPrice(s: Bulkhead, marketId: bigint): Promise<bigint> {
+  return (await feedOf(s, marketId).latestAnswer()) * 10n ** 10n;
+}
+
+/** The opening (or closing, with `closeFeeRatio`) fee of `size` at `price`, asset units, rounded up like the engine. */
+export function openFeeOf(s: Bulkhead, marketId: bigint, size: bigint, price: bigint): bigint {
+  const ratio = (s.markets[Number(marketId)] ?? failure(`no market ${marketId}`)).openFeeRatio;
+  const ceilDiv = (a: bigint, b: bigint): bigint => (a === 0n ? 0n : (a - 1n) / b + 1n);
+  return ceilDiv(ceilDiv(ceilDiv(size * price, WAD) * ratio, WAD), SCALE);
+}
+
+/**
+ * Publishes a new round of the market's feed at `price` (USD WAD; default: the latest answer) in a block `seconds`
+ * (≥ 1) after the latest one, so the round is observed after every request made so far. Returns the round's time.
+ */
+export async function publishRound(s: Bulkhead, marketId: bigint, price?: bigint, seconds = 1n): Promise<bigint> {
+  if (seconds < 1n) throw new Error("a round must come at least one second after the requests it executes");
+  const at = await pinNextBlock(s, seconds);
+  await setPrice(s, marketId, price ?? (await currentPrice(s, marketId)));
+  return at;
+}
+
+/**
+ * `executor` (default: the keeper) runs `engine.executeOrders(ids)`: every listed position's pending orders that can
+ * execute now do, at their rounds. Returns what happened, from the receipt's events.
+ */
+export async function executeOrders(
+  s: Bulkhead,
+  ids: readonly bigint[],
+  executor: HardhatEthersSigner = s.actors.keeper,
+): Promise<ExecutionResult> {
+  const receipt = await receiptOf(s.engine.connect(executor).executeOrders([...ids]));
+  const block = await receipt.getBlock();
+  const result: ExecutionResult = { receipt, at: BigInt(block.timestamp), executed: [], cancelled: [], liquidated: [] };
+  const engine = await s.engine.getAddress();
+  for (const log of receipt.logs) {
+    if (log.address !== engine) continue;
+    const event = s.engine.interface.parseLog(log);
+    if (event === null) continue;
+    if (event.name === "OrderExecuted") result.executed.push(event.args.positionId as bigint);
+    else if (event.name === "PositionLiquidated") result.liquidated.push(event.args.positionId as bigint);
+    else if (event.name === "OrderCancelled") {
+      const reason = CANCEL_REASONS[Number(event.args.reason)] ?? failure(`unknown cancel reason ${event.args.reason}`);
+      result.cancelled.push({
+        positionId: event.args.positionId as bigint,
+        kind: event.args.kind as bigint,
+        reason,
+        refund: event.args.refund as bigint,
+        executorFee: event.args.executorFee as bigint,
+      });
+    }
+  }
+  return result;
+}
+
+/** Publishes a round at `price` one second from now and has the keeper execute `ids` one second after it. */
+export async function executeAt(
+  s: Bulkhead,
+  marketId: bigint,
+  ids: readonly bigint[],
+  options: ExecuteOptions = {},
+): Promise<ExecutionResult> {
+  await publishRound(s, marketId, options.price);
+  await pinNextBlock(s, 1n);
+  return executeOrders(s, ids, options.executor);
+}
+
+/** Fails with the reason if `id`'s order did not execute. */
+function expectExecuted(result: ExecutionResult, id: bigint, what: string): void {
+  if (result.executed.includes(id)) return;
+  const cancelled = result.cancelled.find((c) => c.positionId === id);
+  const why =
+    cancelled !== undefined
+      ? `it was cancelled (${cancelled.reason})`
+      : result.liquidated.includes(id)
+        ? "the position was liquidated instead"
+        : "nothing happened (no round after the request, or no good price)";
+  throw new Error(`${what} of position ${id} did not execute: ${why}`);
+}
+
+async function orderDeadline(s: Bulkhead, options: RequestOptions): Promise<bigint> {
+  return options.deadline ?? (await now(s)) + MAX_ORDER_WAIT;
+}
+
+/**
+ * Funds `who` with what the request escrows (collateral, keeper reserve, execution fee) and requests an open.
+ * Returns the new position's id. The opening fee is taken from `collateral` at execution.
+ */
+export async function requestOpen(
+  s: Bulkhead,
+  who: HardhatEthersSigner,
+  marketId: bigint,
+  isLong: boolean,
+  size: bigint,
+  collateral: bigint,
+  options: RequestOptions = {},
+): Promise<bigint> {
+  const fee = options.executionFee ?? ORDER_EXECUTION_FEE;
+  await fund(s, who, collateral + KEEPER_RESERVE + fee);
+  const id = await s.engine.nextPositionId();
+  const acceptable = options.acceptablePrice ?? (isLong ? ANY_PRICE : 0n);
+  await mined(
+    s.engine
+      .connect(who)
+      .requestOpen(marketId, isLong, size, collateral, acceptable, await orderDeadline(s, options), fee),
+  );
+  return id;
+}
+
+/** Funds the owner with the escrow and requests an increase of `sizeDelta` bringing `collateralDelta`. */
+export async function requestIncrease(
+  s: Bulkhead,
+  positionId: bigint,
+  sizeDelta: bigint,
+  collateralDelta: bigint,
+  options: RequestOptions = {},
+): Promise<void> {
+  const { owner, isLong } = await s.engine.position(positionId);
+  const who = await s.connection.ethers.getSigner(owner);
+  const fee = options.executionFee ?? ORDER_EXECUTION_FEE;
+  await fund(s, who, collateralDelta + fee);
+  const acceptable = options.acceptablePrice ?? (isLong ? ANY_PRICE : 0n);
+  await mined(
+    s.engine
+      .connect(who)
+      .requestIncrease(positionId, sizeDelta, collateralDelta, acceptable, await orderDeadline(s, options), fee),
+  );
+}
+
+/** Funds the owner with the execution fee and requests a decrease paying `receiver` (default: the owner). */
+export async function requestDecrease(
+  s: Bulkhead,
+  positionId: bigint,
+  sizeDelta: bigint,
+  options: RequestOptions & { receiver?: string } = {},
+): Promise<void> {
+  const { owner, isLong } = await s.engine.position(positionId);
+  const who = await s.connection.ethers.getSigner(owner);
+  const fee = options.executionFee ?? ORDER_EXECUTION_FEE;
+  await fund(s, who, fee);
+  const acceptable = options.acceptablePrice ?? (isLong ? 0n : ANY_PRICE);
+  await mined(
+    s.engine
+      .connect(who)
+      .requestDecrease(
+        positionId,
+        sizeDelta,
+        acceptable,
+        await orderDeadline(s, options),
+        fee,
+        options.receiver ?? owner,
+      ),
+  );
+}
+
+/** Funds the owner with the execution fee and requests a close paying `receiver` (default: the owner). */
+export async function requestClose(
+  s: Bulkhead,
+  positionId: bigint,
+  options: RequestOptions & { receiver?: string } = {},
+): Promise<void> {
+  const { owner, isLong } = await s.engine.position(positionId);
+  const who = await s.connection.ethers.getSigner(owner);
+  const fee = options.executionFee ?? ORDER_EXECUTION_FEE;
+  await fund(s, who, fee);
+  const acceptable = options.acceptablePrice ?? (isLong ? 0n : ANY_PRICE);
+  await mined(
+    s.engine
+      .connect(who)
+      .requestClose(positionId, acceptable, await orderDeadline(s, options), fee, options.receiver ?? owner),
+  );
+}
+
+/**
+ * Opens a position through the two steps at `options.price` (default: the latest answer): requests it with the
+ * opening fee on top of `collateral` (so the recorded collateral is exactly `collateral`), publishes a round one
+ * second later, and the keeper executes. Returns the new position's id; fails if the order did not execute.
  */
 export async function openPosition(
   s: Bulkhead,
@@ -328,13 +601,54 @@ export async function openPosition(
   isLong: boolean,
   size: bigint,
   collateral: bigint,
+  options: ExecuteOptions = {},
 ): Promise<bigint> {
-  await fund(s, who, collateral + KEEPER_RESERVE + collateral);
-  const id = await s.engine.nextPositionId();
-  await mined(
-    s.engine.connect(who).open(marketId, isLong, size, collateral, isLong ? MaxUint256 : 0n, await deadline(s)),
-  );
+  const price = options.price ?? (await currentPrice(s, marketId));
+  const id = await requestOpen(s, who, marketId, isLong, size, collateral + openFeeOf(s, marketId, size, price));
+  expectExecuted(await executeAt(s, marketId, [id], { ...options, price }), id, "the open");
   return id;
+}
+
+/** Adds `sizeDelta` (and `collateralDelta`) through the two steps at `options.price`; fails if it did not execute. */
+export async function increase(
+  s: Bulkhead,
+  positionId: bigint,
+  sizeDelta: bigint,
+  collateralDelta: bigint,
+  options: ExecuteOptions = {},
+): Promise<ExecutionResult> {
+  const { marketId } = await s.engine.position(positionId);
+  await requestIncrease(s, positionId, sizeDelta, collateralDelta);
+  const result = await executeAt(s, marketId, [positionId], options);
+  expectExecuted(result, positionId, "the increase");
+  return result;
+}
+
+/** Removes `sizeDelta` through the two steps at `options.price`, paying `receiver` (default: the owner). */
+export async function decrease(
+  s: Bulkhead,
+  positionId: bigint,
+  sizeDelta: bigint,
+  options: ExecuteOptions & { receiver?: string } = {},
+): Promise<ExecutionResult> {
+  const { marketId } = await s.engine.position(positionId);
+  await requestDecrease(s, positionId, sizeDelta, { receiver: options.receiver });
+  const result = await executeAt(s, marketId, [positionId], options);
+  expectExecuted(result, positionId, "the decrease");
+  return result;
+}
+
+/** Closes through the two steps at `options.price`, paying `receiver` (default: the owner). */
+export async function closePosition(
+  s: Bulkhead,
+  positionId: bigint,
+  options: ExecuteOptions & { receiver?: string } = {},
+): Promise<ExecutionResult> {
+  const { marketId } = await s.engine.position(positionId);
+  await requestClose(s, positionId, { receiver: options.receiver });
+  const result = await executeAt(s, marketId, [positionId], options);
+  expectExecuted(result, positionId, "the close");
+  return result;
 }
 
 /** Asset held by a position's vault. */

@@ -1,13 +1,16 @@
 /**
  * `npm run demo`: the first thing to run. On the embedded chain it deploys Bulkhead with the same Ignition modules as
- * `npm run deploy`, brings in two LPs through the pool's asynchronous flow (request, wait `lpDelay`, execute — the
- * demo executes its own requests, as a keeper would — and claim), bounds BTC's profit caps by notional, funds five
- * traders, drives a price path, lets a keeper liquidate what goes under and take profit on what reaches its cap
- * (confirming on-chain with the lens, then one batch transaction per price update), closes the survivors, lets an LP
- * redeem, and prints what happened — and checks the invariants that make it a bulkhead, LP requests included.
+ * `npm run deploy`, brings in two LPs through the pool's asynchronous flow (request, wait `lpDelay`, execute, claim),
+ * bounds BTC's profit caps by notional, funds traders and drives a price path with feed rounds. Every trade is a
+ * two-step order: the trader requests it (what it brings is escrowed in the position's vault), the feed publishes its
+ * next round, and a keeper executes every pending order in one batch at that round's answer. The keeper process does
+ * not exist yet, so the demo plays the keeper itself: after each round it executes the pending orders, takes profit
+ * on what reached its cap and liquidates what went under (confirming with the lens first). An order outside its
+ * owner's price bound is cancelled, a freed vault is reused, the survivors close, an LP redeems and claims, and the
+ * summary checks the invariants that make it a bulkhead, orders and LP requests included.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { ContractTransactionResponse, EventLog, Result } from "ethers";
+import type { ContractTransactionReceipt, ContractTransactionResponse, EventLog, Result } from "ethers";
 import hre from "hardhat";
 
 import {
@@ -25,6 +28,23 @@ import { deployBulkhead } from "../deploy/lib/deploy.js";
 
 const USD = 10n ** 6n;
 const WAD = 10n ** 18n;
+/** No bound on the execution price (the engine keeps acceptable prices in 128 bits). */
+const ANY_PRICE = 2n ** 128n - 1n;
+/** `CancelReason` of IMarginEngine.sol, by number. */
+const CANCEL_REASONS = [
+  "no round before the deadline",
+  "execution window missed",
+  "feed phase changed",
+  "bad price",
+  "replaced by a close",
+  "position closed",
+  "grace period",
+  "paused",
+  "capacity",
+  "price outside the owner's bound",
+  "margin",
+];
+const KINDS = ["none", "open", "increase", "decrease", "close"];
 
 const usd = (units: bigint): string => {
   const sign = units < 0n ? "-" : "";
@@ -32,13 +52,19 @@ const usd = (units: bigint): string => {
   return `${sign}${(abs / USD).toLocaleString("en-US")}.${(abs % USD).toString().padStart(6, "0").slice(0, 2)}`;
 };
 const price = (wad: bigint): string => (wad / WAD).toLocaleString("en-US");
+const size = (wad: bigint): string => (Number(wad) / 1e18).toString();
 /** Pool shares have 6 more decimals than the asset. */
 const shares = (units: bigint): string => (Number(units) / 1e12).toLocaleString("en-US", { maximumFractionDigits: 6 });
 
-async function mined(tx: Promise<ContractTransactionResponse>) {
+async function mined(tx: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
   const receipt = await (await tx).wait();
-  if (receipt === null) throw new Error("transaction dropped");
+  if (receipt === null || receipt.status !== 1) throw new Error("transaction failed");
   return receipt;
+}
+
+/** The receipt's events of the given names, in log order. */
+function eventsOf(receipt: ContractTransactionReceipt, ...names: string[]): EventLog[] {
+  return receipt.logs.filter((l): l is EventLog => "fragment" in l && names.includes(l.fragment.name));
 }
 
 await runCommand(async () => {
@@ -47,8 +73,10 @@ await runCommand(async () => {
   try {
     console.log("Bulkhead demo — embedded chain\n");
     const { record } = await deployBulkhead(hre, connection, { log: () => undefined });
-    const [deployer, lp1, lp2, alice, bob, carol, dave, erin, keeper] = await ethers.getSigners();
-    if (keeper === undefined || deployer === undefined) throw new Error("the embedded chain has too few accounts");
+    const signers = await ethers.getSigners();
+    const [deployer, lp1, lp2, alice, bob, carol, dave, erin, frank, keeper] = signers;
+    if (deployer === undefined || lp1 === undefined || lp2 === undefined || keeper === undefined)
+      throw new Error("the embedded chain has too few accounts");
     const at = record.contracts;
     const token = TestStablecoin__factory.connect(at.asset.address, deployer);
     const engine = MarginEngine__factory.connect(at.engine.address, deployer);
@@ -57,21 +85,29 @@ await runCommand(async () => {
     const lens = BulkheadLens__factory.connect(at.lens.address, deployer);
     const config = RiskConfig__factory.connect(at.riskConfig.address, deployer);
     const feeds = record.markets.map((m) => MockV3Aggregator__factory.connect(m.feed.address, deployer));
+    const marketName = (id: bigint | number): string => record.markets[Number(id)]?.name ?? "?";
+    const deployBlock = record.deploymentBlock;
     console.log(`deployed ${Object.keys(at).length} contracts and ${record.markets.length} markets:`);
     for (const [name, entry] of Object.entries(at)) console.log(`  ${name.padEnd(20)} ${entry.address}`);
+    const executionFee = BigInt(record.global.minExecutionFee);
+    const maxExecutionDelay = BigInt(record.global.maxExecutionDelay);
+    console.log(
+      `orders execute at the first feed round after their request, within ${maxExecutionDelay} s of it; ` +
+        `each pays its executor ${usd(executionFee)} tUSD`,
+    );
 
-    // ---------------------------------------------------------------- liquidity and traders
+    // ---------------------------------------------------------------- liquidity
     const minted = new Map<string, bigint>();
     const mint = async (who: HardhatEthersSigner, amount: bigint) => {
       await mined(token.mint(who.address, amount));
       minted.set(who.address, (minted.get(who.address) ?? 0n) + amount);
     };
     // Conservation is checked over everyone involved: the accounts below plus every Bulkhead contract and vault.
-    const accounts = [deployer, lp1, lp2, alice, bob, carol, dave, erin, keeper].map((s) => {
+    const accounts = [deployer, lp1, lp2, alice, bob, carol, dave, erin, frank, keeper].map((s) => {
       if (s === undefined) throw new Error("the embedded chain has too few accounts");
       return s.address;
     });
-    const balancesOf = async (addresses: string[]) => {
+    const balancesOf = async (addresses: Iterable<string>) => {
       let total = 0n;
       for (const address of addresses) total += await token.balanceOf(address);
       return total;
@@ -85,12 +121,11 @@ await runCommand(async () => {
       [lp1, 400_000n * USD],
       [lp2, 100_000n * USD],
     ] as const) {
-      if (who === undefined) throw new Error("missing LP account");
       await mint(who, amount);
       await mined(token.connect(who).approve(pool, amount));
       await mined(pool.connect(who).requestDeposit(amount, who.address, who.address));
     }
-    const controllers = [deployer.address, lp1!.address, lp2!.address];
+    const controllers = [deployer.address, lp1.address, lp2.address];
     let pendingDeposits = 0n;
     for (const c of controllers) pendingDeposits += await pool.pendingDepositRequest(0n, c);
     console.log(
@@ -98,10 +133,8 @@ await runCommand(async () => {
         `pool equity ${usd(await pool.equityAssets())} tUSD; executable after lpDelay = ${lp.lpDelay} s`,
     );
     await networkHelpers.time.increase(lp.lpDelay);
-    const executed = await mined(pool.connect(keeper).executeDeposits(controllers));
-    for (const log of executed.logs) {
-      if (!("fragment" in log) || log.fragment.name !== "DepositExecuted") continue;
-      const a = log.args;
+    for (const event of eventsOf(await mined(pool.connect(keeper).executeDeposits(controllers)), "DepositExecuted")) {
+      const a = event.args;
       console.log(
         `  executed ${usd(a.getValue("assets") as bigint)} tUSD for ${a.getValue("controller") as string}: ` +
           `${shares(a.getValue("shares") as bigint)} shares at ${(Number(a.getValue("price") as bigint) / 1e12).toFixed(6)} tUSD per share`,
@@ -124,56 +157,164 @@ await runCommand(async () => {
     await mined(config.setMarketParams(1n, { ...btcParams, maxProfitNotionalRatio: WAD / 20n }));
     console.log("governance bounds BTC-USD profit caps at 5 % of notional (and 900 % of collateral, as before)");
 
-    const trades = [
-      { who: alice, name: "alice", market: 0, isLong: true, size: 10n * WAD, collateral: 3_500n * USD },
-      { who: bob, name: "bob", market: 0, isLong: true, size: 20n * WAD, collateral: 6_500n * USD },
-      { who: carol, name: "carol", market: 0, isLong: false, size: 15n * WAD, collateral: 6_000n * USD },
-      { who: dave, name: "dave", market: 1, isLong: true, size: 1n * WAD, collateral: 6_100n * USD },
-      { who: erin, name: "erin", market: 1, isLong: false, size: WAD / 2n, collateral: 4_000n * USD },
-    ];
-    const open: { id: bigint; name: string; owner: string; vault: string }[] = [];
+    // ---------------------------------------------------------------- orders and the keeper
     const names = new Map<bigint, string>();
-    for (const t of trades) {
-      if (t.who === undefined) throw new Error("missing trader account");
-      await mint(t.who, t.collateral * 2n);
-      await mined(token.connect(t.who).approve(engine, t.collateral * 2n));
-      const deadline = BigInt(await networkHelpers.time.latest()) + 600n;
-      const acceptable = t.isLong ? ethers.MaxUint256 : 0n;
-      const receipt = await mined(
-        engine.connect(t.who).open(t.market, t.isLong, t.size, t.collateral, acceptable, deadline),
-      );
-      const event = receipt.logs.find((l): l is EventLog => "fragment" in l && l.fragment.name === "PositionOpened");
-      if (event === undefined) throw new Error("no PositionOpened event");
-      const id = event.args.getValue("positionId") as bigint;
-      const vault = event.args.getValue("vault") as string;
-      open.push({ id, name: t.name, owner: t.who.address, vault });
-      names.set(id, t.name);
-      const market = record.markets[t.market]?.name ?? "?";
-      const lev = (t.size * (await engine.indexPrice(t.market))) / WAD / (t.collateral * 10n ** 12n);
-      const cap = (await engine.position(id)).maxProfit;
-      console.log(
-        `  #${id} ${t.name.padEnd(6)} ${t.isLong ? "long " : "short"} ${market} size ${Number(t.size) / 1e18}` +
-          ` collateral ${usd(t.collateral)} (~${lev}x) cap ${usd(cap)} vault ${vault}`,
-      );
-    }
-
-    // ---------------------------------------------------------------- price path and keeper
-    const path: [number, bigint][] = [
-      [0, 2_900n],
-      [1, 61_000n],
-      [0, 2_780n],
-      [0, 2_700n],
-      [1, 64_500n],
-      [1, 66_500n],
-      [0, 2_650n],
-    ];
-    const liquidations: string[] = [];
-    const profitsTaken: string[] = [];
+    const marketOf = new Map<bigint, bigint>();
+    const vaults = new Set<string>();
+    /** Positions with an order waiting for its round. */
+    const pending = new Set<bigint>();
+    /** Open positions the keeper watches, with the vault each uses. */
+    const open: { id: bigint; name: string; owner: string }[] = [];
+    const summary = { executed: 0, cancelled: 0, liquidated: 0, taken: 0, closed: 0, reused: 0 };
     let keeperEarned = 0n;
-    for (const [market, usdPrice] of path) {
-      await networkHelpers.time.increase(300);
-      await mined(feeds[market]!.updateAnswer(usdPrice * 10n ** 8n));
-      const label = `${record.markets[market]?.name ?? "?"} → ${price(usdPrice * WAD)}`;
+
+    const deadline = async (marketId: number): Promise<bigint> =>
+      BigInt(await networkHelpers.time.latest()) + BigInt(record.markets[marketId]?.params.maxOrderWait ?? 60);
+    const funded = async (who: HardhatEthersSigner, amount: bigint): Promise<void> => {
+      await mint(who, amount);
+      await mined(token.connect(who).approve(engine, amount));
+    };
+    const requestOpen = async (
+      who: HardhatEthersSigner,
+      name: string,
+      marketId: number,
+      isLong: boolean,
+      positionSize: bigint,
+      collateral: bigint,
+    ): Promise<bigint> => {
+      const reserve = BigInt(record.global.keeperReserve);
+      await funded(who, collateral + reserve + executionFee);
+      const free = await engine.freeVaultCount();
+      const receipt = await mined(
+        engine
+          .connect(who)
+          .requestOpen(
+            marketId,
+            isLong,
+            positionSize,
+            collateral,
+            isLong ? ANY_PRICE : 0n,
+            await deadline(marketId),
+            executionFee,
+          ),
+      );
+      const requested = eventsOf(receipt, "OrderRequested")[0];
+      if (requested === undefined) throw new Error("no OrderRequested event");
+      const id = requested.args.getValue("positionId") as bigint;
+      const vault = await engine.vaultOf(id);
+      const reused = vaults.has(vault);
+      if (reused) summary.reused++;
+      vaults.add(vault);
+      names.set(id, name);
+      marketOf.set(id, BigInt(marketId));
+      pending.add(id);
+      console.log(
+        `  #${id} ${name.padEnd(6)} requests ${isLong ? "long " : "short"} ${size(positionSize)} ${marketName(marketId)} ` +
+          `with ${usd(collateral)} collateral: ${usd(collateral + reserve + executionFee)} escrowed in ` +
+          `${reused ? "reused" : "new"} vault ${vault} (${free > 0n ? `one of ${free} free` : "a fresh clone"})`,
+      );
+      return id;
+    };
+    const requestClose = async (id: bigint): Promise<void> => {
+      const p = await engine.position(id);
+      const who = await ethers.getSigner(p.owner);
+      await funded(who, executionFee);
+      await mined(
+        engine
+          .connect(who)
+          .requestClose(id, p.isLong ? 0n : ANY_PRICE, await deadline(Number(p.marketId)), executionFee, p.owner),
+      );
+      pending.add(id);
+    };
+    /** A new round of the market's feed at `answer` (default: unchanged), one second after the latest block. */
+    const publish = async (marketId: number, answer?: bigint): Promise<void> => {
+      const feed = feeds[marketId];
+      if (feed === undefined) throw new Error(`no market ${marketId}`);
+      await networkHelpers.time.setNextBlockTimestamp((await networkHelpers.time.latest()) + 1);
+      await mined(feed.updateAnswer(answer ?? (await feed.latestRoundData()).answer));
+    };
+    const drop = (id: bigint): void => {
+      const i = open.findIndex((p) => p.id === id);
+      if (i >= 0) open.splice(i, 1);
+    };
+
+    /** What a keeper does after a round: execute pending orders, take profit at the cap, liquidate. */
+    const keeperActs = async (label: string): Promise<void> => {
+      let acted = false;
+      // The keeper's confirmation: one lens call says which pending orders can execute now (status 2, Executable).
+      const waiting = [...pending];
+      const states = await lens.executable(waiting);
+      const ready = waiting.filter((_, i) => states[i]?.status === 2n);
+      if (ready.length > 0) {
+        const receipt = await mined(engine.connect(keeper).executeOrders(ready));
+        console.log(`\n${label}: keeper executes the pending orders of ${ready.map((id) => `#${id}`).join(", ")}`);
+        acted = true;
+        for (const event of eventsOf(
+          receipt,
+          "OrderExecuted",
+          "OrderCancelled",
+          "PositionOpened",
+          "PositionIncreased",
+          "PositionDecreased",
+          "PositionClosed",
+        )) {
+          const a = event.args;
+          const id = a.getValue("positionId") as bigint;
+          const who = `#${id} ${(names.get(id) ?? "?").padEnd(6)}`;
+          switch (event.fragment.name) {
+            case "OrderExecuted":
+              summary.executed++;
+              keeperEarned += a.getValue("executionFee") as bigint;
+              break;
+            case "OrderCancelled": {
+              summary.cancelled++;
+              const fee = a.getValue("executorFee") as bigint;
+              keeperEarned += fee;
+              console.log(
+                `  ${who} ${KINDS[Number(a.getValue("kind"))]} cancelled (${CANCEL_REASONS[Number(a.getValue("reason"))]}): ` +
+                  `${usd(a.getValue("refund") as bigint)} refunded, the executor keeps ${usd(fee)}`,
+              );
+              break;
+            }
+            case "PositionOpened": {
+              open.push({ id, name: names.get(id) ?? "?", owner: a.getValue("owner") as string });
+              const cap = a.getValue("maxProfit") as bigint;
+              console.log(
+                `  ${who} opened at ${price(a.getValue("price") as bigint)}: collateral ` +
+                  `${usd(a.getValue("collateral") as bigint)} after a ${usd(a.getValue("fee") as bigint)} opening fee, ` +
+                  `cap ${usd(cap)}`,
+              );
+              break;
+            }
+            case "PositionIncreased":
+              console.log(
+                `  ${who} increased by ${size(a.getValue("sizeDelta") as bigint)} at ${price(a.getValue("price") as bigint)}`,
+              );
+              break;
+            case "PositionDecreased":
+              console.log(
+                `  ${who} decreased by ${size(a.getValue("sizeDelta") as bigint)} at ${price(a.getValue("price") as bigint)}: ` +
+                  `pnl ${usd(a.getValue("pnl") as bigint)}, fees ${usd(a.getValue("fees") as bigint)}, ` +
+                  `paid ${usd(a.getValue("payout") as bigint)}`,
+              );
+              break;
+            case "PositionClosed":
+              summary.closed++;
+              drop(id);
+              console.log(
+                `  ${who} closed at ${price(a.getValue("price") as bigint)}: pnl ${usd(a.getValue("pnl") as bigint)}, ` +
+                  `fees ${usd(a.getValue("fees") as bigint)}, paid ${usd(a.getValue("payout") as bigint)} ` +
+                  `(keeper reserve included)`,
+              );
+              break;
+          }
+        }
+        for (const id of ready) {
+          const [order, close] = await engine.orders(id);
+          if (order.kind === 0n && close.kind === 0n) pending.delete(id);
+        }
+      }
+
       // Positions whose pnl reached their cap are closed at the cap by anyone (the keeper earns the reserve).
       const tracked = open.map((p) => p.id);
       const capped = await lens.atCap(tracked);
@@ -181,96 +322,226 @@ await runCommand(async () => {
       if (atCap.length > 0) {
         const receipt = await mined(engine.connect(keeper).takeProfitBatch(atCap));
         console.log(`\n${label}: keeper takes profit on ${atCap.map((id) => `#${id}`).join(", ")} at the cap`);
-        for (const log of receipt.logs) {
-          if (!("fragment" in log) || log.fragment.name !== "ProfitTaken") continue;
-          const a = log.args;
+        acted = true;
+        for (const event of eventsOf(receipt, "ProfitTaken")) {
+          const a = event.args;
           const id = a.getValue("positionId") as bigint;
           const reward = a.getValue("keeperReward") as bigint;
           keeperEarned += reward;
-          const line =
-            `#${id} ${names.get(id)}: profit ${usd(a.getValue("profit") as bigint)} (the cap), ` +
-            `fees ${usd(a.getValue("fees") as bigint)}, owner ${usd(a.getValue("payout") as bigint)}, keeper ${usd(reward)}`;
-          profitsTaken.push(line);
-          console.log(`  ${line}`);
-        }
-        for (const id of atCap)
-          open.splice(
-            open.findIndex((p) => p.id === id),
-            1,
+          summary.taken++;
+          drop(id);
+          console.log(
+            `  #${id} ${names.get(id)}: profit ${usd(a.getValue("profit") as bigint)} (the cap), ` +
+              `fees ${usd(a.getValue("fees") as bigint)}, owner ${usd(a.getValue("payout") as bigint)}, keeper ${usd(reward)}`,
           );
+        }
       }
+
+      // Liquidations, confirmed the same way: one call answers for every tracked position.
       const ids = open.map((p) => p.id);
-      // The keeper's confirmation: one call answers for every tracked position.
       const flags = await lens.liquidatable(ids);
       const due = ids.filter((_, i) => flags[i] === true);
-      if (due.length === 0) {
-        if (atCap.length === 0) console.log(`\n${label}: nothing to liquidate`);
-        continue;
+      if (due.length > 0) {
+        const receipt = await mined(engine.connect(keeper).liquidateBatch(due));
+        console.log(`\n${label}: keeper liquidates ${due.map((id) => `#${id}`).join(", ")} (gas ${receipt.gasUsed})`);
+        acted = true;
+        for (const event of eventsOf(receipt, "PositionLiquidated")) {
+          const a = event.args;
+          const id = a.getValue("positionId") as bigint;
+          const reward = a.getValue("keeperReward") as bigint;
+          keeperEarned += reward;
+          summary.liquidated++;
+          drop(id);
+          console.log(
+            `  #${id} ${names.get(id)}: closing fee ${usd(a.getValue("closeFee") as bigint)}, keeper ${usd(reward)}, ` +
+              `insurance ${usd(a.getValue("penalty") as bigint)}, owner ${usd(a.getValue("ownerRefund") as bigint)}, ` +
+              `bad debt ${usd(a.getValue("badDebt") as bigint)}`,
+          );
+        }
       }
-      const receipt = await mined(engine.connect(keeper).liquidateBatch(due));
-      console.log(`\n${label}: keeper liquidates ${due.map((id) => `#${id}`).join(", ")} (gas ${receipt.gasUsed})`);
-      for (const log of receipt.logs) {
-        if (!("fragment" in log) || log.fragment.name !== "PositionLiquidated") continue;
-        const a = log.args;
-        const id = a.getValue("positionId") as bigint;
-        const reward = a.getValue("keeperReward") as bigint;
-        keeperEarned += reward;
-        const line =
-          `#${id} ${names.get(id)}: closing fee ${usd(a.getValue("closeFee") as bigint)}, keeper ${usd(reward)}, ` +
-          `insurance ${usd(a.getValue("penalty") as bigint)}, ` +
-          `owner ${usd(a.getValue("ownerRefund") as bigint)}, bad debt ${usd(a.getValue("badDebt") as bigint)}`;
-        liquidations.push(line);
-        console.log(`  ${line}`);
-      }
-      for (const id of due)
-        open.splice(
-          open.findIndex((p) => p.id === id),
-          1,
-        );
+      if (!acted) console.log(`\n${label}: nothing to do`);
+    };
+
+    // ---------------------------------------------------------------- traders request, the next rounds execute
+    console.log("\nTraders request positions (nothing trades until the next round):");
+    const traders = [
+      { who: alice, name: "alice", market: 0, isLong: true, size: 10n * WAD, collateral: 3_500n * USD },
+      { who: bob, name: "bob", market: 0, isLong: true, size: 20n * WAD, collateral: 6_500n * USD },
+      { who: carol, name: "carol", market: 0, isLong: false, size: 15n * WAD, collateral: 6_000n * USD },
+      { who: dave, name: "dave", market: 1, isLong: true, size: 1n * WAD, collateral: 6_100n * USD },
+      { who: erin, name: "erin", market: 1, isLong: false, size: WAD / 2n, collateral: 4_000n * USD },
+    ];
+    for (const t of traders) {
+      if (t.who === undefined) throw new Error("missing trader account");
+      await requestOpen(t.who, t.name, t.market, t.isLong, t.size, t.collateral);
+    }
+    await publish(0);
+    await publish(1);
+    await keeperActs("ETH-USD and BTC-USD publish their next rounds (prices unchanged)");
+
+    // ---------------------------------------------------------------- price path
+    const path: { market: number; to: bigint; before?: () => Promise<void> }[] = [
+      {
+        market: 0,
+        to: 2_900n,
+        // Carol takes half her short's profit off; the round executes it.
+        before: async () => {
+          const id = open.find((p) => p.name === "carol")?.id ?? 0n;
+          await funded(carol!, executionFee);
+          await mined(
+            engine
+              .connect(carol!)
+              .requestDecrease(id, (15n * WAD) / 2n, ANY_PRICE, await deadline(0), executionFee, carol!.address),
+          );
+          pending.add(id);
+          console.log(`\n  #${id} carol  requests a decrease of 7.5 ETH-USD`);
+        },
+      },
+      {
+        market: 1,
+        to: 61_000n,
+        // Dave adds size but accepts no more than 60,500: the round's answer decides, and it is above.
+        before: async () => {
+          const id = open.find((p) => p.name === "dave")?.id ?? 0n;
+          await funded(dave!, 500n * USD + executionFee);
+          await mined(
+            engine
+              .connect(dave!)
+              .requestIncrease(id, WAD / 10n, 500n * USD, 60_500n * WAD, await deadline(1), executionFee),
+          );
+          pending.add(id);
+          console.log(`\n  #${id} dave   requests an increase of 0.1 BTC-USD at 60,500 or better`);
+        },
+      },
+      { market: 0, to: 2_780n },
+      { market: 0, to: 2_700n },
+      {
+        market: 1,
+        to: 64_500n,
+        // Liquidated positions left empty vaults behind: the next position reuses one.
+        before: async () => {
+          console.log("");
+          await requestOpen(frank!, "frank", 0, true, 2n * WAD, 1_000n * USD);
+        },
+      },
+      { market: 1, to: 66_500n },
+      { market: 0, to: 2_650n },
+    ];
+    for (const step of path) {
+      await networkHelpers.time.increase(300);
+      if (step.before !== undefined) await step.before();
+      await publish(step.market, step.to * 10n ** 8n);
+      // An order on the other market waits for that market's next round: here it comes, unchanged.
+      const other = 1 - step.market;
+      const waiting = [...pending].some((id) => marketOf.get(id) === BigInt(other));
+      if (waiting) await publish(other);
+      await keeperActs(
+        `${marketName(step.market)} → ${price(step.to * WAD)}` +
+          (waiting ? ` (and ${marketName(other)}'s next round, unchanged)` : ""),
+      );
     }
 
     // ---------------------------------------------------------------- isolation, then the survivors close
-    console.log("\nIsolation check on the survivors (vault balance = collateral + keeper reserve):");
-    const reserve = BigInt(record.global.keeperReserve);
+    console.log("\nIsolation check on the survivors (vault balance = collateral + keeper reserve, no order pending):");
     let isolated = true;
     for (const p of open) {
       const position = await engine.position(p.id);
-      const held = await token.balanceOf(p.vault);
-      const ok = held === position.collateral + reserve;
+      const held = await token.balanceOf(position.vault);
+      const ok = held === position.collateral + position.keeperReserve;
       isolated &&= ok;
       console.log(
-        `  #${p.id} ${p.name.padEnd(6)} vault ${usd(held)} = ${usd(position.collateral)} + ${usd(reserve)} ${ok ? "✓" : "✗"}`,
+        `  #${p.id} ${p.name.padEnd(6)} vault ${usd(held)} = ${usd(position.collateral)} + ` +
+          `${usd(position.keeperReserve)} ${ok ? "✓" : "✗"}`,
       );
     }
-    console.log("\nThe survivors close:");
-    for (const p of [...open]) {
-      const signer = await ethers.getSigner(p.owner);
-      const before = await token.balanceOf(p.owner);
-      const deadline = BigInt(await networkHelpers.time.latest()) + 600n;
-      const position = await engine.position(p.id);
-      await mined(engine.connect(signer).close(p.id, position.isLong ? 0n : ethers.MaxUint256, deadline));
-      const received = (await token.balanceOf(p.owner)) - before;
-      console.log(`  #${p.id} ${p.name.padEnd(6)} received ${usd(received)} tUSD`);
+    console.log("\nThe survivors request to close:");
+    const survivors = [...open];
+    const before = new Map<string, bigint>();
+    for (const p of survivors) {
+      before.set(p.owner, await token.balanceOf(p.owner));
+      await requestClose(p.id);
+      console.log(`  #${p.id} ${p.name}`);
     }
+    await networkHelpers.time.increase(60);
+    await publish(0);
+    await publish(1);
+    await keeperActs("the next rounds (prices unchanged)");
 
     // ---------------------------------------------------------------- an LP leaves
     // Redemptions are requests too: shares go to the pool, wait lpDelay, are executed in request order against the
     // free liquidity (in part if it runs short), and the LP claims the assets.
-    const redeemShares = (await pool.balanceOf(lp2!.address)) / 2n;
-    await mined(pool.connect(lp2!).requestRedeem(redeemShares, lp2!.address, lp2!.address));
+    const redeemShares = (await pool.balanceOf(lp2.address)) / 2n;
+    await mined(pool.connect(lp2).requestRedeem(redeemShares, lp2.address, lp2.address));
     const queued = await pool.redeemQueue();
     await networkHelpers.time.increase(lp.lpDelay);
     // Executions wait for prices at least lpSettle old: publish fresh answers, then let them settle.
-    for (const feed of feeds) await mined(feed.updateAnswer((await feed.latestRoundData()).answer));
+    for (const [i] of feeds.entries()) await publish(i);
     await networkHelpers.time.increase(lp.lpSettle);
     const [executionOpen, retryAt] = await pool.lpExecutionStatus();
     if (!executionOpen) await networkHelpers.time.increaseTo(retryAt);
     await mined(pool.connect(keeper).executeRedeems(10n));
-    const redeemable = await pool.maxWithdraw(lp2!.address);
-    await mined(pool.connect(lp2!).redeem(await pool.maxRedeem(lp2!.address), lp2!.address, lp2!.address));
+    const redeemable = await pool.maxWithdraw(lp2.address);
+    await mined(pool.connect(lp2).redeem(await pool.maxRedeem(lp2.address), lp2.address, lp2.address));
     console.log(
       `\nlp2 redeems half its shares (queue: ${queued.length} request): executed, claimed ${usd(redeemable)} tUSD`,
     );
+
+    // ---------------------------------------------------------------- what the logs say
+    // A keeper keeps its state from the engine's events alone; the same logs prove every order traded at the first
+    // round after its request, inside its window (invariant 8), and that every payout was delivered.
+    const logs = (await ethers.provider.getLogs({ address: at.engine.address, fromBlock: deployBlock })).flatMap(
+      (log) => {
+        const event = engine.interface.parseLog(log);
+        return event === null ? [] : [{ blockNumber: log.blockNumber, args: event.args, fragment: event.fragment }];
+      },
+    );
+    const requests = new Map<bigint, { roundId: bigint; requestedAt: bigint; marketId: bigint }[]>();
+    const blockTime = new Map<number, bigint>();
+    const timeOf = async (block: number): Promise<bigint> => {
+      const known = blockTime.get(block);
+      if (known !== undefined) return known;
+      const t = BigInt((await ethers.provider.getBlock(block))?.timestamp ?? 0);
+      blockTime.set(block, t);
+      return t;
+    };
+    let ordersChecked = 0;
+    let nextRound = true;
+    let claimsRecorded = 0;
+    for (const log of logs) {
+      const a = log.args;
+      const name = log.fragment.name;
+      if (name === "ClaimRecorded") claimsRecorded++;
+      if (name === "OrderRequested") {
+        const id = a.getValue("positionId") as bigint;
+        const queue = requests.get(id) ?? [];
+        queue.push({
+          roundId: a.getValue("roundId") as bigint,
+          requestedAt: await timeOf(log.blockNumber),
+          marketId: a.getValue("marketId") as bigint,
+        });
+        requests.set(id, queue);
+      } else if (name === "OrderCancelled" || name === "OrderExecuted") {
+        const request = requests.get(a.getValue("positionId") as bigint)?.shift();
+        if (request === undefined)
+          throw new Error(`an order ended that was never requested (block ${log.blockNumber})`);
+        if (name === "OrderCancelled") continue;
+        const feed = feeds[Number(request.marketId)];
+        if (feed === undefined) throw new Error("unknown market");
+        const roundId = a.getValue("roundId") as bigint;
+        const round = await feed.getRoundData(roundId);
+        const previous = await feed.getRoundData(roundId - 1n);
+        const executedAt = await timeOf(log.blockNumber);
+        const first =
+          roundId > request.roundId &&
+          round.startedAt > request.requestedAt &&
+          (roundId - 1n <= request.roundId || previous.startedAt <= request.requestedAt);
+        nextRound &&=
+          first &&
+          round.answer * 10n ** 10n === (a.getValue("price") as bigint) &&
+          executedAt <= round.updatedAt + maxExecutionDelay;
+        ordersChecked++;
+      }
+    }
 
     // ---------------------------------------------------------------- summary and invariants
     const poolBalance = await token.balanceOf(pool);
@@ -278,29 +549,38 @@ await runCommand(async () => {
     const sharePriceAfter = await pool.convertToAssets(10n ** 12n);
     console.log("\nSummary");
     console.log(
-      `  positions opened ${trades.length}, liquidated ${liquidations.length}, ` +
-        `closed at the cap ${profitsTaken.length}, closed ${open.length}`,
+      `  positions requested ${names.size}: orders executed ${summary.executed}, cancelled ${summary.cancelled}; ` +
+        `liquidated ${summary.liquidated}, closed at the cap ${summary.taken}, closed ${summary.closed}; ` +
+        `vaults used ${vaults.size} (${summary.reused} reused)`,
     );
-    console.log(`  keeper earned ${usd(keeperEarned)} tUSD`);
+    for (const p of survivors) {
+      const received = (await token.balanceOf(p.owner)) - (before.get(p.owner) ?? 0n);
+      console.log(`  #${p.id} ${p.name.padEnd(6)} received ${usd(received)} tUSD on closing`);
+    }
+    console.log(`  keeper earned ${usd(keeperEarned)} tUSD (execution fees, keeper reserves, liquidation fees)`);
     console.log(
       `  pool ${usd(poolBalance)} tUSD (equity ${usd(await pool.equityAssets())}); ` +
         `insurance fund ${usd(insuranceBalance)} tUSD`,
     );
     const perShare = (assets: bigint) => (Number(assets) / 1e6).toFixed(6);
     console.log(`  LP share price ${perShare(sharePriceBefore)} → ${perShare(sharePriceAfter)} tUSD per share`);
+    console.log(
+      `  claims: ${claimsRecorded} recorded (a payout its recipient cannot receive waits in the engine for claim())`,
+    );
 
-    const vaults =
-      trades.length === 0
-        ? []
-        : await Promise.all(Array.from({ length: trades.length }, (_, i) => engine.vaultOf(BigInt(i + 1))));
     const systemAfter =
       (await balancesOf([at.pool.address, at.insuranceFund.address, at.engine.address])) +
       (await balancesOf(vaults)) +
       (await balancesOf(accounts));
-    const totalMinted = [...minted.values()].reduce((a, b) => a + b, 0n);
+    const totalMinted = [...minted.values()].reduce((x, y) => x + y, 0n);
     const conserved = systemAfter === systemBefore + totalMinted;
     const solvent = (await pool.equityAssets()) >= (await engine.totalReserved());
-    const emptied = (await engine.totalEntryNotional()) === 0n && (await engine.totalReserved()) === 0n;
+    const emptied =
+      (await engine.totalEntryNotional()) === 0n &&
+      (await engine.totalReserved()) === 0n &&
+      (await balancesOf(vaults)) === 0n &&
+      (await engine.freeVaultCount()) === BigInt(vaults.size);
+    const delivered = claimsRecorded === 0 && (await token.balanceOf(engine)) === 0n;
     // LP requests: the pool's tokens are its equity plus what belongs to requests (pending deposits, executed
     // redemptions and cancelled deposits not yet claimed); its own shares are exactly those of requests.
     let owedAssets = 0n;
@@ -319,17 +599,35 @@ await runCommand(async () => {
     const requestsBacked =
       poolBalance === (await pool.equityAssets()) + owedAssets && (await pool.balanceOf(pool)) === escrowedShares;
     const settled = unclaimed === 0n;
+    const tick = (ok: boolean): string => (ok ? "✓" : "✗");
     console.log("\nInvariants");
-    console.log(`  isolation: every open vault held exactly its collateral and keeper reserve ${isolated ? "✓" : "✗"}`);
-    console.log(`  conservation: nothing created or lost, to the unit ${conserved ? "✓" : "✗"}`);
-    console.log(`  solvency: pool covers every reserved maximum profit ${solvent ? "✓" : "✗"}`);
-    console.log(`  no position left, no phantom open interest or reservation ${emptied ? "✓" : "✗"}`);
+    console.log(`  isolation: every open vault held exactly its collateral and keeper reserve ${tick(isolated)}`);
+    console.log(`  conservation: nothing created or lost, to the unit ${tick(conserved)}`);
+    console.log(`  solvency: pool covers every reserved maximum profit ${tick(solvent)}`);
+    console.log(
+      `  orders: all ${ordersChecked} executed orders traded at the first round after their request, at its answer, ` +
+        `within ${maxExecutionDelay} s of it ${tick(nextRound && ordersChecked === summary.executed)}`,
+    );
+    console.log(
+      `  no position left, no phantom open interest or reservation; every vault empty and free ${tick(emptied)}`,
+    );
+    console.log(`  every payout delivered: no claim recorded, nothing held by the engine ${tick(delivered)}`);
     console.log(
       `  LP requests: pool tokens = equity + pending and claimable amounts; its shares = requests' shares ` +
-        `${requestsBacked ? "✓" : "✗"}`,
+        `${tick(requestsBacked)}`,
     );
-    console.log(`  LP requests: nothing left pending or unclaimed ${settled ? "✓" : "✗"}`);
-    if (!(isolated && conserved && solvent && emptied && requestsBacked && settled))
+    console.log(`  LP requests: nothing left pending or unclaimed ${tick(settled)}`);
+    if (!(
+      isolated &&
+      conserved &&
+      solvent &&
+      nextRound &&
+      ordersChecked === summary.executed &&
+      emptied &&
+      delivered &&
+      requestsBacked &&
+      settled
+    ))
       throw new Error("an invariant did not hold");
   } finally {
     await connection.close();

@@ -191,7 +191,14 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
 
     /// @dev When liquidations and risk-adding operations may resume after the latest sequencer or price outage (in
     /// the past if none is recent).
-    function _resumesAt(Context memory c) internal view returns (uint256 resumesAt) {
+    function _resumesAt(Context memory c) internal view returns (uint256) {
+        return _resumesAtAsOf(c, block.timestamp);
+    }
+
+    /// @dev When the grace period of the latest outage that ended within a grace period before `at` ends: `at` lies
+    /// inside a grace period iff it is earlier. An order judges its round's own time with it, so that when it is
+    /// executed inside its window makes no difference (rule 16).
+    function _resumesAtAsOf(Context memory c, uint256 at) internal view returns (uint256 resumesAt) {
         uint256 grace = c.global.liquidationGracePeriod;
         if (grace == 0 || c.settlement != 0) return 0;
         resumesAt = ChainlinkOracle.sequencerUpSince(c.sequencer) + grace;
@@ -200,7 +207,7 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
             c.market.heartbeat,
             c.roundId,
             c.updatedAt,
-            block.timestamp > grace ? block.timestamp - grace : 0
+            at > grace ? at - grace : 0
         );
         if (outageEnd != 0 && outageEnd + grace > resumesAt) resumesAt = outageEnd + grace;
     }

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
@@ -18,7 +19,7 @@ import {
 } from "../interfaces/IMarginEngine.sol";
 import {IOracleErrors} from "../interfaces/IOracleErrors.sol";
 import {IPositionVault} from "../interfaces/IPositionVault.sol";
-import {GlobalParams, IRiskConfig, MarketParams} from "../interfaces/IRiskConfig.sol";
+import {GlobalParams, IRiskConfig} from "../interfaces/IRiskConfig.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 import {EngineModule} from "./EngineStorage.sol";
 import {LiquidationModule} from "./LiquidationModule.sol";
@@ -75,7 +76,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         s.vault = vault;
         s.keeperReserve = global.keeperReserve;
         _orders[positionId] = o;
-        _emitRequested(positionId, o);
+        _emitRequested(positionId, s, o);
 
         _pullExact(vault, collateral + global.keeperReserve + executionFee);
     }
@@ -91,14 +92,15 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     ) external onlyDelegated nonReentrant {
         if (sizeDelta == 0) revert ZeroSize();
         Position memory p = _ownedOpenPosition(positionId);
-        _checkNoPendingOrder(positionId);
         Context memory c = _orderContext(p.marketId);
+        _clearStale(positionId, p, c);
+        _checkNoPendingOrder(positionId);
         _checkAddsRisk(p.marketId, c);
         Order memory o = _newOrder(OrderKind.Increase, c, deadline, executionFee, sizeDelta, acceptablePrice);
         o.collateralDelta = collateralDelta.toUint96();
         o.receiver = msg.sender;
         _orders[positionId] = o;
-        _emitRequested(positionId, o);
+        _emitRequested(positionId, p, o);
 
         _pullExact(p.vault, collateralDelta + executionFee);
     }
@@ -116,12 +118,13 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         if (receiver == address(0)) revert ZeroReceiver();
         Position memory p = _ownedOpenPosition(positionId);
         if (sizeDelta >= p.size) revert SizeDeltaTooLarge(sizeDelta, p.size);
-        _checkNoPendingOrder(positionId);
         Context memory c = _orderContext(p.marketId);
+        _clearStale(positionId, p, c);
+        _checkNoPendingOrder(positionId);
         Order memory o = _newOrder(OrderKind.Decrease, c, deadline, executionFee, sizeDelta, acceptablePrice);
         o.receiver = receiver;
         _orders[positionId] = o;
-        _emitRequested(positionId, o);
+        _emitRequested(positionId, p, o);
 
         _pullExact(p.vault, executionFee);
     }
@@ -136,28 +139,20 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     ) external onlyDelegated nonReentrant {
         if (receiver == address(0)) revert ZeroReceiver();
         Position memory p = _ownedOpenPosition(positionId);
-        if (_closes[positionId].kind != OrderKind.None) revert ClosePending(positionId);
         Context memory c = _orderContext(p.marketId);
+        _clearStale(positionId, p, c);
+        if (_closes[positionId].kind != OrderKind.None) revert ClosePending(positionId);
         Order memory o = _newOrder(OrderKind.Close, c, deadline, executionFee, 0, acceptablePrice);
         o.receiver = receiver;
 
-        // A pending order whose round does not exist yet is replaced: the close must not wait behind it. One that
-        // can no longer execute goes too. One whose round exists executes first.
+        // A pending order whose round does not exist yet is replaced: the close must not wait behind it. One whose
+        // round exists executes first.
         Order memory pending = _orders[positionId];
-        if (pending.kind != OrderKind.None) {
-            Verdict memory v = _verdict(pending, c);
-            if (v.action != READY) {
-                _cancel(
-                    positionId,
-                    p,
-                    _popOrder(positionId, false),
-                    v.action == CANCEL ? v.reason : CancelReason.Replaced,
-                    false
-                );
-            }
+        if (pending.kind != OrderKind.None && _verdict(pending, c).action == WAIT) {
+            _cancel(positionId, p, _popOrder(positionId, false), CancelReason.Replaced, false);
         }
         _closes[positionId] = o;
-        _emitRequested(positionId, o);
+        _emitRequested(positionId, p, o);
 
         _pullExact(p.vault, executionFee);
     }
@@ -185,19 +180,9 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     /// @inheritdoc IMarginEngineOrders
     function cancelOrder(uint256 positionId) external onlyDelegated nonReentrant {
         Position memory p = _positions[positionId];
-        (Order memory o, bool isClose) = _nextOrder(positionId);
+        (Order memory o, ) = _nextOrder(positionId);
         if (o.kind == OrderKind.None) revert NoPendingOrder(positionId);
-        Context memory c = _orderContext(p.marketId);
-        bool cancelled;
-        for (uint256 i; i < 2 && o.kind != OrderKind.None; ++i) {
-            Verdict memory v = _verdict(o, c);
-            if (v.action != CANCEL) break;
-            _cancel(positionId, p, _popOrder(positionId, isClose), v.reason, false);
-            cancelled = true;
-            if (isClose) break;
-            (o, isClose) = _nextOrder(positionId);
-        }
-        if (!cancelled) revert OrderStillExecutable(positionId);
+        if (!_clearStale(positionId, p, _orderContext(p.marketId))) revert OrderStillExecutable(positionId);
     }
 
     /// @dev Executes or ends the position's next pending order if it can; returns whether it did anything. Rule 3:
@@ -229,8 +214,10 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         _popOrder(positionId, isClose);
         (bool ok, CancelReason reason) = (true, CancelReason.Expired);
         if (o.kind == OrderKind.Open || o.kind == OrderKind.Increase) {
-            if (v.updatedAt < resumesAt) (ok, reason) = (false, CancelReason.GracePeriod);
-            else if (!_addsRiskAllowed(c)) (ok, reason) = (false, CancelReason.Paused);
+            // Inside a grace period now, or at the round's own time (rule 16).
+            if (resumesAt > block.timestamp || v.updatedAt < _resumesAtAsOf(c, v.updatedAt)) {
+                (ok, reason) = (false, CancelReason.GracePeriod);
+            } else if (!_addsRiskAllowed(c)) (ok, reason) = (false, CancelReason.Paused);
             else if (o.kind == OrderKind.Open) (ok, reason) = _executeOpen(positionId, p, o, c, v.price);
             else (ok, reason) = _executeIncrease(positionId, p, o, c, v.price);
         } else if (o.kind == OrderKind.Decrease) {
@@ -246,6 +233,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         if (o.executionFee != 0) IPositionVault(p.vault).pay(msg.sender, o.executionFee);
         return true;
     }
+
+    // The `_execute…` functions return whether the order traded and, if not, why (the reason is unused when it did).
 
     /// @dev Opens the position at `price`: the opening fee comes out of the escrowed collateral.
     function _executeOpen(
@@ -269,7 +258,19 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
 
         _account(p, n);
         _positions[positionId] = n;
-        emit PositionOpened(positionId, p.owner, p.marketId, p.isLong, p.vault, n.size, price, n.collateral, fee);
+        emit PositionOpened(
+            positionId,
+            p.owner,
+            p.marketId,
+            p.isLong,
+            p.vault,
+            n.size,
+            price,
+            n.collateral,
+            fee,
+            n.maxProfit,
+            p.keeperReserve
+        );
 
         if (fee != 0) IPositionVault(p.vault).pay(address(POOL), fee);
         return (true, CancelReason.Expired);
@@ -311,7 +312,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             n.size,
             n.entryPrice,
             n.collateral,
-            fees
+            fees,
+            n.maxProfit
         );
 
         if (fees != 0) IPositionVault(p.vault).pay(address(POOL), fees);
@@ -351,11 +353,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         rest.size = uint128(remaining);
         rest.borrowIndex = _index(c.state, p.isLong);
         rest.maxProfit = uint96(d.keptMaxProfit);
-        if (newCollateral < c.global.minCollateral || !_reachesMinNotional(remaining, price, c)) {
-            return (false, CancelReason.Margin);
-        }
-        (bool isLiquidatable, , , ) = _split(rest, c, price);
-        if (isLiquidatable) return (false, CancelReason.Margin);
+        if (!_remainsSound(rest, c, price)) return (false, CancelReason.Margin);
 
         _account(p, rest);
         _positions[positionId] = rest;
@@ -368,6 +366,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             d.payout,
             remaining,
             newCollateral,
+            d.keptMaxProfit,
             o.receiver
         );
 
@@ -437,15 +436,17 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     /// @dev Runs the liquidation module's code for a position found liquidatable (rule 3), still on the core's
     /// storage; its revert is this call's.
     function _liquidateForOrder(uint256 positionId) internal {
-        address module = IMarginEngine(address(this)).LIQUIDATION_MODULE();
-        (bool ok, bytes memory result) = module.delegatecall(
+        Address.functionDelegateCall(
+            IMarginEngine(address(this)).LIQUIDATION_MODULE(),
             abi.encodeCall(LiquidationModule.liquidateForOrder, (positionId))
         );
-        if (!ok) {
-            assembly ("memory-safe") {
-                revert(add(result, 32), mload(result))
-            }
-        }
+    }
+
+    /// @dev What stays after a decrease keeps the minimum collateral and notional and is not liquidatable at `price`.
+    function _remainsSound(Position memory rest, Context memory c, uint256 price) internal view returns (bool) {
+        if (rest.collateral < c.global.minCollateral || !_reachesMinNotional(rest.size, price, c)) return false;
+        (bool isLiquidatable, , , ) = _split(rest, c, price);
+        return !isLiquidatable;
     }
 
     /// @dev A new order with the feed's latest round id, its effective deadline and its fee checked.
@@ -467,7 +468,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         o.deadline = uint40(Math.min(deadline, block.timestamp + c.market.maxOrderWait));
         o.executionFee = executionFee.toUint88();
         o.sizeDelta = sizeDelta.toUint128();
-        o.acceptablePrice = acceptablePrice.toUint128();
+        // Any bound above the stored width means "no bound" (a long's `type(uint256).max`).
+        o.acceptablePrice = uint128(Math.min(acceptablePrice, type(uint128).max));
     }
 
     /// @dev The feed's latest round id: an order executes at a later round. A feed that cannot answer takes no orders.
@@ -479,11 +481,13 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         }
     }
 
-    function _emitRequested(uint256 positionId, Order memory o) internal {
+    function _emitRequested(uint256 positionId, Position memory p, Order memory o) internal {
         emit OrderRequested(
             positionId,
             msg.sender,
+            p.marketId,
             o.kind,
+            p.isLong,
             o.sizeDelta,
             o.collateralDelta,
             o.acceptablePrice,
@@ -517,6 +521,22 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             revert NotPositionOwner(positionId, msg.sender);
         }
         if (p.size == 0) revert PositionNotOpen(positionId);
+    }
+
+    /// @dev Cancels, with a full refund, the position's pending orders that can no longer execute, so that an order
+    /// nobody cancelled never blocks a new request.
+    function _clearStale(uint256 positionId, Position memory p, Context memory c) internal returns (bool cancelled) {
+        for (uint256 i; i < 2; ++i) {
+            bool isClose = i == 1;
+            Order memory o = isClose ? _closes[positionId] : _orders[positionId];
+            if (o.kind == OrderKind.None) continue;
+            Verdict memory v = _verdict(o, c);
+            if (v.action != CANCEL) continue;
+            _cancel(positionId, p, _popOrder(positionId, isClose), v.reason, false);
+            cancelled = true;
+            // A cancelled open ends the position: there is nothing behind it.
+            if (o.kind == OrderKind.Open) return true;
+        }
     }
 
     /// @dev Opens, increases and decreases wait for no other order; none may be requested beside a pending close.

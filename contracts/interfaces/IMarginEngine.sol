@@ -187,7 +187,9 @@ interface IMarginEngineBase is IOracleErrors {
     event OrderRequested(
         uint256 indexed positionId,
         address indexed owner,
+        uint256 indexed marketId,
         OrderKind kind,
+        bool isLong,
         uint256 sizeDelta,
         uint256 collateralDelta,
         uint256 acceptablePrice,
@@ -217,6 +219,8 @@ interface IMarginEngineBase is IOracleErrors {
     );
     /// @param fee Opening fee paid to the pool from the collateral, asset units.
     /// @param collateral Collateral after the opening fee.
+    /// @param maxProfit The position's profit cap, asset units.
+    /// @param keeperReserve The keeper reserve the position holds (paid to whoever liquidates it or takes its profit).
     event PositionOpened(
         uint256 indexed positionId,
         address indexed owner,
@@ -226,9 +230,12 @@ interface IMarginEngineBase is IOracleErrors {
         uint256 size,
         uint256 price,
         uint256 collateral,
-        uint256 fee
+        uint256 fee,
+        uint256 maxProfit,
+        uint256 keeperReserve
     );
     /// @param fees Opening fee plus settled borrow fee, taken from the collateral, asset units.
+    /// @param newMaxProfit The cap after the increase (the old cap plus what the increase brings).
     event PositionIncreased(
         uint256 indexed positionId,
         uint256 sizeDelta,
@@ -237,11 +244,13 @@ interface IMarginEngineBase is IOracleErrors {
         uint256 newSize,
         uint256 newEntryPrice,
         uint256 newCollateral,
-        uint256 fees
+        uint256 fees,
+        uint256 newMaxProfit
     );
     /// @param pnl Realised pnl of the closed part after the profit cap, asset units.
     /// @param fees Closing fee plus settled borrow fee, asset units.
     /// @param payout Paid to `receiver` (or made claimable), asset units.
+    /// @param newMaxProfit The cap the remaining position keeps.
     event PositionDecreased(
         uint256 indexed positionId,
         uint256 sizeDelta,
@@ -251,6 +260,7 @@ interface IMarginEngineBase is IOracleErrors {
         uint256 payout,
         uint256 newSize,
         uint256 newCollateral,
+        uint256 newMaxProfit,
         address receiver
     );
     /// @param payout Paid to `receiver` (or made claimable), keeper reserve included, asset units.
@@ -385,7 +395,8 @@ interface IMarginEngineOrders is IMarginEngineBase {
 
     /// @notice Requests closing a position; escrows `executionFee`. Allowed while paused and beside a pending order:
     /// a pending order whose execution round does not exist yet is cancelled and refunded, otherwise the close
-    /// executes after it. Owner only.
+    /// executes after it. Owner only. Like every request, it first cancels (full refund) the position's pending
+    /// orders that can no longer execute.
     /// @param acceptablePrice Lowest price for a long, highest for a short.
     function requestClose(
         uint256 positionId,

@@ -20,8 +20,10 @@ import {
   BulkheadLens__factory,
   IERC20Metadata__factory,
   InsuranceFund__factory,
+  LiquidationModule__factory,
   LiquidityPool__factory,
   MarginEngine__factory,
+  OrderModule__factory,
   PositionVault__factory,
   RiskConfig__factory,
   TimelockController__factory,
@@ -83,6 +85,25 @@ export async function checkDeployment(
   expect("engine uses the insurance fund", await engine.INSURANCE_FUND(), c.insuranceFund.address);
   expect("engine uses the risk config", await engine.RISK_CONFIG(), c.riskConfig.address);
   expect("engine clones the vault implementation", await engine.VAULT_IMPLEMENTATION(), c.vaultImplementation.address);
+  // The engine runs its modules' code on its own storage: each must be the recorded one, built on the same token,
+  // pool, insurance fund and configuration (the engine's constructor refuses a mismatch; this proves the record).
+  expect("engine's order module is the recorded one", await engine.ORDER_MODULE(), c.orderModule.address);
+  expect(
+    "engine's liquidation module is the recorded one",
+    await engine.LIQUIDATION_MODULE(),
+    c.liquidationModule.address,
+  );
+  const modules = [
+    ["order module", OrderModule__factory.connect(c.orderModule.address, provider)],
+    ["liquidation module", LiquidationModule__factory.connect(c.liquidationModule.address, provider)],
+  ] as const;
+  for (const [label, module] of modules) {
+    expect(
+      `${label} uses the engine's asset, pool, insurance fund and risk config`,
+      await Promise.all([module.ASSET(), module.POOL(), module.INSURANCE_FUND(), module.RISK_CONFIG()]),
+      [c.asset.address, c.pool.address, c.insuranceFund.address, c.riskConfig.address],
+    );
+  }
   expect("vault implementation belongs to the engine", await vault.ENGINE(), c.engine.address);
   expect("vault implementation holds the asset", await vault.ASSET(), c.asset.address);
   expect("pool's asset", await pool.asset(), c.asset.address);

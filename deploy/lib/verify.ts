@@ -2,8 +2,8 @@
  * What `npm run verify` submits to the explorers, and an offline proof that it is right.
  *
  * The targets are every contract the deployment created: those Ignition deployed (exact constructor arguments and
- * creation transactions from its journal) plus the position-vault implementation, which the engine creates in its
- * constructor. Existing contracts a testnet deployment binds to (token, feeds) are not ours to verify.
+ * creation transactions from its journal: the engine and its order and liquidation modules among them) plus the
+ * position-vault implementation, which the engine creates in its constructor. Existing contracts a testnet deployment binds to (token, feeds) are not ours to verify.
  *
  * `preflight` checks each target against the chain without any explorer: the creation transaction's input must be
  * exactly the artifact's bytecode followed by the ABI-encoded constructor arguments, and the vault implementation's
@@ -38,6 +38,16 @@ export async function verificationTargets(journalDir: string, record: Deployment
           `commit that was deployed, then \`npm run verify\` again`,
       );
     targets.push(toTarget(info));
+  }
+  // The engine's code is split over three contracts: its two modules are verified like the engine, and a journal
+  // without them is not the recorded deployment.
+  for (const key of ["engine", "orderModule", "liquidationModule"] as const) {
+    const { address, abi } = record.contracts[key];
+    if (!targets.some((t) => t.address.toLowerCase() === address.toLowerCase()))
+      throw new Error(
+        `the Ignition journal did not deploy the recorded ${key} (${abi} at ${address}): it belongs to another ` +
+          `deployment. Re-run \`npm run deploy\` for this network, then \`npm run verify\``,
+      );
   }
   const engine = targets.find((t) => t.address === record.contracts.engine.address);
   targets.push({

@@ -46,7 +46,7 @@ export function bulkheadModule(plan: BulkheadPlan) {
     const { riskConfig: config } = m.useModule(riskConfig);
     const { pool: liquidityPool } = m.useModule(pool);
     const { insuranceFund } = m.useModule(insurance);
-    const { engine: marginEngine } = m.useModule(engine);
+    const { engine: marginEngine, orderModule, liquidationModule } = m.useModule(engine);
     const { vaultImplementation } = m.useModule(vault);
     const { lens: bulkheadLens } = m.useModule(lens);
     m.useModule(markets);
@@ -59,6 +59,8 @@ export function bulkheadModule(plan: BulkheadPlan) {
       pool: liquidityPool,
       insuranceFund,
       engine: marginEngine,
+      orderModule,
+      liquidationModule,
       vaultImplementation,
       lens: bulkheadLens,
     };

@@ -255,10 +255,13 @@ export function parameterFileSchema(assetDecimals: bigint) {
               ["markets", i, "feed"],
               "mock feeds are for local chains and rehearsals only; give the feed's address",
             );
-          for (const field of MARKET_PARAM_FIELDS) {
-            const imr = typeof market.imr === "bigint" ? market.imr : MARKET_PARAM_SPECS.imr.bound[1] + 1n;
-            range(["markets", i, field], market[field], marketBoundOf(field, { imr }));
-          }
+          // Bounds that depend on another field (mmr below imr, maxOrderWait at least the heartbeat) use the other
+          // field's own bound when it did not parse, so only the problem that is there is reported.
+          const imr = typeof market.imr === "bigint" ? market.imr : MARKET_PARAM_SPECS.imr.bound[1] + 1n;
+          const heartbeat =
+            typeof market.heartbeat === "bigint" ? market.heartbeat : MARKET_PARAM_SPECS.heartbeat.bound[0];
+          for (const field of MARKET_PARAM_FIELDS)
+            range(["markets", i, field], market[field], marketBoundOf(field, { imr, heartbeat }));
           if (typeof market.feed === "object" && typeof market.feedDecimals === "bigint") {
             try {
               range(["markets", i, "feed", "mockPrice"], scaleExact(market.feed.mockPrice, market.feedDecimals), [

@@ -17,8 +17,11 @@ import {
 } from "./params.js";
 import { addressSchema, decimalStringSchema, describeIssues, hashSchema } from "./schema.js";
 
-/** The record format this SDK reads and the deploy tooling writes (3: pool v2, with the LP parameters). */
-export const RECORD_VERSION = 3;
+/**
+ * The record format this SDK reads and the deploy tooling writes (3: pool v2, with the LP parameters; 4: engine v2,
+ * with the engine's order and liquidation modules and the order parameters).
+ */
+export const RECORD_VERSION = 4;
 
 /** What a deployment is: `local` (a development chain), `rehearsal` (a node posing as a testnet), `testnet`. */
 export const DEPLOYMENT_KINDS = ["local", "rehearsal", "testnet"] as const;
@@ -64,6 +67,10 @@ export const deploymentRecordSchema = z.strictObject({
     pool: contractSchema,
     insuranceFund: contractSchema,
     engine: contractSchema,
+    /** Serves the engine's orders by delegatecall (`MarginEngine.ORDER_MODULE()`). */
+    orderModule: contractSchema,
+    /** Serves liquidations and take-profit by delegatecall (`MarginEngine.LIQUIDATION_MODULE()`). */
+    liquidationModule: contractSchema,
     vaultImplementation: contractSchema,
     lens: contractSchema,
   }),

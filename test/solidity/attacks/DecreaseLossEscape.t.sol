@@ -11,63 +11,65 @@ contract DecreaseLossEscapeAttackTest is AttackBase {
     function test_decrease_recordsRemainingSize() public {
         uint256 id = openPosition(alice, ETH, true, 1e18, 600 * USD);
         uint96 maxProfit = engine.position(id).maxProfit;
-        vm.prank(alice);
-        engine.decrease(id, 0.25e18, 0, block.timestamp);
+        decreasePosition(id, 0.25e18);
         Position memory p = engine.position(id);
         assertEq(p.size, 0.75e18, "size");
+        // A quarter of the collateral is released; the close fee (0.75 USD) and the borrow fee of the second since
+        // the open come out of what is paid, not of what stays.
         assertEq(p.collateral, 450 * USD, "collateral");
-        assertEq(p.maxProfit, (uint256(maxProfit) * 3) / 4, "profit cap");
+        // The closed part takes floor(cap / 4); the rest stays.
+        assertEq(p.maxProfit, maxProfit - maxProfit / 4, "profit cap");
     }
 
     function test_decreaseMoreThanHalf_succeeds() public {
         uint256 id = openPosition(alice, ETH, true, 1e18, 600 * USD);
-        vm.prank(alice);
-        engine.decrease(id, 0.75e18, 0, block.timestamp);
+        decreasePosition(id, 0.75e18);
         assertEq(engine.position(id).size, 0.25e18, "size");
     }
 
-    /// @dev At 3,100, closing half pays 300 USD of collateral, 50 USD of profit less the 1.55 USD close fee.
+    /// @dev At 3,100, closing half pays 300 USD of collateral, 50 USD of profit less the 1.55 USD close fee and the
+    /// borrow fee of the whole position for the second between the open and the execution.
     function test_decreaseInProfit_paysReleasedCollateral() public {
         uint256 id = openPosition(alice, ETH, true, 1e18, 600 * USD);
         setPrice(ETH, 3_100e18);
         uint256 before = usd.balanceOf(alice);
-        vm.prank(alice);
-        engine.decrease(id, 0.5e18, 0, block.timestamp);
-        assertEq(usd.balanceOf(alice) - before, 348_450_000, "payout");
+        decreasePosition(id, 0.5e18);
+        assertEq(usd.balanceOf(alice) - before, 348_450_000 - _borrowFee(3_000e18, 1), "payout");
         assertEq(vaultBalance(id), 300 * USD + KEEPER_RESERVE, "vault holds more than the recorded collateral");
     }
 
-    /// @dev Long 100 ETH at 3,000 with 40,000 USD, the price at 2,850: the position is 15,000 USD down. Decreasing
-    /// half and then closing must cost the trader at least what closing at once does.
+    /// @dev Long 100 ETH at 3,000 with 40,000 USD, the price at 2,850: the position is 15,000 USD down (healthy:
+    /// 25,000 USD of equity against 14,250 of maintenance). Decreasing half and then closing must cost the trader at
+    /// least what closing at once does.
     function test_decreaseInLoss_cannotEscapeLossOnRemainingSize() public {
         uint256 id = openPosition(alice, ETH, true, 100e18, 40_000 * USD);
         setPrice(ETH, 2_850e18);
         uint256 before = usd.balanceOf(alice);
         uint256 snapshotId = vm.snapshotState();
-        vm.prank(alice);
-        engine.close(id, 0, block.timestamp);
+        closePosition(id, alice);
         uint256 oneClose = usd.balanceOf(alice) - before;
         vm.revertToState(snapshotId);
 
-        vm.startPrank(alice);
-        engine.decrease(id, 50e18, 0, block.timestamp);
-        engine.close(id, 0, block.timestamp);
-        vm.stopPrank();
+        decreasePosition(id, 50e18);
+        assertEq(engine.position(id).size, 50e18, "decrease did not execute");
+        closePosition(id, alice);
+        assertEq(engine.position(id).owner, address(0), "close did not execute");
         assertLe(usd.balanceOf(alice) - before, oneClose, "decrease-then-close escaped part of the loss");
     }
 
     /// @dev Once every position is gone, so is every aggregate: no phantom open interest or reservation is left.
     function test_decreaseThenClose_aggregatesReturnToZero() public {
         uint256 id = openPosition(alice, ETH, true, 1e18, 600 * USD);
-        vm.startPrank(alice);
-        engine.decrease(id, 0.25e18, 0, block.timestamp);
-        engine.close(id, 0, block.timestamp);
-        vm.stopPrank();
+        address vault = engine.vaultOf(id);
+        decreasePosition(id, 0.25e18);
+        closePosition(id, alice);
         SideState memory longs = engine.sideState(ETH, true);
         assertEq(longs.openInterest, 0, "phantom open interest");
         assertEq(longs.entryNotional, 0, "phantom entry notional");
+        assertEq(longs.collateral, 0, "phantom collateral");
+        assertEq(longs.maxProfit, 0, "phantom cap");
         assertEq(engine.totalReserved(), 0, "reservation leaked");
         assertEq(engine.totalEntryNotional(), 0, "total entry notional leaked");
-        assertEq(vaultBalance(id), 0, "vault not emptied");
+        assertEq(usd.balanceOf(vault), 0, "vault not emptied");
     }
 }

@@ -8,7 +8,7 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 
 import {IEngineBound} from "../../../contracts/interfaces/IEngineBound.sol";
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
-import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {IMarginEngineBase} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {IPositionVault} from "../../../contracts/interfaces/IPositionVault.sol";
 import {GlobalParams, IRiskConfig, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {AttackBase} from "./utils/AttackBase.sol";
@@ -99,6 +99,16 @@ contract GovernanceAttackTest is AttackBase {
         _expectMarketOutOfBounds(p, "maxProfitNotionalRatio", 1e18 + 1, 0.01e18, 1e18);
         p.maxProfitNotionalRatio = 0.01e18 - 1;
         _expectMarketOutOfBounds(p, "maxProfitNotionalRatio", 0.01e18 - 1, 0.01e18, 1e18);
+
+        // An order may wait at least for the feed's next heartbeat round (here 3,600 s) and at most 2 days and an hour.
+        p = _market();
+        p.maxOrderWait = 3_599;
+        _expectMarketOutOfBounds(p, "maxOrderWait", 3_599, 3_600, 2 days + 1 hours);
+        p.maxOrderWait = 2 days + 1 hours + 1;
+        _expectMarketOutOfBounds(p, "maxOrderWait", 2 days + 1 hours + 1, 3_600, 2 days + 1 hours);
+        p.heartbeat = 60;
+        p.maxOrderWait = 59;
+        _expectMarketOutOfBounds(p, "maxOrderWait", 59, 60, 2 days + 1 hours);
     }
 
     /// @dev Any value of a ratio or rate: accepted inside its bounds, refused with the bounds named outside them.
@@ -166,6 +176,18 @@ contract GovernanceAttackTest is AttackBase {
         g = defaultGlobalParams();
         g.liquidationGracePeriod = 1 hours + 1;
         _expectGlobalOutOfBounds(g, "liquidationGracePeriod", 1 hours + 1, 0, 1 hours);
+
+        // Rule 2: an order executes within 15 s to 5 minutes of its round; a longer window is a free option.
+        g = defaultGlobalParams();
+        g.maxExecutionDelay = 14;
+        _expectGlobalOutOfBounds(g, "maxExecutionDelay", 14, 15, 5 minutes);
+        g.maxExecutionDelay = 5 minutes + 1;
+        _expectGlobalOutOfBounds(g, "maxExecutionDelay", 5 minutes + 1, 15, 5 minutes);
+
+        // The execution fee floor: at most 100 USD, so governance cannot price traders out of closing.
+        g = defaultGlobalParams();
+        g.minExecutionFee = uint80(100 * USD + 1);
+        _expectGlobalOutOfBounds(g, "minExecutionFee", 100 * USD + 1, 0, 100 * USD);
     }
 
     function test_sequencerFeedWithoutCode_revertsParameterOutOfBounds() public {
@@ -243,12 +265,14 @@ contract GovernanceAttackTest is AttackBase {
             insurance.bindEngine(who);
             vm.expectRevert(abi.encodeWithSelector(IEngineBound.BindingForbidden.selector, who));
             config.bindEngine(who);
-            vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, who));
-            engine.close(id, 0, block.timestamp);
-            vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, who));
-            engine.removeMargin(id, 1);
-            vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotPositionOwner.selector, id, who));
-            engine.decrease(id, 1, 0, block.timestamp);
+            vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotPositionOwner.selector, id, who));
+            engine.requestClose(id, 0, _deadline(), 0, who);
+            vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotPositionOwner.selector, id, who));
+            engine.removeMargin(id, 1, who);
+            vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotPositionOwner.selector, id, who));
+            engine.requestDecrease(id, 1, 0, _deadline(), 0, who);
+            vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.NotPositionOwner.selector, id, who));
+            engine.requestIncrease(id, 1, 0, type(uint128).max, _deadline(), 0);
             // Nor the LP's shares or claims: neither a redemption request nor a claim in the LP's name.
             vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, who, 0, 1e18));
             pool.requestRedeem(1e18, who, lp);
@@ -262,25 +286,30 @@ contract GovernanceAttackTest is AttackBase {
     }
 
     /// @dev Setting every parameter to a bound, listing a market, switching the sequencer feed and pausing move no
-    /// token; the owner can still close and take the position's funds.
+    /// token; the owner can still close and take the position's funds, with the keeper reserve recorded when the
+    /// position was opened (rule 5), not the new one.
     function test_everyPrivilegedCall_movesNoFunds() public {
         uint256[] memory balances = _snapshot().balances;
         MarketParams memory p = _market();
+        // Maintenance at its lower bound: at its upper bound (25 %) this 5× position would be liquidatable, and its close
+        // would execute as a liquidation (rule 3).
         p.imr = 1e18;
-        p.mmr = 0.25e18;
+        p.mmr = 0.005e18;
         (p.liqFeeRatio, p.liqPenaltyRatio, p.openFeeRatio, p.closeFeeRatio) = (0.05e18, 0.05e18, 0.01e18, 0.01e18);
         (p.maxProfitRatio, p.borrowRateLong, p.borrowRateShort) = (
             0.1e18,
             uint64(MAX_BORROW_RATE),
             uint64(MAX_BORROW_RATE)
         );
-        (p.maxOpenInterestLong, p.maxOpenInterestShort) = (0, 0);
+        (p.maxOpenInterestLong, p.maxOpenInterestShort, p.maxOrderWait) = (0, 0, 2 days + 1 hours);
         GlobalParams memory g = GlobalParams(
             uint80(1_000_000 * USD),
             uint80(1_000 * USD),
             0.01e18,
             1 hours,
-            uint80(10_000_000 * USD)
+            uint80(10_000_000 * USD),
+            15,
+            uint80(100 * USD)
         );
 
         vm.startPrank(governance);
@@ -296,11 +325,17 @@ contract GovernanceAttackTest is AttackBase {
         uint256[] memory afterwards = _snapshot().balances;
         for (uint256 i; i < balances.length; ++i) assertEq(afterwards[i], balances[i], "a governance call moved funds");
 
-        uint256 before = usd.balanceOf(alice);
+        // The close pays the new minimum execution fee to its executor.
+        fund(alice, 100 * USD);
         vm.prank(alice);
-        engine.close(id, 0, block.timestamp);
-        // 600 USD and the reserve, less the 1 % close fee now in force.
-        assertEq(usd.balanceOf(alice) - before, 600 * USD + KEEPER_RESERVE - 30 * USD, "owner's funds");
+        engine.requestClose(id, 0, _deadline(), 100 * USD, alice);
+        uint256 before = usd.balanceOf(alice);
+        executeAt(id, ETH, ETH_PRICE);
+        assertEq(engine.position(id).owner, address(0), "close did not execute");
+        // 600 USD and the 5 USD reserve, less the 1 % close fee and one second of borrow fee at the rate now in force.
+        uint256 borrowFee = _ceilDiv(3_000 * MAX_BORROW_RATE, UNIT_SCALE);
+        assertEq(usd.balanceOf(alice) - before, 600 * USD + KEEPER_RESERVE - 30 * USD - borrowFee, "owner's funds");
+        assertEq(usd.balanceOf(keeper), 100 * USD, "execution fee");
     }
 
     // ------------------------------------------------------------ helpers

@@ -27,14 +27,30 @@ contract LpValuationAttackTest is PoolHelpers {
 
     // ------------------------------------------------------------ the attacker's moves
 
+    /// @dev Mallory opens at the current price through both steps, escrowing the opening fee on top of `collateral`
+    /// (a keeper executes at a round one second later).
     function _mOpen(bool isLong, uint256 size, uint256 collateral) internal returns (uint256 id) {
+        uint256 escrow = collateral + openFeeOf(ETH, size);
         vm.prank(mallory);
-        id = engine.open(ETH, isLong, size, collateral, isLong ? type(uint256).max : 0, block.timestamp);
+        id = engine.requestOpen(
+            ETH,
+            isLong,
+            size,
+            escrow,
+            isLong ? type(uint128).max : 0,
+            block.timestamp + MAX_ORDER_WAIT,
+            0
+        );
+        executeAt(id, ETH, currentPrice(ETH));
+        assertEq(engine.position(id).collateral, collateral, "mallory's open did not execute");
     }
 
+    /// @dev Mallory closes at the current price through both steps, then waits `lpSettle` so that LP requests can
+    /// execute after the close's round.
     function _mClose(uint256 id) internal {
-        vm.prank(mallory);
-        engine.close(id, 0, block.timestamp);
+        closePosition(id, mallory);
+        assertEq(engine.position(id).owner, address(0), "mallory's close did not execute");
+        vm.warp(block.timestamp + LP_SETTLE);
     }
 
     /// @dev A deposit request paid by mallory for `controller` (one of her own addresses).
@@ -330,9 +346,13 @@ contract LpValuationAttackTest is PoolHelpers {
         vm.prank(mallory);
         pool.requestRedeem(shares, mallory, mallory);
 
+        requestClose(alicePos, alice);
+        vm.warp(block.timestamp + 1);
         uint256 assetsBefore = pool.totalAssets();
-        vm.prank(alice);
-        engine.close(alicePos, 0, block.timestamp);
+        setPrice(ETH, currentPrice(ETH));
+        vm.prank(keeper);
+        engine.executeOrder(alicePos);
+        assertEq(engine.position(alicePos).owner, address(0), "close did not execute");
         // The fee is paid rounded up and was valued rounded down: at most a unit apart.
         assertGe(pool.totalAssets(), assetsBefore, "the close dropped the valuation");
         assertLe(pool.totalAssets(), assetsBefore + 1, "the close jumped the valuation: fees were not counted");

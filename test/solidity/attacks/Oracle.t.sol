@@ -5,16 +5,21 @@ import {IMockFeed} from "../utils/Artifacts.sol";
 
 import {IOracleErrors} from "../../../contracts/interfaces/IOracleErrors.sol";
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
-import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {
+    CancelReason,
+    IMarginEngine,
+    IMarginEngineBase,
+    IMarginEngineLiquidation,
+    IMarginEngineOrders,
+    OrderKind
+} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {AttackBase} from "./utils/AttackBase.sol";
 
 /// @dev Oracle trouble as an attack surface: nothing may be priced on a stale, zero or negative answer or while the L2
-/// sequencer is down, yet adding margin always works; once the price or the sequencer is back, liquidations wait out
-/// the grace period so owners can top up first.
+/// sequencer is down (orders wait, margin removal and liquidations revert), yet adding margin always works; once the
+/// price or the sequencer is back, liquidations and margin removal wait out the grace period so owners can top up
+/// first, while closes execute.
 contract OracleAttackTest is AttackBase {
-    uint256 internal constant HEARTBEAT = 3600;
-    uint256 internal constant GRACE = 600;
-
     /// @dev Healthy: long 1 ETH, 600 USD.
     uint256 internal aliceId;
     /// @dev Liquidatable at 2,800: long 1 ETH, 310 USD.
@@ -24,27 +29,30 @@ contract OracleAttackTest is AttackBase {
 
     function setUp() public override {
         super.setUp();
-        // The fixture's LP deposit waited `lpDelay`: rounds at t0, so the heartbeat counts from here.
-        setPrice(ETH, ETH_PRICE);
         setPrice(BTC, BTC_PRICE);
-        t0 = block.timestamp;
         aliceId = openPosition(alice, ETH, true, 1e18, 600 * USD);
         bobId = openPosition(bob, ETH, true, 1e18, 310 * USD);
+        // The last ETH round (bob's open) is at t0, so the heartbeat counts from here.
+        t0 = block.timestamp;
         fund(alice, 10_000 * USD);
         fund(bob, 10_000 * USD);
     }
 
     // ------------------------------------------------------------ bad prices
 
+    /// @dev A close requested before the outage finds no round after it: it waits, and nothing moves.
     function test_stalePrice_blocksPricedOperations_addMarginWorks() public {
+        requestClose(bobId, bob);
         vm.warp(t0 + HEARTBEAT + 1);
         _assertPricedOperationsRevert(
             abi.encodeWithSelector(IOracleErrors.StalePrice.selector, address(ethFeed), t0, HEARTBEAT)
         );
+        _assertOrderWaits(bobId);
         _assertAddMarginWorks();
     }
 
     function test_zeroPrice_blocksPricedOperations_addMarginWorks() public {
+        vm.warp(t0 + 1);
         ethFeed.updateAnswer(0);
         _assertPricedOperationsRevert(
             abi.encodeWithSelector(IOracleErrors.NonPositivePrice.selector, address(ethFeed), int256(0))
@@ -53,11 +61,32 @@ contract OracleAttackTest is AttackBase {
     }
 
     function test_negativePrice_blocksPricedOperations_addMarginWorks() public {
+        vm.warp(t0 + 1);
         ethFeed.updateAnswer(-1);
         _assertPricedOperationsRevert(
             abi.encodeWithSelector(IOracleErrors.NonPositivePrice.selector, address(ethFeed), int256(-1))
         );
         _assertAddMarginWorks();
+    }
+
+    /// @dev An order whose execution round answers zero never trades on it: anyone may cancel it, with a full refund
+    /// (execution fee included). An order requested after the bad round waits for a good one.
+    function test_zeroAnswerAsExecutionRound_orderCancelledFullRefund() public {
+        uint256 fee = 1 * USD;
+        vm.prank(alice);
+        engine.requestClose(aliceId, 0, _deadline(), fee, alice);
+        uint256 aliceBefore = usd.balanceOf(alice);
+        vm.warp(t0 + 1);
+        ethFeed.updateAnswer(0);
+        vm.expectEmit(address(engine));
+        emit IMarginEngineBase.OrderCancelled(aliceId, OrderKind.Close, CancelReason.BadPrice, mallory, fee, 0);
+        vm.prank(mallory);
+        engine.cancelOrder(aliceId);
+        assertEq(usd.balanceOf(alice) - aliceBefore, fee, "refund");
+        assertEq(engine.position(aliceId).size, 1e18, "the position traded on a zero answer");
+
+        requestClose(aliceId, alice);
+        _assertOrderWaits(aliceId);
     }
 
     /// @dev LP requests wait out a stale price in a market with open interest (`LpExecutionPaused`, no retry time
@@ -94,9 +123,10 @@ contract OracleAttackTest is AttackBase {
         btcFeed.updateAnswer(int256(BTC_PRICE / 1e10));
         vm.warp(t0 + HEARTBEAT + 1);
         uint256 id = openPosition(alice, BTC, false, 0.1e18, 1_000 * USD);
-        vm.prank(alice);
-        engine.close(id, type(uint256).max, block.timestamp);
-        assertEq(vaultBalance(id), 0, "BTC position not closed");
+        address vault = engine.vaultOf(id);
+        closePosition(id, alice);
+        assertEq(engine.position(id).owner, address(0), "BTC position not closed");
+        assertEq(usd.balanceOf(vault), 0, "BTC vault not emptied");
     }
 
     // ------------------------------------------------------------ grace period after a price outage
@@ -113,8 +143,45 @@ contract OracleAttackTest is AttackBase {
         engine.addMargin(bobId, 200 * USD);
         vm.warp(t1 + GRACE);
         assertFalse(lens.previewLiquidation(bobId).liquidatable, "still liquidatable after top-up");
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6)
+        );
         engine.liquidate(bobId);
+    }
+
+    /// @dev Margin removal adds risk: it waits out the grace period too (the owner cannot pull margin while keepers are
+    /// held back), and works again after it.
+    function test_priceBackAfterStaleness_removeMarginWaitsGrace() public {
+        uint256 t1 = t0 + 2 hours;
+        vm.warp(t1);
+        setPrice(ETH, ETH_PRICE);
+        Snapshot memory before = _snapshot();
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.GracePeriod.selector, t1 + GRACE));
+        engine.removeMargin(aliceId, 10 * USD, alice);
+        _assertUnchanged(before, _snapshot());
+        vm.warp(t1 + GRACE);
+        vm.prank(alice);
+        engine.removeMargin(aliceId, 10 * USD, alice);
+        assertEq(engine.position(aliceId).collateral, 590 * USD, "collateral");
+    }
+
+    /// @dev A close requested during the outage waits (nothing is priced on the stale answer) and executes at the first
+    /// fresh round, inside the grace period (rule 16): owners can always leave.
+    function test_closeDuringOutage_waitsThenExecutesAtFirstFreshRound() public {
+        vm.warp(t0 + 2 hours);
+        requestClose(aliceId, alice);
+        _assertOrderWaits(aliceId);
+        uint256 before = usd.balanceOf(alice);
+        vm.warp(block.timestamp + 1);
+        setPrice(ETH, 2_900e18);
+        assertGt(engine.liquidationResumesAt(ETH), block.timestamp, "setup: inside grace");
+        vm.prank(keeper);
+        engine.executeOrder(aliceId);
+        assertEq(engine.position(aliceId).owner, address(0), "close did not execute");
+        // 600 − 100 (loss) − 2.9 (close fee) + 5 (reserve), less the borrow fee since the open (a second before t0).
+        uint256 borrowFee = _borrowFee(3_000e18, block.timestamp - (t0 - 1));
+        assertEq(usd.balanceOf(alice) - before, 502_100_000 - borrowFee, "close payout");
     }
 
     function test_priceBackAfterStaleness_liquidationResumesAfterGrace() public {
@@ -157,9 +224,13 @@ contract OracleAttackTest is AttackBase {
 
     // ------------------------------------------------------------ L2 sequencer
 
+    /// @dev A close requested before the sequencer went down cannot execute while it is down.
     function test_sequencerDown_blocksPricedOperations_addMarginWorks() public {
         _installSequencer();
+        requestClose(bobId, bob);
         sequencer.updateRoundData(2, 1, block.timestamp, block.timestamp);
+        vm.warp(block.timestamp + 1);
+        setPrice(ETH, ETH_PRICE);
         _assertPricedOperationsRevert(abi.encodeWithSelector(IOracleErrors.SequencerDown.selector, address(sequencer)));
         _assertAddMarginWorks();
     }
@@ -183,7 +254,9 @@ contract OracleAttackTest is AttackBase {
         vm.prank(bob);
         engine.addMargin(bobId, 190 * USD);
         vm.warp(t1 + GRACE);
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMarginEngineBase.NotLiquidatable.selector, bobId, _equityOf(bobId), 140e6)
+        );
         engine.liquidate(bobId);
     }
 
@@ -198,8 +271,8 @@ contract OracleAttackTest is AttackBase {
         vm.warp(t1 + GRACE - 1);
         _assertLiquidationWaits(t1 + GRACE);
         // Owners may close during the grace period.
-        vm.prank(alice);
-        engine.close(aliceId, 0, block.timestamp);
+        closePosition(aliceId, alice);
+        assertEq(engine.position(aliceId).owner, address(0), "close did not execute");
         vm.warp(t1 + GRACE);
         vm.prank(keeper);
         assertEq(engine.liquidateBatch(_ids(bobId)), 1, "not liquidated after the grace period");
@@ -215,20 +288,15 @@ contract OracleAttackTest is AttackBase {
         config.setSequencerFeed(sequencer);
     }
 
-    /// @dev Every operation that needs a price reverts with `err`, changing nothing; a keeper's batch skips the
-    /// market instead (and reverts only while the sequencer is down, when no market has a price).
+    /// @dev Every operation that needs a price now reverts with `err` (margin removal, liquidation), changing nothing;
+    /// a keeper's batch skips the market instead (and reverts only while the sequencer is down, when no market has a
+    /// price). Requests need no price and are taken: they record the latest round and wait for a later, good one.
     function _assertPricedOperationsRevert(bytes memory err) internal {
-        uint256 deadline = block.timestamp;
-        bytes[] memory calls = new bytes[](5);
-        calls[0] = abi.encodeCall(IMarginEngine.open, (ETH, true, 1e18, 600 * USD, type(uint256).max, deadline));
-        calls[1] = abi.encodeCall(IMarginEngine.increase, (aliceId, 0.1e18, 0, type(uint256).max, deadline));
-        calls[2] = abi.encodeCall(IMarginEngine.decrease, (aliceId, 0.5e18, 0, deadline));
-        calls[3] = abi.encodeCall(IMarginEngine.close, (aliceId, 0, deadline));
-        calls[4] = abi.encodeCall(IMarginEngine.removeMargin, (aliceId, 10 * USD));
-        for (uint256 i; i < calls.length; ++i) _assertReverts(alice, calls[i], err);
-        _assertReverts(keeper, abi.encodeCall(IMarginEngine.liquidate, (bobId)), err);
+        _assertReverts(alice, abi.encodeCall(IMarginEngine.removeMargin, (aliceId, 10 * USD, alice)), err);
+        _assertReverts(keeper, abi.encodeCall(IMarginEngineLiquidation.liquidate, (bobId)), err);
         if (bytes4(err) == IOracleErrors.SequencerDown.selector) {
-            _assertReverts(keeper, abi.encodeCall(IMarginEngine.liquidateBatch, (_ids(bobId))), err);
+            _assertReverts(keeper, abi.encodeCall(IMarginEngineLiquidation.liquidateBatch, (_ids(bobId))), err);
+            _assertReverts(keeper, abi.encodeCall(IMarginEngineOrders.executeOrder, (bobId)), err);
         } else {
             Snapshot memory before = _snapshot();
             vm.prank(keeper);
@@ -247,6 +315,21 @@ contract OracleAttackTest is AttackBase {
         _assertUnchanged(before, _snapshot());
     }
 
+    /// @dev The position's pending order cannot execute yet (OrderNotReady) nor be cancelled (it may still get its
+    /// round), and trying changes nothing.
+    function _assertOrderWaits(uint256 positionId) internal {
+        _assertReverts(
+            keeper,
+            abi.encodeCall(IMarginEngineOrders.executeOrder, (positionId)),
+            abi.encodeWithSelector(IMarginEngineBase.OrderNotReady.selector, positionId)
+        );
+        _assertReverts(
+            mallory,
+            abi.encodeCall(IMarginEngineOrders.cancelOrder, (positionId)),
+            abi.encodeWithSelector(IMarginEngineBase.OrderStillExecutable.selector, positionId)
+        );
+    }
+
     function _assertAddMarginWorks() internal {
         vm.prank(alice);
         engine.addMargin(aliceId, 100 * USD);
@@ -260,7 +343,7 @@ contract OracleAttackTest is AttackBase {
         assertFalse(lens.previewLiquidation(bobId).liquidatable, "lens says liquidatable during grace");
         Snapshot memory before = _snapshot();
         vm.prank(keeper);
-        vm.expectRevert(abi.encodeWithSelector(IMarginEngine.LiquidationGracePeriod.selector, resumesAt));
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.GracePeriod.selector, resumesAt));
         engine.liquidate(bobId);
         vm.prank(keeper);
         assertEq(engine.liquidateBatch(_ids(bobId)), 0, "batch liquidated during grace");

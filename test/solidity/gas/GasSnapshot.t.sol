@@ -5,9 +5,13 @@ import {BaseTest} from "../utils/BaseTest.sol";
 
 /// @dev Gas of every engine entry point in warm, realistic state, recorded with `vm.snapshotGasLastCall` into
 /// `snapshots/` and checked by CI with `--snapshot-check`. Whole-transaction figures come from `npm run bench:gas`.
+/// Orders carry an execution fee, so every execution pays its executor as in production.
 contract GasSnapshotTest is BaseTest {
     /// @dev A long of 1 ETH with 1,000 USD of collateral opened at 3,000 is liquidatable here.
     uint256 internal constant CRASH_PRICE = 2_100e18;
+    uint256 internal constant ORDER_FEE = 0.5e6;
+    /// @dev Alice's position: long 1 ETH with 1,000 USD, the opening fee (3 USD) escrowed on top.
+    uint256 internal constant COLLATERAL = 1_003 * USD;
 
     uint256[] internal ids;
 
@@ -21,25 +25,143 @@ contract GasSnapshotTest is BaseTest {
         _tick();
     }
 
+    /// @dev A minute passes and both feeds publish a round at their current answers.
     function _tick() internal {
         vm.warp(block.timestamp + 60);
         setPrice(ETH, engine.indexPrice(ETH));
         setPrice(BTC, engine.indexPrice(BTC));
     }
 
-    function _open() internal returns (uint256 id) {
-        vm.prank(alice);
-        id = engine.open(ETH, true, 1e18, 1_000 * USD, type(uint256).max, block.timestamp);
+    /// @dev The next round, a second later, at the current ETH answer: every pending order's execution round.
+    function _round() internal {
+        vm.warp(block.timestamp + 1);
+        setPrice(ETH, engine.indexPrice(ETH));
     }
 
-    function test_gas_open() public {
-        _open();
-        vm.snapshotGasLastCall("engine", "open");
+    function _requestOpen() internal returns (uint256 id) {
+        vm.prank(alice);
+        id = engine.requestOpen(ETH, true, 1e18, COLLATERAL, type(uint128).max, _deadline(), ORDER_FEE);
     }
+
+    function _execute(uint256 id) internal {
+        vm.prank(keeper);
+        engine.executeOrder(id);
+    }
+
+    /// @dev Alice's position, opened through both steps, a minute old.
+    function _open() internal returns (uint256 id) {
+        id = _requestOpen();
+        _round();
+        _execute(id);
+        _tick();
+    }
+
+    function _requestIncrease(uint256 id) internal {
+        vm.prank(alice);
+        engine.requestIncrease(id, 0.5e18, 0, type(uint128).max, _deadline(), ORDER_FEE);
+    }
+
+    function _requestDecrease(uint256 id) internal {
+        vm.prank(alice);
+        engine.requestDecrease(id, 0.5e18, 0, _deadline(), ORDER_FEE, alice);
+    }
+
+    function _requestClose(uint256 id) internal {
+        vm.prank(alice);
+        engine.requestClose(id, 0, _deadline(), ORDER_FEE, alice);
+    }
+
+    function _deadline() internal view returns (uint256) {
+        return block.timestamp + MAX_ORDER_WAIT;
+    }
+
+    // ------------------------------------------------------------ requests
+
+    /// @dev No emptied vault waits: the request clones a new one.
+    function test_gas_requestOpen() public {
+        assertEq(engine.freeVaultCount(), 0, "setup: a free vault");
+        _requestOpen();
+        vm.snapshotGasLastCall("engine", "requestOpen");
+    }
+
+    /// @dev An emptied vault waits (bob closed a position): the request reuses it.
+    function test_gas_requestOpenReusedVault() public {
+        closePosition(ids[0], bob);
+        _tick();
+        assertEq(engine.freeVaultCount(), 1, "setup: no free vault");
+        _requestOpen();
+        vm.snapshotGasLastCall("engine", "requestOpenReusedVault");
+    }
+
+    function test_gas_requestIncrease() public {
+        uint256 id = _open();
+        _requestIncrease(id);
+        vm.snapshotGasLastCall("engine", "requestIncrease");
+    }
+
+    function test_gas_requestDecrease() public {
+        uint256 id = _open();
+        _requestDecrease(id);
+        vm.snapshotGasLastCall("engine", "requestDecrease");
+    }
+
+    function test_gas_requestClose() public {
+        uint256 id = _open();
+        _requestClose(id);
+        vm.snapshotGasLastCall("engine", "requestClose");
+    }
+
+    // ------------------------------------------------------------ executions
+
+    function test_gas_executeOpen() public {
+        uint256 id = _requestOpen();
+        _round();
+        _execute(id);
+        vm.snapshotGasLastCall("engine", "executeOpen");
+        assertEq(engine.position(id).size, 1e18, "not executed");
+    }
+
+    /// @dev Ten opens executed in one batch by one keeper (the SPEC's per-order figure is a tenth of it).
+    function test_gas_executeOpenBatch10() public {
+        uint256[] memory batch = new uint256[](10);
+        for (uint256 i; i < 10; ++i) batch[i] = _requestOpen();
+        _round();
+        vm.prank(keeper);
+        assertEq(engine.executeOrders(batch), 10, "executed");
+        vm.snapshotGasLastCall("engine", "executeOpenBatch10");
+    }
+
+    function test_gas_executeIncrease() public {
+        uint256 id = _open();
+        _requestIncrease(id);
+        _round();
+        _execute(id);
+        vm.snapshotGasLastCall("engine", "executeIncrease");
+        assertEq(engine.position(id).size, 1.5e18, "not executed");
+    }
+
+    function test_gas_executeDecrease() public {
+        uint256 id = _open();
+        _requestDecrease(id);
+        _round();
+        _execute(id);
+        vm.snapshotGasLastCall("engine", "executeDecrease");
+        assertEq(engine.position(id).size, 0.5e18, "not executed");
+    }
+
+    function test_gas_executeClose() public {
+        uint256 id = _open();
+        _requestClose(id);
+        _round();
+        _execute(id);
+        vm.snapshotGasLastCall("engine", "executeClose");
+        assertEq(engine.position(id).owner, address(0), "not executed");
+    }
+
+    // ------------------------------------------------------------ margin
 
     function test_gas_addMargin() public {
         uint256 id = _open();
-        _tick();
         vm.prank(alice);
         engine.addMargin(id, 100 * USD);
         vm.snapshotGasLastCall("engine", "addMargin");
@@ -47,39 +169,15 @@ contract GasSnapshotTest is BaseTest {
 
     function test_gas_removeMargin() public {
         uint256 id = _open();
-        _tick();
         vm.prank(alice);
-        engine.removeMargin(id, 100 * USD);
+        engine.removeMargin(id, 100 * USD, alice);
         vm.snapshotGasLastCall("engine", "removeMargin");
     }
 
-    function test_gas_increase() public {
-        uint256 id = _open();
-        _tick();
-        vm.prank(alice);
-        engine.increase(id, 0.5e18, 0, type(uint256).max, block.timestamp);
-        vm.snapshotGasLastCall("engine", "increase");
-    }
-
-    function test_gas_decrease() public {
-        uint256 id = _open();
-        _tick();
-        vm.prank(alice);
-        engine.decrease(id, 0.5e18, 0, block.timestamp);
-        vm.snapshotGasLastCall("engine", "decrease");
-    }
-
-    function test_gas_close() public {
-        uint256 id = _open();
-        _tick();
-        vm.prank(alice);
-        engine.close(id, 0, block.timestamp);
-        vm.snapshotGasLastCall("engine", "close");
-    }
+    // ------------------------------------------------------------ liquidation and take-profit
 
     function test_gas_liquidate() public {
         uint256 id = _open();
-        _tick();
         setPrice(ETH, CRASH_PRICE);
         vm.prank(keeper);
         engine.liquidate(id);
@@ -88,7 +186,10 @@ contract GasSnapshotTest is BaseTest {
 
     function test_gas_liquidateBatch10() public {
         uint256[] memory batch = new uint256[](10);
-        for (uint256 i; i < 10; ++i) batch[i] = _open();
+        for (uint256 i; i < 10; ++i) batch[i] = _requestOpen();
+        _round();
+        vm.prank(keeper);
+        engine.executeOrders(batch);
         _tick();
         setPrice(ETH, CRASH_PRICE);
         vm.prank(keeper);
@@ -98,11 +199,14 @@ contract GasSnapshotTest is BaseTest {
 
     function test_gas_liquidateBatch10Healthy() public {
         uint256[] memory batch = new uint256[](10);
+        fund(bob, 100_000 * USD);
         for (uint256 i; i < 10; ++i) {
-            fund(bob, 20_000 * USD);
             vm.prank(bob);
-            batch[i] = engine.open(ETH, true, 1e18, 2_000 * USD, type(uint256).max, block.timestamp);
+            batch[i] = engine.requestOpen(ETH, true, 1e18, 2_003 * USD, type(uint128).max, _deadline(), ORDER_FEE);
         }
+        _round();
+        vm.prank(keeper);
+        engine.executeOrders(batch);
         _tick();
         setPrice(ETH, CRASH_PRICE);
         vm.prank(keeper);
@@ -113,7 +217,6 @@ contract GasSnapshotTest is BaseTest {
     /// @dev 1 ETH long, 1,000 USD: its cap is 3,000 USD (100 % of the notional), reached at 6,000.
     function test_gas_takeProfit() public {
         uint256 id = _open();
-        _tick();
         setPrice(ETH, 6_100e18);
         vm.prank(keeper);
         engine.takeProfit(id);

@@ -179,6 +179,7 @@ contract LiquidityPoolTest is PoolHelpers {
         uint256 id = _openStandardLong();
         setPrice(ETH, 2_000e18); // down 1,000 USD on 600 USD of collateral
         assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD + 600 * USD);
+        fund(alice, 100 * USD);
         vm.prank(alice);
         engine.addMargin(id, 100 * USD);
         assertEq(pool.totalAssets(), POOL_LIQUIDITY + 3 * USD + 700 * USD);
@@ -186,9 +187,12 @@ contract LiquidityPoolTest is PoolHelpers {
 
     function test_totalAssets_boundsEachSideOnItsOwn() public {
         _openStandardLong();
-        openPosition(bob, ETH, false, 1e18, 600 * USD);
+        openPosition(bob, ETH, false, 1e18, 600 * USD); // executes a second later
         setPrice(ETH, 10_000e18); // longs +7,000 capped at 3,000; shorts −7,000 floored at −600
-        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 6 * USD - 2_400 * USD);
+        // The long owes one second of borrow fee (the short none yet); the longs' claim is rounded up.
+        assertEq(engine.borrowIndex(ETH, true), RATE);
+        uint256 longClaim = _ceilDiv(3_000e18 - 3_000 * RATE, UNIT_SCALE);
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 6 * USD - longClaim + 600 * USD);
     }
 
     function test_totalAssets_roundsTradersGainsUpAndLossesDown() public {
@@ -201,10 +205,12 @@ contract LiquidityPoolTest is PoolHelpers {
 
     function test_totalAssets_sumsEveryMarket() public {
         _openStandardLong();
-        openPosition(bob, BTC, false, 0.1e18, 1_000 * USD); // fee 6 USD
-        setPrice(ETH, 3_300e18); // longs +300
+        openPosition(bob, BTC, false, 0.1e18, 1_000 * USD); // fee 6 USD; executes a second later
+        setPrice(ETH, 3_300e18); // longs +300, less one second of borrow fee, rounded up for them
         setPrice(BTC, 61_000e18); // shorts −100
-        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 9 * USD - 200 * USD);
+        assertEq(engine.borrowIndex(ETH, true), RATE);
+        uint256 longClaim = _ceilDiv(300e18 - 3_000 * RATE, UNIT_SCALE);
+        assertEq(pool.totalAssets(), POOL_LIQUIDITY + 9 * USD - longClaim + 100 * USD);
     }
 
     function test_totalAssets_countsAccruedBorrowFees() public {
@@ -220,11 +226,12 @@ contract LiquidityPoolTest is PoolHelpers {
     function test_totalAssets_countsFeesOfPositionsEnteredAtDifferentIndices() public {
         _openStandardLong();
         _skip(1 days);
-        uint256 index1 = 1 days * RATE;
+        // bob's open executes a second after its request.
+        uint256 index1 = (1 days + 1) * RATE;
         openPosition(bob, ETH, true, 2e18, 1_200 * USD); // entry notional 6,000 USD, fee 6 USD
         assertEq(engine.sideState(ETH, true).feeDebt, 6_000 * index1);
         _skip(1 days);
-        uint256 index2 = 2 days * RATE;
+        uint256 index2 = (2 days + 1) * RATE;
         uint256 fees = 3_000 * index2 + 6_000 * (index2 - index1);
         assertEq(pool.totalAssets(), POOL_LIQUIDITY + 9 * USD + fees / UNIT_SCALE);
     }

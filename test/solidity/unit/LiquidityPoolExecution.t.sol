@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {CancelReason, IMarginEngineBase, OrderKind} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {PoolHelpers} from "../utils/PoolHelpers.sol";
 
@@ -264,15 +264,18 @@ contract LiquidityPoolExecutionTest is PoolHelpers {
         _requestRedeem(lp, LP_SHARES / 10);
         vm.warp(block.timestamp + LP_DELAY);
         _executeRedeems();
-        // 300 ETH at 3,000 with 100,000 USD: cap 900,000 USD fits the 900,000 USD of equity; one more ETH does not.
-        fund(bob, 300_000 * USD);
-        vm.expectRevert(
-            abi.encodeWithSelector(IMarginEngine.InsufficientPoolLiquidity.selector, 900_000 * USD, 903_000 * USD)
-        );
-        vm.prank(bob);
-        engine.open(ETH, true, 301e18, 101_000 * USD, type(uint256).max, block.timestamp);
-        vm.prank(bob);
-        engine.open(ETH, true, 300e18, 100_000 * USD, type(uint256).max, block.timestamp);
+        // 300 ETH at 3,000 with 100,000 USD: cap 900,000 USD fits the 900,000 USD of equity; one more ETH (cap
+        // 903,000 USD) does not, and is cancelled at execution for capacity, with a full refund.
+        uint256 id = requestOpen(bob, ETH, true, 301e18, 101_000 * USD + openFeeOf(ETH, 301e18));
+        uint256 escrow = 101_000 * USD + openFeeOf(ETH, 301e18) + KEEPER_RESERVE;
+        vm.warp(block.timestamp + 1);
+        setPrice(ETH, ETH_PRICE);
+        vm.expectEmit(address(engine));
+        emit IMarginEngineBase.OrderCancelled(id, OrderKind.Open, CancelReason.Capacity, keeper, escrow, 0);
+        vm.prank(keeper);
+        engine.executeOrder(id);
+        assertEq(usd.balanceOf(bob), escrow);
+        openPosition(bob, ETH, true, 300e18, 100_000 * USD);
         assertEq(engine.totalReserved(), 900_000 * USD);
     }
 
@@ -331,6 +334,8 @@ contract LiquidityPoolExecutionTest is PoolHelpers {
         // 300 ETH at 3,000 with 100,000 USD: cap min(900,000, 900,000) USD; fee 900 USD.
         uint256 id = _open(alice, true, 300e18, 100_000 * USD);
         assertEq(pool.freeLiquidity(), 100_900 * USD);
+        // No LP execution within `lpSettle` of the open's round.
+        vm.warp(block.timestamp + LP_SETTLE);
         // Not enough for lp's 300,000 USD: lp is paid 100,900 USD and keeps the head of the queue.
         vm.expectEmit(address(pool));
         emit ILiquidityPool.RedeemExecuted(
@@ -358,8 +363,9 @@ contract LiquidityPoolExecutionTest is PoolHelpers {
         assertEq(queue[0], lp);
         assertEq(queue[1], bob);
         assertEq(queue[2], carol);
-        vm.prank(alice);
-        engine.close(id, 0, block.timestamp);
+        closePosition(id, alice);
+        // No LP execution within `lpSettle` of the close's round.
+        vm.warp(block.timestamp + LP_SETTLE);
         vm.prank(keeper);
         assertEq(pool.executeRedeems(2), 2);
         // Both at the price they recorded, par, below the live one (the pool earned 1,800 USD of fees).

@@ -5,7 +5,7 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 
 import {IERC7540Deposit, IERC7540Redeem} from "../../../contracts/interfaces/IERC7540.sol";
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
-import {IMarginEngine} from "../../../contracts/interfaces/IMarginEngine.sol";
+import {CancelReason, IMarginEngineBase, OrderKind} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {IRiskConfig} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {PoolHelpers} from "../utils/PoolHelpers.sol";
 import {FeeToken} from "./UnitBase.sol";
@@ -43,19 +43,24 @@ contract LiquidityPoolRequestsTest is PoolHelpers {
     function test_requestDeposit_pendingAssetsAreOutsideTheEnginesCapacity() public {
         requestDeposit(alice, POOL_LIQUIDITY);
         // 400 ETH at 3,000 with 150,000 USD: cap min(9 × 150,000, 1,200,000) = 1,200,000 USD, above the equity of
-        // 1,000,000 USD though below the balance of 2,000,000 USD.
-        fund(bob, 300_000 * USD);
-        vm.expectRevert(
-            abi.encodeWithSelector(IMarginEngine.InsufficientPoolLiquidity.selector, POOL_LIQUIDITY, 1_200_000 * USD)
-        );
-        vm.prank(bob);
-        engine.open(ETH, true, 400e18, 150_000 * USD, type(uint256).max, block.timestamp);
+        // 1,000,000 USD though below the balance of 2,000,000 USD. The open is cancelled at execution for capacity,
+        // with a full refund.
+        uint256 id = requestOpen(bob, ETH, true, 400e18, 150_000 * USD + openFeeOf(ETH, 400e18));
+        uint256 escrow = 150_000 * USD + openFeeOf(ETH, 400e18) + KEEPER_RESERVE;
+        vm.warp(block.timestamp + 1);
+        setPrice(ETH, ETH_PRICE);
+        vm.expectEmit(address(engine));
+        emit IMarginEngineBase.OrderCancelled(id, OrderKind.Open, CancelReason.Capacity, keeper, escrow, 0);
+        vm.prank(keeper);
+        engine.executeOrder(id);
+        assertEq(engine.position(id).owner, address(0));
+        assertEq(usd.balanceOf(bob), escrow);
+        assertEq(engine.totalReserved(), 0);
 
         // Once executed, the assets are equity and carry the reservation.
         vm.warp(block.timestamp + LP_DELAY);
         _executeDeposits(alice);
-        vm.prank(bob);
-        engine.open(ETH, true, 400e18, 150_000 * USD, type(uint256).max, block.timestamp);
+        openPosition(bob, ETH, true, 400e18, 150_000 * USD);
         assertEq(engine.totalReserved(), 1_200_000 * USD);
     }
 

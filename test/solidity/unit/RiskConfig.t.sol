@@ -8,6 +8,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IEngineBound} from "../../../contracts/interfaces/IEngineBound.sol";
+import {IMarginEngineBase, Order} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {GlobalParams, IRiskConfig, LpParams, MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {IRiskConfig} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {UnitBase} from "./UnitBase.sol";
@@ -111,6 +112,8 @@ contract RiskConfigTest is UnitBase {
 
     function test_setMarketParams_heartbeatBounds() public {
         MarketParams memory p = _market();
+        // An order must be able to wait a whole heartbeat: the longest wait, so every heartbeat below is allowed.
+        p.maxOrderWait = 2 days + 1 hours;
         p.heartbeat = 59;
         _assertMarketRejected(p, "heartbeat", 59, 60, 2 days);
         p.heartbeat = 60;
@@ -258,6 +261,53 @@ contract RiskConfigTest is UnitBase {
         _assertMarketRejected(p, "borrowRateShort", MAX_BORROW_RATE + 1, MIN_BORROW_RATE, MAX_BORROW_RATE);
     }
 
+    /// @dev An order waits at most `maxOrderWait` for its round: at least the feed's heartbeat (a calm push feed
+    /// publishes only then) and at most the longest heartbeat plus an hour.
+    function test_setMarketParams_maxOrderWaitBounds() public {
+        MarketParams memory p = _market(); // heartbeat 3,600 s
+        p.maxOrderWait = 3_600 - 1;
+        _assertMarketRejected(p, "maxOrderWait", 3_600 - 1, 3_600, 2 days + 1 hours);
+        p.maxOrderWait = 3_600;
+        _assertMarketAccepted(p);
+        p.maxOrderWait = 2 days + 1 hours;
+        _assertMarketAccepted(p);
+        p.maxOrderWait = 2 days + 1 hours + 1;
+        _assertMarketRejected(p, "maxOrderWait", 2 days + 1 hours + 1, 3_600, 2 days + 1 hours);
+        p.maxOrderWait = 0;
+        _assertMarketRejected(p, "maxOrderWait", 0, 3_600, 2 days + 1 hours);
+    }
+
+    /// @dev The floor follows the heartbeat, and is at least a minute.
+    function test_setMarketParams_maxOrderWaitAtLeastTheHeartbeat() public {
+        MarketParams memory p = _market();
+        p.heartbeat = 60;
+        p.maxOrderWait = 59;
+        _assertMarketRejected(p, "maxOrderWait", 59, 60, 2 days + 1 hours);
+        p.maxOrderWait = 60;
+        _assertMarketAccepted(p);
+        p.heartbeat = 2 days;
+        p.maxOrderWait = 2 days - 1;
+        _assertMarketRejected(p, "maxOrderWait", 2 days - 1, 2 days, 2 days + 1 hours);
+        p.maxOrderWait = 2 days;
+        _assertMarketAccepted(p);
+    }
+
+    /// @dev A new `maxOrderWait` caps the deadline of the next request (the engine reads the configuration).
+    function test_setMarketParams_maxOrderWaitCapsLaterOrders() public {
+        MarketParams memory p = _market();
+        p.maxOrderWait = 2 days + 1 hours;
+        _setMarket(ETH, p);
+        uint256 id = requestOpen(alice, ETH, true, 1e18, 600 * USD); // asks for now + 3,660 s
+        (Order memory o, ) = engine.orders(id);
+        assertEq(o.deadline, block.timestamp + MAX_ORDER_WAIT, "the caller's deadline is kept below the cap");
+
+        p.maxOrderWait = 3_600;
+        _setMarket(ETH, p);
+        id = requestOpen(bob, ETH, true, 1e18, 600 * USD);
+        (o, ) = engine.orders(id);
+        assertEq(o.deadline, block.timestamp + 3_600, "the deadline is not capped at the new wait");
+    }
+
     /// @dev The open-interest caps have no hard-coded bound (the spec asks for one on every parameter).
     function test_setMarketParams_openInterestCapsAreUnbounded() public {
         MarketParams memory p = _market();
@@ -379,6 +429,51 @@ contract RiskConfigTest is UnitBase {
         _assertGlobalAccepted(g);
         g.minNotional = uint80(10_000_000 * USD + 1);
         _assertGlobalRejected(g, "minNotional", 10_000_000 * USD + 1, 10 * USD, 10_000_000 * USD);
+    }
+
+    /// @dev Rule 2: an order executes within 15 s to 5 min of its round's update.
+    function test_setGlobalParams_maxExecutionDelayBounds() public {
+        GlobalParams memory g = defaultGlobalParams();
+        g.maxExecutionDelay = 0;
+        _assertGlobalRejected(g, "maxExecutionDelay", 0, 15, 300);
+        g.maxExecutionDelay = 14;
+        _assertGlobalRejected(g, "maxExecutionDelay", 14, 15, 300);
+        g.maxExecutionDelay = 15;
+        _assertGlobalAccepted(g);
+        g.maxExecutionDelay = 300;
+        _assertGlobalAccepted(g);
+        g.maxExecutionDelay = 301;
+        _assertGlobalRejected(g, "maxExecutionDelay", 301, 15, 300);
+    }
+
+    /// @dev Rule 3: a minimum execution fee, at most 100 USD.
+    function test_setGlobalParams_minExecutionFeeBounds() public {
+        GlobalParams memory g = defaultGlobalParams();
+        g.minExecutionFee = 0;
+        _assertGlobalAccepted(g);
+        g.minExecutionFee = uint80(100 * USD);
+        _assertGlobalAccepted(g);
+        g.minExecutionFee = uint80(100 * USD + 1);
+        _assertGlobalRejected(g, "minExecutionFee", 100 * USD + 1, 0, 100 * USD);
+    }
+
+    /// @dev A new minimum execution fee applies to the next request.
+    function test_setGlobalParams_minExecutionFeeAppliesToLaterOrders() public {
+        uint256 id = _openStandardLong();
+        GlobalParams memory g = defaultGlobalParams();
+        g.minExecutionFee = uint80(1 * USD);
+        _setGlobal(g);
+        Snapshot memory before = _snapshot(id);
+        vm.expectRevert(abi.encodeWithSelector(IMarginEngineBase.ExecutionFeeTooLow.selector, 1 * USD - 1, 1 * USD));
+        vm.prank(alice);
+        engine.requestClose(id, 0, _deadline(), 1 * USD - 1, alice);
+        _assertUnchanged(before, id);
+
+        fund(alice, 1 * USD);
+        vm.prank(alice);
+        engine.requestClose(id, 0, _deadline(), 1 * USD, alice);
+        (, Order memory close) = engine.orders(id);
+        assertEq(close.executionFee, 1 * USD);
     }
 
     // ------------------------------------------------------------ LP parameter bounds
@@ -504,6 +599,21 @@ contract RiskConfigTest is UnitBase {
                 0,
                 0.01e18,
                 10e18
+            )
+        );
+        deployRiskConfig(address(manager), address(usd), g);
+    }
+
+    function test_constructor_checksTheOrderParams() public {
+        GlobalParams memory g = defaultGlobalParams();
+        g.maxExecutionDelay = 301;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IRiskConfig.ParameterOutOfBounds.selector,
+                bytes32("maxExecutionDelay"),
+                301,
+                15,
+                300
             )
         );
         deployRiskConfig(address(manager), address(usd), g);

@@ -24,6 +24,14 @@ describe("deploy on the embedded chain, in-process", function () {
       expect(outcome.record).to.include({ chainId: 31337, kind: "local", deploymentBlock: 1 });
       const report = await checkDeployment(connection.ethers.provider, outcome.record, outcome.params);
       expect(report.findings.filter((f) => !f.ok)).to.deep.equal([]);
+      // The engine's two modules are recorded and checked against the engine and each other.
+      expect(Object.keys(outcome.record.contracts)).to.include.members(["orderModule", "liquidationModule"]);
+      expect(report.findings.map((f) => f.what)).to.include.members([
+        "engine's order module is the recorded one",
+        "engine's liquidation module is the recorded one",
+        "order module uses the engine's asset, pool, insurance fund and risk config",
+        "liquidation module uses the engine's asset, pool, insurance fund and risk config",
+      ]);
 
       // The seed is a deposit request: executable lpDelay (60 s) after it was sent.
       const seed = 1_000_000n * 10n ** 6n;

@@ -39,6 +39,8 @@ const WAD = 10n ** 18n;
 const SEED = 1_000_000n * USD;
 const LP_DELAY = 60;
 const EXECUTION_FEE = USD / 2n;
+/** No bound on the price (the engine keeps acceptable prices in 128 bits). */
+const ANY = 2n ** 128n - 1n;
 
 describe("deploy to localhost (a hardhat node on 31337)", function () {
   this.timeout(scaled(600_000));
@@ -75,6 +77,20 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
     expect(record.roles.governance.holder).to.equal(record.deployer);
     for (const entry of Object.values(record.contracts))
       expect(await provider.getCode(entry.address)).to.not.equal("0x");
+    // The engine is three contracts: its order and liquidation modules are recorded, and the check confirmed them.
+    const engine = MarginEngine__factory.connect(record.contracts.engine.address, provider);
+    expect(record.contracts.orderModule).to.deep.equal({ address: await engine.ORDER_MODULE(), abi: "OrderModule" });
+    expect(record.contracts.liquidationModule).to.deep.equal({
+      address: await engine.LIQUIDATION_MODULE(),
+      abi: "LiquidationModule",
+    });
+    expect(record.version).to.equal(4);
+    // Order parameters, read back from the chain.
+    expect([record.global.maxExecutionDelay, record.global.minExecutionFee]).to.deep.equal([
+      60,
+      (USD / 10n).toString(),
+    ]);
+    expect(record.markets.map((m) => m.params.maxOrderWait)).to.deep.equal([86_460, 86_460]);
     // The journal lives beside the record's override, not in the repository.
     expect(statSync(path.join(work.path, "ignition", "chain-31337", "journal.jsonl")).size).to.be.greaterThan(0);
     // LP parameters, read back from the chain.
@@ -126,7 +142,7 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
     expect(statSync(recordPath).mtimeMs).to.equal(before.mtime);
   });
 
-  it("works: traders open, a keeper liquidates, a trader closes", async function () {
+  it("works: traders request, a keeper executes at the next round, liquidates, and a trader closes", async function () {
     const record = readDeployment(recordPath);
     const [, alice, bob, keeper] = await Promise.all([0, 1, 2, 3].map((i) => provider.getSigner(i)));
     if (alice === undefined || bob === undefined || keeper === undefined) throw new Error("node accounts missing");
@@ -137,39 +153,74 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
     const ethMarket = record.markets.find((m) => m.name === "ETH-USD");
     if (ethMarket === undefined) throw new Error("no ETH-USD market");
     const ethFeed = MockV3Aggregator__factory.connect(ethMarket.feed.address, alice);
+    const fee = BigInt(record.global.minExecutionFee);
+    const reserve = BigInt(record.global.keeperReserve);
     const deadline = async (): Promise<bigint> => BigInt((await provider.getBlock("latest"))?.timestamp ?? 0) + 3_600n;
+    // A new round of the mock feed, one second after the latest block: observed after every request made so far.
+    const round = async (answer: bigint): Promise<void> => {
+      await provider.send("evm_increaseTime", [1]); // test-only time travel on the node
+      await mined(ethFeed.updateAnswer(answer));
+    };
 
     // The deployment funded the node's accounts and seeded the pool (the execution fee went to its executor).
     expect(await usd.balanceOf(alice)).to.equal(100_000n * USD);
     expect(await usd.balanceOf(c.pool.address)).to.equal(SEED - EXECUTION_FEE);
 
+    // Requests escrow collateral, keeper reserve and execution fee in each position's vault; nothing trades yet.
     for (const trader of [alice, bob]) await mined(usd.connect(trader).approve(engine, MaxUint256));
     const aliceId = await engine.nextPositionId();
-    await mined(engine.connect(alice).open(ethMarket.id, true, WAD, 400n * USD, MaxUint256, await deadline()));
+    await mined(engine.connect(alice).requestOpen(ethMarket.id, true, WAD, 403n * USD, ANY, await deadline(), fee));
     const bobId = await engine.nextPositionId();
-    await mined(engine.connect(bob).open(ethMarket.id, true, WAD / 10n, 1_000n * USD, MaxUint256, await deadline()));
-    expect((await engine.position(aliceId)).owner).to.equal(await alice.getAddress());
+    await mined(
+      engine.connect(bob).requestOpen(ethMarket.id, true, WAD / 10n, 1_000n * USD, ANY, await deadline(), fee),
+    );
+    expect((await engine.position(aliceId)).size).to.equal(0n);
+    expect(await usd.balanceOf(await engine.vaultOf(aliceId))).to.equal(403n * USD + reserve + fee);
+    expect((await engine.orderStatus(aliceId))[0]).to.equal(1n); // Waiting: no round after the request yet
+
+    // The next round executes both, in one batch, at its answer; the keeper earns both execution fees.
+    await round(3_000n * 10n ** 8n);
+    expect((await engine.orderStatus(aliceId))[0]).to.equal(2n); // Executable
+    const keeperStart = await usd.balanceOf(keeper);
+    await mined(engine.connect(keeper).executeOrders([aliceId, bobId]));
+    expect((await usd.balanceOf(keeper)) - keeperStart).to.equal(2n * fee);
+    // The 3 USD opening fee came out of the escrowed collateral.
+    const opened = await engine.position(aliceId);
+    expect([opened.owner, opened.size, opened.entryPrice, opened.collateral]).to.deep.equal([
+      await alice.getAddress(),
+      WAD,
+      3_000n * WAD,
+      400n * USD,
+    ]);
+    expect((await engine.position(bobId)).size).to.equal(WAD / 10n);
 
     // ETH falls 10 %: Alice (7.5x) is under maintenance, Bob (0.3x) is not.
-    await mined(ethFeed.updateAnswer(2_700n * 10n ** 8n));
+    await round(2_700n * 10n ** 8n);
     expect(await lens.liquidatable([aliceId, bobId])).to.deep.equal([true, false]);
     const preview = await lens.previewLiquidation(aliceId);
+    const aliceVault = await engine.vaultOf(aliceId);
     const keeperBefore = await usd.balanceOf(keeper);
     const insuranceBefore = await usd.balanceOf(c.insuranceFund.address);
     await mined(engine.connect(keeper).liquidate(aliceId));
     expect((await usd.balanceOf(keeper)) - keeperBefore).to.equal(preview.keeperReward);
     expect((await usd.balanceOf(c.insuranceFund.address)) - insuranceBefore).to.equal(preview.penalty);
-    expect(preview.keeperReward).to.be.greaterThan(5n * USD); // the keeper reserve plus 1 % of notional
+    expect(preview.keeperReward).to.be.greaterThan(reserve); // the keeper reserve plus 1 % of notional
     expect((await engine.position(aliceId)).owner).to.equal("0x0000000000000000000000000000000000000000");
-    expect(await usd.balanceOf(await engine.vaultOf(aliceId))).to.equal(0n);
+    expect(await usd.balanceOf(aliceVault)).to.equal(0n);
+    expect(await engine.freeVaultCount()).to.equal(1n);
 
-    // Bob closes at a loss and gets the rest of his collateral and his keeper reserve back.
+    // Bob asks to close; the next round closes him at a loss, and he gets the rest of his collateral and his keeper
+    // reserve back.
+    const bobVault = await engine.vaultOf(bobId);
+    await mined(engine.connect(bob).requestClose(bobId, 0n, await deadline(), fee, await bob.getAddress()));
+    await round(2_700n * 10n ** 8n);
     const bobBefore = await usd.balanceOf(bob);
-    await mined(engine.connect(bob).close(bobId, 0n, await deadline()));
+    await mined(engine.connect(keeper).executeOrder(bobId));
     const returned = (await usd.balanceOf(bob)) - bobBefore;
     expect(returned).to.be.greaterThan(1_000n * USD - 40n * USD);
     expect(returned).to.be.lessThan(1_000n * USD);
-    expect(await usd.balanceOf(await engine.vaultOf(bobId))).to.equal(0n);
+    expect(await usd.balanceOf(bobVault)).to.equal(0n);
+    expect(await engine.freeVaultCount()).to.equal(2n);
   });
 
   it("the check notices a parameter that no longer matches the file", async function () {
@@ -225,8 +276,16 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
     ]);
     expect(await boundsOf(config.listMarket.staticCall({ ...params, imr: WAD, mmr: WAD }))).to.deep.equal([
       "mmr",
-      ...marketBoundOf("mmr", { imr: WAD }),
+      ...marketBoundOf("mmr", { imr: WAD, heartbeat: params.heartbeat }),
     ]);
+    // An order waits at least the heartbeat: the minimum follows it (and is never below a minute).
+    expect(
+      await boundsOf(config.listMarket.staticCall({ ...params, heartbeat: 3_600n, maxOrderWait: 3_599n })),
+    ).to.deep.equal(["maxOrderWait", 3_600n, 2n * 86_400n + 3_600n]);
+    expect(marketBoundOf("maxOrderWait", { imr: WAD, heartbeat: 3_600n })).to.deep.equal([3_600n, 176_400n]);
+    expect(
+      await boundsOf(config.listMarket.staticCall({ ...params, heartbeat: 60n, maxOrderWait: 59n })),
+    ).to.deep.equal(["maxOrderWait", ...marketBoundOf("maxOrderWait", { imr: WAD, heartbeat: 60n })]);
 
     // Engine-wide and LP bounds are checked in the constructor (USD bounds times the asset's unit).
     const global = {
@@ -235,6 +294,8 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
       maxUtilization: 5n * WAD,
       liquidationGracePeriod: 600n,
       minNotional: 10n * USD,
+      maxExecutionDelay: 60n,
+      minExecutionFee: USD / 10n,
     };
     const lp = { lpDelay: 60n, lpSettle: 1n, lpResume: 60n, minRequest: 10n * USD, executionFee: USD / 2n };
     const construct = (g: typeof global, l: typeof lp = lp): Promise<string> =>
@@ -244,6 +305,7 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
     for (const field of GLOBAL_PARAM_FIELDS) {
       const [min, max] = globalBoundOf(field, 6n);
       const outside = min > 0n ? 0n : 2n ** 32n - 1n;
+      expect(outside < min || outside > max, field).to.equal(true);
       expect(await boundsOf(construct({ ...global, [field]: outside }))).to.deep.equal([field, min, max]);
     }
     expect(globalBoundOf("keeperReserve", 6n)[0]).to.equal(USD / 10n);

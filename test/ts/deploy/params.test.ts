@@ -74,6 +74,8 @@ describe("deployment parameters", function () {
       maxUtilization: 5n * WAD,
       liquidationGracePeriod: 600n,
       minNotional: 10_000_000n,
+      maxExecutionDelay: 60n,
+      minExecutionFee: 100_000n,
     });
     expect(params.lp).to.deep.equal({
       lpDelay: 60n,
@@ -85,6 +87,8 @@ describe("deployment parameters", function () {
     for (const market of params.markets) {
       expect(market.params.maxProfitNotionalRatio).to.equal(WAD);
       expect(market.params.borrowRateLong).to.equal(WAD / 10n / (365n * 86_400n));
+      // An order waits at most the heartbeat plus a minute for its round.
+      expect(market.params.maxOrderWait).to.equal(market.params.heartbeat + 60n);
     }
     expect(params.funding).to.deep.equal({ accounts: 10, amount: 100_000_000_000n, poolSeed: 1_000_000_000_000n });
   });
@@ -106,6 +110,12 @@ describe("deployment parameters", function () {
       executionFee: 1_000_000n,
     });
     expect(params.markets.map((m) => m.params.maxProfitNotionalRatio)).to.deep.equal([WAD, WAD]);
+    // Orders: a 75-minute heartbeat plus a minute of wait, a one-minute window, a 0.1 USD minimum fee.
+    expect(params.markets.map((m) => [m.params.heartbeat, m.params.maxOrderWait])).to.deep.equal([
+      [4_500n, 4_560n],
+      [4_500n, 4_560n],
+    ]);
+    expect([params.global.maxExecutionDelay, params.global.minExecutionFee]).to.deep.equal([60n, 100_000n]);
   });
 
   it("reads the shipped Sepolia rehearsal file: Sepolia's parameters, mocks, funding and a seeded pool", function () {
@@ -190,6 +200,43 @@ describe("deployment parameters", function () {
     expect(problemsOf(withoutLp)).to.deep.equal(["lp: Invalid input: expected object, received undefined"]);
   });
 
+  it("checks the order parameters against RiskBounds: a wait of at least the heartbeat, a bounded window and fee", function () {
+    const json = local();
+    const global = json.global as Record<string, unknown>;
+    const [eth, btc] = json.markets as Record<string, unknown>[];
+    global.maxExecutionDelay = 14;
+    global.minExecutionFee = "100.1 USD";
+    // An order must be able to wait for the feed's next heartbeat round: at least the heartbeat, at most 2 days + 1 h.
+    eth!.maxOrderWait = 86_399;
+    btc!.heartbeat = 30;
+    btc!.maxOrderWait = 59;
+    expect(problemsOf(json)).to.have.members([
+      "global.maxExecutionDelay: 14 is outside the contract's bounds [15, 300]",
+      "global.minExecutionFee: 100100000 is outside the contract's bounds [0, 100000000]",
+      "markets[0].maxOrderWait: 86399 is outside the contract's bounds [86400, 176400]",
+      "markets[1].heartbeat: 30 is outside the contract's bounds [60, 172800]",
+      "markets[1].maxOrderWait: 59 is outside the contract's bounds [60, 176400]",
+    ]);
+    global.maxExecutionDelay = 301;
+    global.minExecutionFee = "0 USD";
+    eth!.maxOrderWait = 176_401;
+    btc!.heartbeat = 86_400;
+    btc!.maxOrderWait = 86_400;
+    expect(problemsOf(json)).to.have.members([
+      "global.maxExecutionDelay: 301 is outside the contract's bounds [15, 300]",
+      "markets[0].maxOrderWait: 176401 is outside the contract's bounds [86400, 176400]",
+    ]);
+    // A heartbeat that does not parse is reported once; the wait is checked against the heartbeat's own minimum.
+    btc!.heartbeat = "a day";
+    global.maxExecutionDelay = 300;
+    eth!.maxOrderWait = 176_400;
+    expect(problemsOf(json)).to.deep.equal([
+      'markets[1].heartbeat: "a day" is not an integer (use a number or a string of digits)',
+    ]);
+    const { maxOrderWait: _wait, ...withoutWait } = eth!;
+    expect(problemsOf({ ...local(), markets: [withoutWait] })).to.deep.equal(["markets[0].maxOrderWait: missing"]);
+  });
+
   it("takes every market field from the ABI, each with a unit and a bound mirrored from RiskBounds", function () {
     const artifact = readParameterFile(path.join(ROOT, "artifacts", "contracts", "RiskConfig.sol", "RiskConfig.json"));
     const abi = artifact.abi as { type: string; name?: string; outputs?: { components?: { name: string }[] }[] }[];
@@ -207,7 +254,7 @@ describe("deployment parameters", function () {
 
   it("the deployment record has one versioned schema: an unknown version is refused with what to do", function () {
     expect(() => parseDeploymentRecord({ version: 1, chainId: 1 }, "deployments/1.json")).to.throw(
-      /deployments\/1\.json has record version 1; this version of the tooling reads version 3\. Re-run `npm run deploy/,
+      /deployments\/1\.json has record version 1; this version of the tooling reads version 4\. Re-run `npm run deploy/,
     );
     expect(() => parseDeploymentRecord({ version: RECORD_VERSION, chainId: 1, extra: true }, "x.json")).to.throw(
       InvalidDeploymentError,

@@ -94,7 +94,7 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
     expect(governance.timelock.proposers).to.deep.equal([await proposer.getAddress()]);
     expect(parameters.guardian).to.equal(await guardian.getAddress());
 
-    // Enough for the first few contracts at the fees Ignition offers (2 × base fee + tip), not for the ~20M gas of
+    // Enough for the first few contracts at the fees Ignition offers (2 × base fee + tip), not for the ~25M gas of
     // the whole deployment.
     const [latest, tip] = await Promise.all([
       provider.getBlock("latest"),
@@ -251,6 +251,8 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
       "pool",
       "insuranceFund",
       "engine",
+      "orderModule",
+      "liquidationModule",
       "vaultImplementation",
       "lens",
     ]) {
@@ -278,6 +280,8 @@ describe("rehearse the Sepolia deployment on a local node posing as Sepolia (the
       maxUtilization: current.maxUtilization,
       liquidationGracePeriod: current.liquidationGracePeriod,
       minNotional: current.minNotional,
+      maxExecutionDelay: current.maxExecutionDelay,
+      minExecutionFee: current.minExecutionFee,
     };
     const signer = deployer.connect(provider);
     const unauthorized = config.interface.getError("AccessManagedUnauthorized")?.selector;

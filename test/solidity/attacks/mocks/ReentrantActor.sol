@@ -7,7 +7,8 @@ import {ITokenHooks} from "./HookToken.sol";
 
 /// @title Re-entering trader, LP and keeper
 /// @notice Acts on Bulkhead as its owner (the test) tells it; once armed, its next token hook of the chosen kind makes
-/// one call of the owner's choosing, re-entering whatever operation is moving its tokens.
+/// one call of the owner's choosing, re-entering whatever operation is moving its tokens. It can also refuse every
+/// incoming transfer, as a blocklisted address or an ERC-777 recipient that rejects tokens does.
 contract ReentrantActor is ITokenHooks {
     enum Trigger {
         None,
@@ -23,6 +24,9 @@ contract ReentrantActor is ITokenHooks {
     bytes public reentryCall;
     /// @dev If set, a failed re-entry is recorded and the outer operation goes on; otherwise its revert bubbles up.
     bool public swallowRevert;
+
+    /// @dev While set, every transfer to this contract reverts.
+    bool public refusing;
 
     bool public reentered;
     bool public reentrySucceeded;
@@ -50,12 +54,20 @@ contract ReentrantActor is ITokenHooks {
         swallowRevert = swallow;
     }
 
+    /// @notice Refuses (or accepts again) every incoming transfer.
+    function setRefusing(bool refusing_) external {
+        require(msg.sender == OWNER, "not owner");
+        refusing = refusing_;
+    }
+
     function tokensToSend(address, address, address, uint256) external {
         if (msg.sender == address(TOKEN) && trigger == Trigger.OnSend) _reenter();
     }
 
     function tokensReceived(address, address, address, uint256) external {
-        if (msg.sender == address(TOKEN) && trigger == Trigger.OnReceive) _reenter();
+        if (msg.sender != address(TOKEN)) return;
+        require(!refusing, "refused");
+        if (trigger == Trigger.OnReceive) _reenter();
     }
 
     function _reenter() internal {

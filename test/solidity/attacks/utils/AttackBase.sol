@@ -6,7 +6,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 
 import {IBulkheadLens} from "../../../../contracts/interfaces/IBulkheadLens.sol";
 import {IInsuranceFund} from "../../../../contracts/interfaces/IInsuranceFund.sol";
-import {Position, SideState} from "../../../../contracts/interfaces/IMarginEngine.sol";
+import {Order, Position, SideState} from "../../../../contracts/interfaces/IMarginEngine.sol";
 import {ILiquidityPool} from "../../../../contracts/interfaces/ILiquidityPool.sol";
 import {IMarginEngine} from "../../../../contracts/interfaces/IMarginEngine.sol";
 import {IRiskConfig} from "../../../../contracts/interfaces/IRiskConfig.sol";
@@ -16,8 +16,9 @@ interface IMintable {
     function mint(address to, uint256 amount) external;
 }
 
-/// @dev The base fixture plus what attack tests share: deploying a second system on another settlement token, and
-/// snapshots of every balance and record an operation could touch, to prove that a rejected call changed nothing.
+/// @dev The base fixture plus what attack tests share: deploying a second system on another settlement token, the two
+/// steps of an order on any system, and snapshots of every balance and record an operation could touch, to prove that
+/// a rejected call changed nothing.
 abstract contract AttackBase is BaseTest {
     struct System {
         IERC20 token;
@@ -36,10 +37,18 @@ abstract contract AttackBase is BaseTest {
         /// @dev Every tracked account's LP shares, requests, claimable and cancelled amounts; the pool's cached share
         /// price, equity and redemption queue.
         bytes32 lp;
+        /// @dev Every position record, pending order and close, and claim.
         bytes32 positions;
         bytes32 aggregates;
         bytes32 configuration;
     }
+
+    /// @dev A 6-decimal USD token's unit, WAD per asset unit.
+    uint256 internal constant UNIT_SCALE = 1e12;
+    /// @dev The fixture's borrow rate, 10 % a year: 0.1e18 / 31,536,000 = 3,170,979,198 per second (rounded down).
+    uint256 internal constant RATE = 3_170_979_198;
+    uint256 internal constant HEARTBEAT = 3600;
+    uint256 internal constant GRACE = 600;
 
     address internal mallory = makeAddr("mallory");
 
@@ -119,7 +128,9 @@ abstract contract AttackBase is BaseTest {
         assets = s.pool.redeem(claimable, who, who);
     }
 
-    /// @dev Funds `who` (collateral, reserve and as much again for fees) and opens at the oracle price.
+    /// @dev Opens on `s` through both steps at the current price: mints `who` what the request escrows (collateral
+    /// plus the opening fee, so that the recorded collateral is `collateral`, and the keeper reserve), requests, and
+    /// lets the keeper execute at a round one second later.
     function _open(
         System memory s,
         address who,
@@ -128,11 +139,49 @@ abstract contract AttackBase is BaseTest {
         uint256 size,
         uint256 collateral
     ) internal returns (uint256 positionId) {
-        _mint(s, who, 2 * collateral + KEEPER_RESERVE);
+        uint256 escrow = collateral + openFeeOf(marketId, size);
+        _mint(s, who, escrow + KEEPER_RESERVE);
         vm.startPrank(who);
         s.token.approve(address(s.engine), type(uint256).max);
-        positionId = s.engine.open(marketId, isLong, size, collateral, isLong ? type(uint256).max : 0, block.timestamp);
+        positionId = s.engine.requestOpen(
+            marketId,
+            isLong,
+            size,
+            escrow,
+            isLong ? type(uint128).max : 0,
+            _deadline(),
+            0
+        );
         vm.stopPrank();
+        _execute(s, positionId, marketId, currentPrice(marketId));
+        require(s.engine.position(positionId).collateral == collateral, "AttackBase: open did not execute");
+    }
+
+    /// @dev The owner requests a close on `s` (any price, no execution fee), paying `receiver`.
+    function _requestClose(System memory s, uint256 positionId, address receiver) internal {
+        Position memory p = s.engine.position(positionId);
+        vm.prank(p.owner);
+        s.engine.requestClose(positionId, p.isLong ? 0 : type(uint128).max, _deadline(), 0, receiver);
+    }
+
+    /// @dev Closes on `s` through both steps at the current price, paying the owner.
+    function _close(System memory s, uint256 positionId) internal {
+        Position memory p = s.engine.position(positionId);
+        _requestClose(s, positionId, p.owner);
+        _execute(s, positionId, p.marketId, currentPrice(p.marketId));
+    }
+
+    /// @dev Publishes a round at `price` one second later and lets the keeper execute the position's orders on `s`.
+    function _execute(System memory s, uint256 positionId, uint256 marketId, uint256 price) internal {
+        vm.warp(block.timestamp + 1);
+        setPrice(marketId, price);
+        vm.prank(keeper);
+        s.engine.executeOrder(positionId);
+    }
+
+    /// @dev The latest deadline an order may carry.
+    function _deadline() internal view returns (uint256) {
+        return block.timestamp + MAX_ORDER_WAIT;
     }
 
     /// @dev Mints `amount` to `from`, who sends it to `to` unasked.
@@ -150,28 +199,36 @@ abstract contract AttackBase is BaseTest {
         return s.token.balanceOf(s.engine.vaultOf(positionId));
     }
 
+    /// @dev The borrow fee a position of entry notional `notional` (USD WAD) owes after `elapsed` seconds at the
+    /// fixture's rate, asset units, rounded up as the engine rounds it.
+    function _borrowFee(uint256 notional, uint256 elapsed) internal pure returns (uint256) {
+        return _ceilDiv(_ceilDiv(notional * RATE * elapsed, 1e18), UNIT_SCALE);
+    }
+
+    function _ceilDiv(uint256 a, uint256 b) internal pure returns (uint256) {
+        return a == 0 ? 0 : (a - 1) / b + 1;
+    }
+
     // ------------------------------------------------------------ snapshots
 
-    /// @dev Balances of the standard actors, `extra`, the pool, the insurance fund and the vault of every id issued so
-    /// far and of the next one; every position record; every aggregate; the whole configuration.
+    /// @dev Balances of the standard actors, `extra`, the engine (claims), the pool, the insurance fund and the vault
+    /// of every position in use; every position record, order and claim; every aggregate; the whole configuration.
     function _snapshot(System memory s, address[] memory extra) internal view returns (Snapshot memory snap) {
         uint256 next = s.engine.nextPositionId();
         address[7] memory actors = [alice, bob, keeper, lp, mallory, governance, guardian];
-        snap.accounts = new address[](actors.length + extra.length + 2 + next);
+        snap.accounts = new address[](actors.length + extra.length + 3 + next);
         uint256 n;
         for (uint256 i; i < actors.length; ++i) snap.accounts[n++] = actors[i];
         for (uint256 i; i < extra.length; ++i) snap.accounts[n++] = extra[i];
         snap.accounts[n++] = address(s.pool);
         snap.accounts[n++] = address(s.insurance);
+        snap.accounts[n++] = address(s.engine);
         for (uint256 id = 1; id <= next; ++id) snap.accounts[n++] = s.engine.vaultOf(id);
         snap.balances = new uint256[](n);
         for (uint256 i; i < n; ++i) snap.balances[i] = s.token.balanceOf(snap.accounts[i]);
         snap.poolSupply = s.pool.totalSupply();
         snap.lp = _lpState(s, snap.accounts, n);
-
-        Position[] memory positions = new Position[](next);
-        for (uint256 id = 1; id <= next; ++id) positions[id - 1] = s.engine.position(id);
-        snap.positions = keccak256(abi.encode(positions));
+        snap.positions = _records(s, next);
 
         uint256 markets = s.engine.marketCount();
         SideState[] memory sides = new SideState[](2 * markets);
@@ -179,7 +236,9 @@ abstract contract AttackBase is BaseTest {
             sides[2 * m] = s.engine.sideState(m, true);
             sides[2 * m + 1] = s.engine.sideState(m, false);
         }
-        snap.aggregates = keccak256(abi.encode(sides, next, s.engine.totalReserved(), s.engine.totalEntryNotional()));
+        snap.aggregates = keccak256(
+            abi.encode(sides, next, s.engine.totalReserved(), s.engine.totalEntryNotional(), s.engine.freeVaultCount())
+        );
 
         bytes memory markets_;
         for (uint256 m; m < markets; ++m) markets_ = abi.encode(markets_, s.config.marketParams(m));
@@ -192,6 +251,16 @@ abstract contract AttackBase is BaseTest {
                 s.config.paused()
             )
         );
+    }
+
+    /// @dev Every position, its pending order and close, and its claim, for ids up to `next`.
+    function _records(System memory s, uint256 next) internal view returns (bytes32 h) {
+        for (uint256 id = 1; id <= next; ++id) {
+            Position memory p = s.engine.position(id);
+            (Order memory order, Order memory close) = s.engine.orders(id);
+            (address claimOwner, uint256 claimAmount) = s.engine.claimOf(id);
+            h = keccak256(abi.encode(h, p, order, close, claimOwner, claimAmount));
+        }
     }
 
     function _lpState(System memory s, address[] memory accounts, uint256 n) internal view returns (bytes32 h) {
@@ -232,7 +301,7 @@ abstract contract AttackBase is BaseTest {
         }
         assertEq(afterwards.poolSupply, before.poolSupply, "LP share supply changed");
         assertEq(afterwards.lp, before.lp, "an LP request, claim or share balance changed");
-        assertEq(afterwards.positions, before.positions, "a position record changed");
+        assertEq(afterwards.positions, before.positions, "a position record, order or claim changed");
         assertEq(afterwards.aggregates, before.aggregates, "an aggregate changed");
         assertEq(afterwards.configuration, before.configuration, "the configuration changed");
     }
