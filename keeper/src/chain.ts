@@ -1,37 +1,51 @@
 /**
- * Everything the keeper asks the node: viem clients over one or more RPC URLs (tried in order, with fallback),
- * `eth_getLogs` in chunks that halve while the provider refuses the range, block headers, and the one snapshot of
- * each market per block (price, round, borrow indices, grace period, parameters). Nothing here is Hardhat-specific.
+ * Everything the keeper asks the node: viem clients over one or more RPC URLs (tried in order, with fallback; ws://
+ * URLs get a WebSocket transport, so new heads are pushed), `eth_getLogs` in chunks that halve while the provider
+ * refuses the range, and the one snapshot per block: the lens's `market(id)` for each market and the pool's LP
+ * execution status, sent together (one round trip over HTTP batching). Nothing here is Hardhat-specific: the keeper's
+ * core takes any viem `PublicClient` (the demo builds one on Hardhat's embedded chain's EIP-1193 provider).
  */
 import {
   createPublicClient,
   fallback,
   http,
-  parseAbi,
+  webSocket,
   type Address,
   type Log,
   type PublicClient,
   type Transport,
 } from "viem";
 
-import { iLiquidityPoolAbi, iMarginEngineAbi, iRiskConfigAbi } from "../../sdk/src/abis.js";
+import { iBulkheadLensAbi, iLiquidityPoolAbi, iRiskConfigAbi } from "../../sdk/src/abis.js";
 import type { Logger } from "./log.js";
 
-/** Chainlink's AggregatorV3Interface read: the standard every push feed serves. */
-export const feedAbi = parseAbi([
-  "function latestRoundData() view returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound)",
-]);
+export const isWebSocketUrl = (url: string): boolean => /^wss?:\/\//i.test(url);
 
 /** One transport over every URL: the first that answers serves, the next takes over when it fails. */
 export function transportFor(urls: string[]): Transport {
   const transports = urls.map((url) =>
-    http(url, { batch: { batchSize: 500, wait: 0 }, retryCount: 1, retryDelay: 100, timeout: 10_000 }),
+    isWebSocketUrl(url)
+      ? webSocket(url, {
+          keepAlive: true,
+          reconnect: { attempts: 1_000_000, delay: 1_000 },
+          retryCount: 1,
+          timeout: 10_000,
+        })
+      : http(url, { batch: { batchSize: 500, wait: 0 }, retryCount: 1, retryDelay: 100, timeout: 10_000 }),
   );
   return transports.length === 1 ? transports[0]! : fallback(transports, { rank: false, retryCount: 1 });
 }
 
 export function publicClientFor(urls: string[]): PublicClient {
   return createPublicClient({ transport: transportFor(urls), cacheTime: 0 });
+}
+
+/** Closes the client's WebSocket connections (an open socket would keep the process alive after shutdown). */
+export async function closeClient(client: PublicClient): Promise<void> {
+  type Socketed = { getRpcClient?: () => Promise<{ close(): void }> };
+  const t = client.transport as Socketed & { transports?: { value?: Socketed }[] };
+  const sockets = t.transports === undefined ? [t] : t.transports.map((x) => x.value ?? {});
+  for (const s of sockets) if (s.getRpcClient !== undefined) (await s.getRpcClient()).close();
 }
 
 /** Messages providers use to refuse a log query that is too large (Alchemy, Infura, QuickNode, geth, erigon, …). */
@@ -79,34 +93,28 @@ export async function getLogsChunked(
 
 /** Market parameters the keeper values positions with (subset of `MarketParams`). */
 export interface MarketParamsLite {
-  feed: Address;
   mmr: bigint;
   liqFeeRatio: bigint;
   liqPenaltyRatio: bigint;
   closeFeeRatio: bigint;
-  maxProfitRatio: bigint;
-  maxProfitNotionalRatio: bigint;
   borrowRateLong: bigint;
   borrowRateShort: bigint;
 }
 
-export interface Round {
-  roundId: bigint;
-  answer: bigint;
-  startedAt: bigint;
-  updatedAt: bigint;
-}
-
-/** One market as of one block. `price` is undefined when the market has no good price (stale, bad, sequencer). */
+/** One market as of one block (the lens's `MarketStatus`). */
 export interface MarketSnapshot {
   marketId: number;
   params: MarketParamsLite;
+  /** The engine's price; undefined when the market has none (stale, bad, unreadable, sequencer down). */
   price: bigint | undefined;
   borrowIndexLong: bigint;
   borrowIndexShort: bigint;
-  /** Liquidations wait until then (post-outage grace); zero when unknown (no good price). */
+  /** Liquidations wait until then (post-outage grace); zero when not priced. */
   resumesAt: bigint;
-  round: Round | undefined;
+  /** The feed's latest round as read (good or not): an order executes at the first one after its request. */
+  roundId: bigint;
+  /** That round's update time (zero if the feed cannot be read). */
+  updatedAt: bigint;
 }
 
 export interface Snapshot {
@@ -114,9 +122,6 @@ export interface Snapshot {
   timestamp: bigint;
   baseFee: bigint;
   markets: MarketSnapshot[];
-  maxExecutionDelay: bigint;
-  keeperReserve: bigint;
-  minExecutionFee: bigint;
   lpOpen: boolean;
   lpExecutionFee: bigint;
 }
@@ -125,12 +130,12 @@ export interface Contracts {
   engine: Address;
   pool: Address;
   riskConfig: Address;
-  lens: Address | undefined;
+  lens: Address;
 }
 
 /**
- * Reads every market of the deployment at `blockNumber`: a fixed number of calls per market, sent as one JSON-RPC
- * batch — independent of how many positions are tracked.
+ * Reads the deployment at `block`: `lens.market(id)` for every market, the pool's LP execution status and the LP
+ * execution fee — issued together (one HTTP batch), a fixed number whatever the number of positions tracked.
  */
 export async function readSnapshot(
   client: PublicClient,
@@ -139,70 +144,47 @@ export async function readSnapshot(
   block: { number: bigint; timestamp: bigint; baseFeePerGas?: bigint | null },
 ): Promise<Snapshot> {
   const at = { blockNumber: block.number } as const;
-  const engine = { address: contracts.engine, abi: iMarginEngineAbi } as const;
-  const settled = <T>(p: Promise<T>): Promise<T | undefined> =>
-    p.then(
-      (v) => v,
-      () => undefined,
-    );
-  const globalP = client.readContract({
-    address: contracts.riskConfig,
-    abi: iRiskConfigAbi,
-    functionName: "globalParams",
-    ...at,
-  });
+  const lpStatusP = client
+    .readContract({ address: contracts.pool, abi: iLiquidityPoolAbi, functionName: "lpExecutionStatus", ...at })
+    .catch(() => undefined);
   const lpParamsP = client.readContract({
     address: contracts.riskConfig,
     abi: iRiskConfigAbi,
     functionName: "lpParams",
     ...at,
   });
-  const lpStatusP = settled(
-    client.readContract({ address: contracts.pool, abi: iLiquidityPoolAbi, functionName: "lpExecutionStatus", ...at }),
-  );
-  const marketsP = marketIds.map(async (id) => {
-    const m = BigInt(id);
-    const params = await client.readContract({
-      address: contracts.riskConfig,
-      abi: iRiskConfigAbi,
-      functionName: "marketParams",
-      args: [m],
+  const marketsP = marketIds.map(async (id): Promise<MarketSnapshot> => {
+    const m = await client.readContract({
+      address: contracts.lens,
+      abi: iBulkheadLensAbi,
+      functionName: "market",
+      args: [BigInt(id)],
       ...at,
     });
-    const [price, long, short, resumesAt, round] = await Promise.all([
-      settled(client.readContract({ ...engine, functionName: "indexPrice", args: [m], ...at })),
-      client.readContract({ ...engine, functionName: "borrowIndex", args: [m, true], ...at }),
-      client.readContract({ ...engine, functionName: "borrowIndex", args: [m, false], ...at }),
-      settled(client.readContract({ ...engine, functionName: "liquidationResumesAt", args: [m], ...at })),
-      settled(client.readContract({ address: params.feed, abi: feedAbi, functionName: "latestRoundData", ...at })),
-    ]);
     return {
       marketId: id,
-      params: params as MarketParamsLite,
-      price,
-      borrowIndexLong: long,
-      borrowIndexShort: short,
-      resumesAt: resumesAt ?? 0n,
-      round:
-        round === undefined
-          ? undefined
-          : { roundId: round[0], answer: round[1], startedAt: round[2], updatedAt: round[3] },
-    } satisfies MarketSnapshot;
+      params: {
+        mmr: m.params.mmr,
+        liqFeeRatio: m.params.liqFeeRatio,
+        liqPenaltyRatio: m.params.liqPenaltyRatio,
+        closeFeeRatio: m.params.closeFeeRatio,
+        borrowRateLong: m.params.borrowRateLong,
+        borrowRateShort: m.params.borrowRateShort,
+      },
+      price: m.priced ? m.price : undefined,
+      borrowIndexLong: m.longBorrowIndex,
+      borrowIndexShort: m.shortBorrowIndex,
+      resumesAt: m.resumesAt,
+      roundId: BigInt(m.roundId),
+      updatedAt: m.updatedAt,
+    };
   });
-  const [global, lpParams, lpStatus, markets] = await Promise.all([
-    globalP,
-    lpParamsP,
-    lpStatusP,
-    Promise.all(marketsP),
-  ]);
+  const [lpStatus, lpParams, markets] = await Promise.all([lpStatusP, lpParamsP, Promise.all(marketsP)]);
   return {
     blockNumber: block.number,
     timestamp: block.timestamp,
     baseFee: block.baseFeePerGas ?? 0n,
     markets,
-    maxExecutionDelay: BigInt(global.maxExecutionDelay),
-    keeperReserve: BigInt(global.keeperReserve),
-    minExecutionFee: BigInt(global.minExecutionFee),
     lpOpen: lpStatus?.[0] ?? false,
     lpExecutionFee: BigInt(lpParams.executionFee),
   };

@@ -27,7 +27,7 @@ export const OPTIONS = {
     flag: "rpc-url",
     env: "KEEPER_RPC_URLS",
     multiple: true,
-    help: "JSON-RPC endpoint; repeat for fallbacks (tried in order). Env: comma-separated.",
+    help: "JSON-RPC endpoint, http(s):// or ws(s):// (new heads pushed: the fastest reaction); repeat for fallbacks (tried in order). Env: comma-separated.",
   },
   deployment: { flag: "deployment", env: "KEEPER_DEPLOYMENT", help: "Deployment record, deployments/<chainId>.json." },
   keystore: {
@@ -38,7 +38,12 @@ export const OPTIONS = {
   db: { flag: "db", env: "KEEPER_DB", default: "keeper-<chainId>.sqlite", help: "SQLite state file." },
   dryRun: { flag: "dry-run", env: "KEEPER_DRY_RUN", boolean: true, help: "Find and simulate, send nothing." },
   shard: { flag: "shard", env: "KEEPER_SHARD", default: "0/1", help: "i/n: act only on ids with id mod n = i." },
-  pollMs: { flag: "poll-ms", env: "KEEPER_POLL_MS", default: "500", help: "How often to ask for a new block, ms." },
+  pollMs: {
+    flag: "poll-ms",
+    env: "KEEPER_POLL_MS",
+    default: "250",
+    help: "How often to ask for a new block over HTTP, ms (over a WebSocket heads are pushed; the poll is a safety net).",
+  },
   reorgDepth: {
     flag: "reorg-depth",
     env: "KEEPER_REORG_DEPTH",
@@ -163,9 +168,12 @@ const nonNegativeNumber = (what: string) =>
     .transform(Number);
 
 const urlSchema = z.string().refine((s) => /^https?:\/\/[^\s]+$/.test(s) && URL.canParse(s), "must be an http(s) URL");
+const rpcUrlSchema = z
+  .string()
+  .refine((s) => /^(https?|wss?):\/\/[^\s]+$/.test(s) && URL.canParse(s), "must be an http(s) or ws(s) URL");
 
 const schema = z.object({
-  rpcUrls: z.array(urlSchema).min(1, "at least one --rpc-url is needed"),
+  rpcUrls: z.array(rpcUrlSchema).min(1, "at least one --rpc-url is needed"),
   deployment: z.string({ error: "is required (the deployment record, deployments/<chainId>.json)" }).min(1),
   keystore: z.string().optional(),
   db: z.string().optional(),
@@ -207,6 +215,24 @@ export type KeeperConfig = Omit<z.output<typeof schema>, "keystore"> & {
   /** Where the key came from, for the start-up log line. */
   keySource: "env" | "keystore" | "none";
 };
+
+/** What the keeper's core uses (the rest is the process's: where to connect, the database, metrics, logs, key). */
+export type KeeperOptions = Omit<
+  KeeperConfig,
+  "rpcUrls" | "deployment" | "db" | "metricsPort" | "logLevel" | "privateKey" | "keySource"
+>;
+
+/** Every core option at its default, with `overrides` on top (for a keeper run in process, like the demo's). */
+export function keeperOptions(overrides: Partial<KeeperOptions> = {}): KeeperOptions {
+  const raw: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(OPTIONS) as [OptionKey, OptionSpec][]) {
+    raw[key] = spec.boolean ? key === "cancelStale" : spec.multiple ? ["http://unused"] : spec.default;
+  }
+  raw.deployment = "unused";
+  const parsed = schema.parse(raw);
+  const { rpcUrls: _u, deployment: _d, db: _db, metricsPort: _m, logLevel: _l, keystore: _k, ...options } = parsed;
+  return { ...options, ...overrides };
+}
 
 /**
  * Reads flags (`argv`, without node and the script) and environment variables; a flag wins over its variable. Throws

@@ -1,80 +1,94 @@
 /**
- * The keeper's loop, one pass per new block: check the last blocks still stand (roll back a reorg), apply new logs
- * to the database, read one snapshot per market, value the positions a price move can affect, confirm candidates
- * on-chain, and send one batch per job kind where the reward beats the gas. Services: scanner (logs → state),
- * strategy (evaluation and profit), sender (nonces, fees, replacement), notifier (margin calls).
+ * The keeper's core, one pass per new head: check the last blocks still stand (roll back a reorg), apply new logs to
+ * the database while the per-block snapshot is read (one `lens.market(id)` per market), value the positions a price
+ * move can affect, confirm the candidates with the lens's batch views while simulating the batch (both in one round
+ * trip), and send one batch per job kind where the reward beats the gas. Services: scanner (logs → state), strategy
+ * (evaluation and profit), sender (nonces, fees, replacement), notifier (margin calls).
+ *
+ * It takes any viem `PublicClient`: `main.ts` builds one over the operator's RPC URLs, the demo one over Hardhat's
+ * embedded chain. New heads come pushed (`watchBlocks` over a WebSocket transport) or from a short poll.
  */
 import {
   encodeFunctionData,
-  type Account,
   type Address,
   type Block,
+  type Hex,
+  type LocalAccount,
   type Log,
   type PublicClient,
-  type Transport,
 } from "viem";
 
 import { iBulkheadLensAbi, iLiquidityPoolAbi, iMarginEngineAbi } from "../../sdk/src/abis.js";
 import type { BulkheadDeployment } from "../../sdk/src/deployment.js";
 import { Book, type Candidate } from "./book.js";
 import { getLogsChunked, readSnapshot, type Contracts, type Snapshot } from "./chain.js";
-import type { KeeperConfig } from "./config.js";
+import type { KeeperOptions } from "./config.js";
 import type { Logger } from "./log.js";
 import type { JobKind, Metrics } from "./metrics.js";
-import { orderKey, type TrackedLpRequest, type TrackedOrder, type TrackedPosition } from "./model.js";
-import { Sender, shortError, type SendRequest } from "./sender.js";
+import type { TrackedLpRequest, TrackedOrder, TrackedPosition } from "./model.js";
+import { Sender, shortError } from "./sender.js";
 import { applyLogs, decodeLogs, TIMED_EVENTS, type DecodedLog } from "./state.js";
 import type { Store } from "./store.js";
 
 const WAD = 10n ** 18n;
+/** `OrderStatus` of IMarginEngine.sol. */
 const EXECUTABLE = 2;
 const CANCELLABLE = 3;
 
 export interface KeeperDeps {
-  config: KeeperConfig;
+  options: KeeperOptions;
   deployment: BulkheadDeployment;
   client: PublicClient;
-  transport: Transport;
-  account: Account | undefined;
+  /** The signing key; undefined in a dry run without one. */
+  account: LocalAccount | undefined;
   store: Store;
   metrics: Metrics;
   log: Logger;
 }
 
+type BatchFunction = "executeOrders" | "liquidateBatch" | "takeProfitBatch" | "executeDeposits" | "executeRedeems";
+
 export class Keeper {
   readonly book: Book;
   readonly contracts: Contracts;
+  readonly sender: Sender | undefined;
   private readonly marketIds: number[];
   private readonly assetUnit: bigint;
   private readonly scale: bigint;
   private readonly logState: { range: bigint; maxRange: bigint };
-  private readonly sender: Sender | undefined;
   private readonly warned = new Set<bigint>();
   private readonly skipped = new Map<JobKind, string>();
   private readonly log: { scanner: Logger; strategy: Logger; notifier: Logger; keeper: Logger };
-  private mmr = new Map<number, bigint>();
-  /** Last snapshot taken (head), and the last time a poll succeeded. */
+  private readonly mmr = new Map<number, bigint>();
+  /** Last snapshot taken (head), and the last time a pass or a poll succeeded. */
   lastSnapshot: Snapshot | undefined;
   lastOk = 0;
   head = 0n;
   /** How many blocks were rolled back in total (tests read it). */
   rolledBack = 0;
+  /** The newest head not yet processed, and whether a pass is running (heads arriving meanwhile are coalesced). */
+  private nextHead: Block | undefined;
+  private passing: Promise<void> | undefined;
+  /** The last head taken (processed, being processed or waiting). */
+  private accepted: { hash: Hex; number: bigint } | undefined;
 
   constructor(private readonly deps: KeeperDeps) {
-    const { deployment, config } = deps;
+    const { deployment, options } = deps;
+    const lens = deployment.addresses.bulkheadLens;
+    if (lens === undefined) throw new Error("the deployment record has no lens (contracts.lens): the keeper needs it");
     this.contracts = {
       engine: deployment.addresses.marginEngine,
       pool: deployment.addresses.liquidityPool,
       riskConfig: deployment.addresses.riskConfig,
-      lens: deployment.addresses.bulkheadLens,
+      lens,
     };
     this.marketIds = deployment.markets.map((m) => Number(m.marketId));
     for (const m of deployment.markets) this.mmr.set(Number(m.marketId), m.params?.mmr ?? 5n * 10n ** 16n);
     const decimals = deployment.assetDecimals ?? 6;
     this.assetUnit = 10n ** BigInt(decimals);
     this.scale = 10n ** BigInt(18 - decimals);
-    this.logState = { range: BigInt(config.logRange), maxRange: BigInt(config.logRange) };
-    this.book = new Book(Number(this.assetUnit), this.scale, config.warnHealth, (id) => this.mmr.get(id) ?? 0n);
+    this.logState = { range: BigInt(options.logRange), maxRange: BigInt(options.logRange) };
+    this.book = new Book(Number(this.assetUnit), this.scale, options.warnHealth, (id) => this.mmr.get(id) ?? 0n);
     this.log = {
       scanner: deps.log.child({ service: "scanner" }),
       strategy: deps.log.child({ service: "strategy" }),
@@ -84,13 +98,12 @@ export class Keeper {
     if (deps.account !== undefined) {
       this.sender = new Sender(
         deps.client,
-        deps.transport,
         deps.account,
         deployment.chainId,
         {
-          maxFeePerGas: gwei(config.maxFeeGwei),
-          priorityFee: gwei(config.priorityFeeGwei),
-          replaceAfterMs: config.replaceAfterMs,
+          maxFeePerGas: gwei(options.maxFeeGwei),
+          priorityFee: gwei(options.priorityFeeGwei),
+          replaceAfterMs: options.replaceAfterMs,
         },
         deps.metrics,
         deps.log.child({ service: "sender" }),
@@ -100,51 +113,133 @@ export class Keeper {
   }
 
   private inShard(id: bigint): boolean {
-    const [i, n] = this.deps.config.shard;
+    const [i, n] = this.deps.options.shard;
     return n === 1 || Number(id % BigInt(n)) === i;
   }
 
   private controllerInShard(controller: Address): boolean {
-    const [i, n] = this.deps.config.shard;
+    const [i, n] = this.deps.options.shard;
     return n === 1 || parseInt(controller.slice(-8), 16) % n === i;
   }
 
-  /** One pass. Returns the head block it processed up to. */
-  async tick(): Promise<bigint> {
-    const { client, store, metrics, config } = this.deps;
-    const head = await client.getBlock({ blockTag: "latest" });
-    this.head = head.number;
-    metrics.headBlock.set(Number(head.number));
+  // ------------------------------------------------------------------ driving
+
+  /**
+   * Runs until `signal` aborts: a pass on every new head — pushed by `watchBlocks` over a WebSocket transport, else
+   * found by polling the head every `pollMs` — and, between heads, a check of the transactions in flight (a stuck one
+   * is replaced even while no block comes). `onError` hears about every failed pass or poll; the loop goes on.
+   */
+  async run(signal: AbortSignal, onError: (error: unknown) => void = () => undefined): Promise<void> {
+    const { client, options } = this.deps;
+    const pushed = usesWebSocket(client);
+    let unwatch: (() => void) | undefined;
+    if (pushed) {
+      unwatch = client.watchBlocks({
+        emitOnBegin: true,
+        includeTransactions: false,
+        onBlock: (block) => this.onHead(block as Block, true, onError),
+        onError,
+      });
+    }
+    // With pushed heads the poll is only a safety net (a dropped subscription) and keeps /healthz fresh; it may then
+    // read a head older than one already pushed, which must not count as a reorg.
+    const every = pushed ? Math.max(options.pollMs, 2_000) : options.pollMs;
+    let wait = every;
+    while (!signal.aborted) {
+      try {
+        const block = await client.getBlock({ blockTag: "latest" });
+        this.lastOk = Date.now();
+        if (!this.onHead(block, !pushed, onError) && this.passing === undefined && !options.dryRun) {
+          // No new head: only the transactions in flight need looking at (a stuck one is replaced).
+          if ((this.sender?.inFlight.size ?? 0) > 0) await this.sender!.poll();
+        }
+        wait = every;
+      } catch (error) {
+        this.deps.metrics.rpcErrors.inc();
+        onError(error);
+        wait = Math.min(wait * 2, 10_000);
+      }
+      await sleep(wait, signal);
+    }
+    unwatch?.();
+    await this.passing;
+  }
+
+  /**
+   * A head: processed now, or right after the pass in progress (only the newest waiting head is kept). A head already
+   * taken is ignored, and so is a lower one unless `authoritative` (a reorg to a shorter chain, seen by the source
+   * that reports heads in order). Returns whether the head was taken.
+   */
+  onHead(block: Block, authoritative = true, onError: (error: unknown) => void = () => undefined): boolean {
+    if (block.hash === null || block.number === null || block.hash === this.accepted?.hash) return false;
+    if (!authoritative && this.accepted !== undefined && block.number <= this.accepted.number) return false;
+    this.accepted = { hash: block.hash, number: block.number };
+    this.nextHead = block;
+    if (this.passing !== undefined) return true;
+    this.passing = (async () => {
+      while (this.nextHead !== undefined) {
+        const head = this.nextHead;
+        this.nextHead = undefined;
+        try {
+          await this.tick(head);
+        } catch (error) {
+          // Taken again by the next poll.
+          if (this.accepted?.hash === head.hash) this.accepted = undefined;
+          this.deps.metrics.rpcErrors.inc();
+          onError(error);
+        }
+      }
+      this.passing = undefined;
+    })();
+    return true;
+  }
+
+  /** One pass at `head` (default: the latest block). Returns the block it processed up to. */
+  async tick(head?: Block): Promise<bigint> {
+    const { client, store, metrics, options } = this.deps;
+    head ??= await client.getBlock({ blockTag: "latest" });
+    const number = head.number!;
+    this.head = number;
+    metrics.headBlock.set(Number(number));
     await this.checkReorg(head);
     const cursor = store.cursor();
     const start =
-      cursor === undefined ? (config.startBlock ?? this.deps.deployment.deploymentBlock ?? 0n) : cursor.block + 1n;
-    const snapshot = await readSnapshot(client, this.contracts, this.marketIds, head);
+      cursor === undefined ? (options.startBlock ?? this.deps.deployment.deploymentBlock ?? 0n) : cursor.block + 1n;
+    // The snapshot and the logs are asked for together (one round trip over HTTP batching).
+    const snapshotP = readSnapshot(client, this.contracts, this.marketIds, {
+      number,
+      timestamp: head.timestamp,
+      baseFeePerGas: head.baseFeePerGas,
+    });
+    snapshotP.catch(() => undefined); // awaited below; a failure of the sync must not leave it unhandled
+    if (start <= number) await this.sync(start, head, snapshotP);
+    const snapshot = await snapshotP;
     for (const m of snapshot.markets) this.mmr.set(m.marketId, m.params.mmr);
-    if (start <= head.number) await this.sync(start, head, snapshot);
-    await this.enrichOrders(head.number);
     this.lastSnapshot = snapshot;
     metrics.processedBlock.set(Number(store.cursor()?.block ?? 0n));
-    metrics.lagBlocks.set(Number(head.number - (store.cursor()?.block ?? 0n)));
+    metrics.lagBlocks.set(Number(number - (store.cursor()?.block ?? 0n)));
     await this.act(snapshot);
     this.lastOk = Date.now();
-    return head.number;
+    return number;
   }
 
   // ------------------------------------------------------------------ scanner
 
   /** Rolls back the blocks a reorg replaced: the journalled blocks whose hash the node no longer has. */
   private async checkReorg(head: Block): Promise<void> {
-    const { store, client, config, metrics } = this.deps;
+    const { store, client, options, metrics } = this.deps;
     const cursor = store.cursor();
     if (cursor === undefined || cursor.hash === "") return;
+    // The usual cases need no request: the head is the cursor, or builds on it.
+    if (head.number === cursor.block && head.hash === cursor.hash) return;
+    if (head.number === cursor.block + 1n && head.parentHash === cursor.hash) return;
     const same = async (block: bigint, hash: string): Promise<boolean> => {
       if (block > head.number!) return false;
       const b = await client.getBlock({ blockNumber: block }).catch(() => undefined);
       return b?.hash === hash;
     };
     if (await same(cursor.block, cursor.hash)) return;
-    const journalled = [...store.hashesFrom(cursor.block - BigInt(config.reorgDepth) - 1n)].reverse();
+    const journalled = [...store.hashesFrom(cursor.block - BigInt(options.reorgDepth) - 1n)].reverse();
     let ancestor = { block: (journalled.at(-1)?.[0] ?? cursor.block) - 1n, hash: "" };
     for (const [block, hash] of journalled) {
       if (block >= cursor.block && block > head.number!) continue;
@@ -160,10 +255,10 @@ export class Keeper {
     this.book.rebuild((store.rows.positions as Map<string, TrackedPosition>).values());
   }
 
-  private async sync(from: bigint, head: Block, snapshot: Snapshot): Promise<void> {
-    const { client, store, config } = this.deps;
+  private async sync(from: bigint, head: Block, snapshotP: Promise<Snapshot>): Promise<void> {
+    const { client, store, options } = this.deps;
     const headNumber = head.number!;
-    const journalFrom = headNumber - BigInt(config.reorgDepth);
+    const journalFrom = headNumber - BigInt(options.reorgDepth);
     const t0 = Date.now();
     let count = 0;
     await getLogsChunked(
@@ -182,14 +277,17 @@ export class Keeper {
           if (list === undefined) byBlock.set(l.blockNumber, (list = []));
           list.push(l);
         }
-        const timed = [...byBlock].filter(([, ls]) => ls.some((l) => TIMED_EVENTS.has(l.eventName))).map(([b]) => b);
-        const times = new Map<bigint, bigint>();
+        // Block times of blocks with timed events; the head's is known.
+        const times = new Map<bigint, bigint>([[headNumber, head.timestamp]]);
+        const timed = [...byBlock]
+          .filter(([b, ls]) => !times.has(b) && ls.some((l) => TIMED_EVENTS.has(l.eventName)))
+          .map(([b]) => b);
         const headers = await Promise.all(timed.map((b) => client.getBlock({ blockNumber: b })));
         for (const h of headers) times.set(h.number!, h.timestamp);
+        const snapshot = await snapshotP;
         const ctx = {
           engine: this.contracts.engine,
           pool: this.contracts.pool,
-          scale: this.scale,
           timestampOf: (b: bigint) => times.get(b) ?? snapshot.timestamp,
           market: (id: number) => {
             const m = snapshot.markets.find((x) => x.marketId === id);
@@ -214,7 +312,7 @@ export class Keeper {
         store.applyBlock(chunkTo, endHash, chunkTo > journalFrom, () => undefined);
       },
     );
-    store.prune(headNumber, config.reorgDepth);
+    store.prune(headNumber, options.reorgDepth);
     if (headNumber - from > 100n) {
       this.log.scanner.info(
         { from, to: headNumber, events: count, positions: this.book.size, ms: Date.now() - t0 },
@@ -223,35 +321,10 @@ export class Keeper {
     }
   }
 
-  /** Opens' requests do not carry the market: read it once per pending open (activity, not positions, bound it). */
-  private async enrichOrders(block: bigint): Promise<void> {
-    const { store, client } = this.deps;
-    const missing = [...(store.rows.orders as Map<string, TrackedOrder>).values()].filter(
-      (o) => o.marketId === undefined && this.inShard(o.positionId),
-    );
-    if (missing.length === 0) return;
-    const positions = await Promise.all(
-      missing.map((o) =>
-        client.readContract({
-          address: this.contracts.engine,
-          abi: iMarginEngineAbi,
-          functionName: "position",
-          args: [o.positionId],
-          blockNumber: block,
-        }),
-      ),
-    );
-    missing.forEach((o, i) => {
-      const p = positions[i]!;
-      if (p.owner === "0x0000000000000000000000000000000000000000") return; // gone; its cancel event follows
-      store.set("orders", orderKey(o.positionId, o.slot), { ...o, marketId: Number(p.marketId) });
-    });
-  }
-
   // ------------------------------------------------------------------ strategy
 
   private async act(s: Snapshot): Promise<void> {
-    const { metrics, config, store } = this.deps;
+    const { metrics, options, store } = this.deps;
     const pending = this.sender?.pendingItems() ?? new Set<string>();
     const t0 = performance.now();
     const ev = this.book.evaluate(s.markets, s.timestamp, (id) => this.inShard(id));
@@ -264,28 +337,25 @@ export class Keeper {
     metrics.liquidatable.set(ev.liquidatable.length);
     metrics.atCap.set(ev.atCap.length);
     metrics.atRisk.set(ev.atRisk.length);
-    this.marginCalls(ev.atRisk, ev.liquidatable);
 
-    const jobs: Promise<void>[] = [];
-    jobs.push(this.orders(s, pending));
-    jobs.push(
+    const results = await Promise.allSettled([
+      this.orders(s, pending),
       this.liquidations(
         s,
         ev.liquidatable.filter((c) => !pending.has(`p${c.position.id}`)),
       ),
-    );
-    jobs.push(
       this.takeProfits(
         s,
         ev.atCap.filter((c) => !pending.has(`p${c.position.id}`)),
       ),
-    );
-    jobs.push(this.lpRequests(s, lp));
-    const results = await Promise.allSettled(jobs);
+      this.lpRequests(s, lp),
+    ]);
     for (const r of results) {
       if (r.status === "rejected") this.log.strategy.error({ err: shortError(r.reason) }, "job failed");
     }
-    if (this.sender !== undefined && !config.dryRun) await this.sender.poll();
+    // After the sends: margin calls (a webhook is a side channel, never on the way to a transaction).
+    this.marginCalls(ev.atRisk, ev.liquidatable);
+    if (this.sender !== undefined && !options.dryRun) await this.sender.poll();
   }
 
   private marginCalls(atRisk: Candidate[], liquidatable: Candidate[]): void {
@@ -305,7 +375,7 @@ export class Keeper {
         liquidatable: c.liquidatable,
       };
       this.log.notifier.warn(payload, "margin call");
-      const url = this.deps.config.webhook;
+      const url = this.deps.options.webhook;
       if (url !== undefined) {
         fetch(url, {
           method: "POST",
@@ -318,84 +388,101 @@ export class Keeper {
     for (const id of this.warned) if (!now.has(id)) this.warned.delete(id);
   }
 
+  /**
+   * Orders whose market has published a round after the request (or whose deadline passed), confirmed with one
+   * `lens.executable(ids)` call while the batch is simulated.
+   */
   private async orders(s: Snapshot, pending: Set<string>): Promise<void> {
     if (this.sender?.busy("orders")) return;
-    const due: TrackedOrder[] = [];
+    const markets = new Map(s.markets.map((m) => [m.marketId, m]));
+    const fees = new Map<bigint, bigint>();
     for (const o of (this.deps.store.rows.orders as Map<string, TrackedOrder>).values()) {
-      if (o.marketId === undefined || !this.inShard(o.positionId) || pending.has(`o${o.positionId}`)) continue;
-      const r = s.markets.find((m) => m.marketId === o.marketId)?.round;
-      const roundSeen = r !== undefined && r.roundId > o.roundId && r.startedAt > o.requestedAt;
-      if (roundSeen || s.timestamp > o.deadline) due.push(o);
+      if (!this.inShard(o.positionId) || pending.has(`o${o.positionId}`)) continue;
+      const m = markets.get(o.marketId);
+      // A round after the request: its id is above the recorded one and it was updated after the request (the
+      // engine also needs it started after; the lens judges that).
+      const roundSeen = m !== undefined && m.roundId > o.roundId && m.updatedAt > o.requestedAt;
+      if (roundSeen || s.timestamp > o.deadline) {
+        fees.set(o.positionId, (fees.get(o.positionId) ?? 0n) + o.executionFee);
+      }
     }
-    if (due.length === 0) return;
-    const ids = [...new Set(due.map((o) => o.positionId))];
-    // Confirm each with the engine's own verdict (one batched read per due order, not per position).
-    const statuses = await Promise.all(
-      ids.map((id) =>
-        this.deps.client.readContract({
-          address: this.contracts.engine,
-          abi: iMarginEngineAbi,
-          functionName: "orderStatus",
-          args: [id],
-          blockNumber: s.blockNumber,
-        }),
-      ),
-    );
-    const fees = new Map(due.map((o) => [o.positionId, o.executionFee]));
-    const executable: bigint[] = [];
-    const cancellable: bigint[] = [];
-    ids.forEach((id, i) => {
-      const status = Number(statuses[i]![0]);
-      if (status === EXECUTABLE) executable.push(id);
-      else if (status === CANCELLABLE) cancellable.push(id);
+    if (fees.size === 0) return;
+    const ids = [...fees.keys()]
+      .sort((a, b) => (fees.get(b)! > fees.get(a)! ? 1 : fees.get(b)! < fees.get(a)! ? -1 : 0))
+      .slice(0, this.deps.options.batchSize);
+    const [states, gas] = await Promise.all([
+      this.deps.client.readContract({
+        address: this.contracts.lens,
+        abi: iBulkheadLensAbi,
+        functionName: "executable",
+        args: [ids],
+        blockNumber: s.blockNumber,
+      }),
+      this.estimate("orders", this.contracts.engine, "executeOrders", ids),
+    ]);
+    const executable = ids.filter((_, i) => states[i]!.status === EXECUTABLE);
+    const cancellable = ids.filter((_, i) => states[i]!.status === CANCELLABLE);
+    const chosen = [...executable, ...(this.deps.options.cancelStale ? cancellable : [])];
+    if (chosen.length === 0 || gas === undefined) return;
+    const reward = executable.reduce((sum, id) => sum + fees.get(id)!, 0n);
+    await this.sendBatch(s, "orders", this.contracts.engine, "executeOrders", chosen, reward, gas, {
+      unpaid: executable.length === 0,
     });
-    executable.sort((a, b) => Number((fees.get(b) ?? 0n) - (fees.get(a) ?? 0n)));
-    const reward = executable.reduce((sum, id) => sum + (fees.get(id) ?? 0n), 0n);
-    const chosen = [...executable, ...(this.deps.config.cancelStale ? cancellable : [])].slice(
-      0,
-      this.deps.config.batchSize,
-    );
-    if (chosen.length === 0) return;
-    await this.sendBatch(s, "orders", this.contracts.engine, "executeOrders", chosen, reward, executable.length === 0);
   }
 
   private async liquidations(s: Snapshot, candidates: Candidate[]): Promise<void> {
     if (candidates.length === 0 || this.sender?.busy("liquidations")) return;
-    let list = candidates
-      .sort((a, b) => Number(b.liquidationFee - a.liquidationFee))
-      .slice(0, this.deps.config.batchSize);
-    list = await this.confirm(list, "liquidatable", s.blockNumber);
-    if (list.length === 0) return;
-    const reward = list.reduce((sum, c) => sum + s.keeperReserve + c.liquidationFee, 0n);
+    const reward = (c: Candidate): bigint => c.position.keeperReserve + c.liquidationFee;
+    const list = candidates
+      .sort((a, b) => (reward(b) > reward(a) ? 1 : reward(b) < reward(a) ? -1 : 0))
+      .slice(0, this.deps.options.batchSize);
+    const [confirmed, gas] = await Promise.all([
+      this.confirm(list, "liquidatable", s.blockNumber),
+      this.estimate(
+        "liquidations",
+        this.contracts.engine,
+        "liquidateBatch",
+        list.map((c) => c.position.id),
+      ),
+    ]);
+    if (confirmed.length === 0 || gas === undefined) return;
     await this.sendBatch(
       s,
       "liquidations",
       this.contracts.engine,
       "liquidateBatch",
-      list.map((c) => c.position.id),
-      reward,
+      confirmed.map((c) => c.position.id),
+      confirmed.reduce((sum, c) => sum + reward(c), 0n),
+      gas,
     );
   }
 
   private async takeProfits(s: Snapshot, candidates: Candidate[]): Promise<void> {
     if (candidates.length === 0 || this.sender?.busy("takeProfits")) return;
-    let list = candidates.slice(0, this.deps.config.batchSize);
-    list = await this.confirm(list, "atCap", s.blockNumber);
-    if (list.length === 0) return;
-    const reward = BigInt(list.length) * s.keeperReserve;
+    const list = candidates.slice(0, this.deps.options.batchSize);
+    const [confirmed, gas] = await Promise.all([
+      this.confirm(list, "atCap", s.blockNumber),
+      this.estimate(
+        "takeProfits",
+        this.contracts.engine,
+        "takeProfitBatch",
+        list.map((c) => c.position.id),
+      ),
+    ]);
+    if (confirmed.length === 0 || gas === undefined) return;
     await this.sendBatch(
       s,
       "takeProfits",
       this.contracts.engine,
       "takeProfitBatch",
-      list.map((c) => c.position.id),
-      reward,
+      confirmed.map((c) => c.position.id),
+      confirmed.reduce((sum, c) => sum + c.position.keeperReserve, 0n),
+      gas,
     );
   }
 
   /** The lens's batch view, one call for the whole list: drops what the chain does not confirm. */
   private async confirm(list: Candidate[], view: "liquidatable" | "atCap", block: bigint): Promise<Candidate[]> {
-    if (this.contracts.lens === undefined) return list;
     const ok = await this.deps.client.readContract({
       address: this.contracts.lens,
       abi: iBulkheadLensAbi,
@@ -417,7 +504,7 @@ export class Keeper {
     if (requests.length === 0 || !s.lpOpen) return;
     const deposits = requests.filter((r) => r.kind === "deposit" && this.controllerInShard(r.controller));
     const redeems = requests.filter((r) => r.kind === "redeem");
-    const [i] = this.deps.config.shard;
+    const [i] = this.deps.options.shard;
     const controllers = deposits.map((r) => r.controller);
     const [executableDeposits, redeemHead] = await this.deps.client.readContract({
       address: this.contracts.pool,
@@ -426,55 +513,75 @@ export class Keeper {
       args: [controllers],
       blockNumber: s.blockNumber,
     });
-    const due = controllers.filter((_, k) => executableDeposits[k] === true).slice(0, this.deps.config.batchSize);
+    const due = controllers.filter((_, k) => executableDeposits[k] === true).slice(0, this.deps.options.batchSize);
+    const jobs: Promise<void>[] = [];
     if (due.length > 0 && !this.sender?.busy("deposits")) {
-      await this.sendBatch(
-        s,
-        "deposits",
-        this.contracts.pool,
-        "executeDeposits",
-        due,
-        BigInt(due.length) * s.lpExecutionFee,
+      jobs.push(
+        (async () => {
+          const gas = await this.estimate("deposits", this.contracts.pool, "executeDeposits", due);
+          if (gas === undefined) return;
+          const reward = BigInt(due.length) * s.lpExecutionFee;
+          await this.sendBatch(s, "deposits", this.contracts.pool, "executeDeposits", due, reward, gas);
+        })(),
       );
     }
     // The redemption queue is one queue: shard 0 serves it.
     if (redeemHead && i === 0 && redeems.length > 0 && !this.sender?.busy("redeems")) {
-      const n = BigInt(Math.min(redeems.length, this.deps.config.batchSize));
-      await this.sendBatch(s, "redeems", this.contracts.pool, "executeRedeems", n, n * s.lpExecutionFee);
+      jobs.push(
+        (async () => {
+          const n = BigInt(Math.min(redeems.length, this.deps.options.batchSize));
+          const gas = await this.estimate("redeems", this.contracts.pool, "executeRedeems", n);
+          if (gas === undefined) return;
+          await this.sendBatch(s, "redeems", this.contracts.pool, "executeRedeems", n, n * s.lpExecutionFee, gas);
+        })(),
+      );
+    }
+    await Promise.all(jobs);
+  }
+
+  /**
+   * Simulates a batch (estimateGas reverts if the transaction would); undefined if it would fail. The batch functions
+   * skip what they cannot do, so the estimate of a candidate list covers any confirmed part of it.
+   */
+  private async estimate(
+    kind: JobKind,
+    to: Address,
+    functionName: BatchFunction,
+    items: bigint[] | Address[] | bigint,
+  ): Promise<bigint | undefined> {
+    const abi = to === this.contracts.pool ? iLiquidityPoolAbi : iMarginEngineAbi;
+    const data = encodeFunctionData({ abi, functionName, args: [items] } as never);
+    try {
+      return await this.deps.client.estimateGas({ account: this.deps.account?.address, to, data } as never);
+    } catch (error) {
+      this.log.strategy.warn({ kind, err: shortError(error) }, "simulation failed: not sent");
+      return undefined;
     }
   }
 
   /**
-   * Simulates the batch (estimateGas: it reverts if the transaction would), checks the reward beats the gas at the
-   * current base fee with the configured margin, and sends it (not in a dry run).
+   * Checks the reward beats the gas at the current base fee with the configured margin, and sends the batch (not in a
+   * dry run). `gas` is the simulation's estimate.
    */
   private async sendBatch(
     s: Snapshot,
     kind: JobKind,
     to: Address,
-    functionName: "executeOrders" | "liquidateBatch" | "takeProfitBatch" | "executeDeposits" | "executeRedeems",
+    functionName: BatchFunction,
     items: bigint[] | Address[] | bigint,
     reward: bigint,
-    unpaid = false,
+    gas: bigint,
+    { unpaid = false }: { unpaid?: boolean } = {},
   ): Promise<void> {
-    const { client, config, metrics } = this.deps;
-    const abi = kind === "deposits" || kind === "redeems" ? iLiquidityPoolAbi : iMarginEngineAbi;
+    const { options, metrics } = this.deps;
+    const abi = to === this.contracts.pool ? iLiquidityPoolAbi : iMarginEngineAbi;
     const data = encodeFunctionData({ abi, functionName, args: [items] } as never);
-    const from = this.deps.account?.address;
-    let gas: bigint;
-    try {
-      gas = await client.estimateGas({ account: from, to, data, blockNumber: undefined } as never);
-    } catch (error) {
-      this.log.strategy.warn({ kind, err: shortError(error) }, "simulation failed: not sent");
-      return;
-    }
-    const tip = gwei(config.priorityFeeGwei);
-    const costWei = gas * (s.baseFee + tip);
-    const costAsset = this.weiToAsset(costWei, s);
+    const tip = gwei(options.priorityFeeGwei);
+    const costAsset = this.weiToAsset(gas * (s.baseFee + tip), s);
     const ok =
       unpaid ||
       Number(reward) / Number(this.assetUnit) >=
-        (Number(costAsset) / Number(this.assetUnit)) * (1 + config.profitMargin) + config.minProfitUsd;
+        (Number(costAsset) / Number(this.assetUnit)) * (1 + options.profitMargin) + options.minProfitUsd;
     const label = Array.isArray(items) ? items.map(String) : [`${items}`];
     const fields = { kind, items: label, gas, baseFee: s.baseFee, reward, cost: costAsset };
     if (!ok) {
@@ -486,11 +593,11 @@ export class Keeper {
       return;
     }
     this.skipped.delete(kind);
-    if (config.dryRun || this.sender === undefined) {
+    if (options.dryRun || this.sender === undefined) {
       this.log.strategy.info(fields, "dry run: would send");
       return;
     }
-    // Room above the estimate: the engine's guarded payouts need their gas budget available, not only used.
+    // Room above the estimate: the engine's guarded payouts (PAYOUT_GAS) need their gas available, not only used.
     const prefix = kind === "orders" ? "o" : kind === "deposits" ? "d" : kind === "redeems" ? "r" : "p";
     await this.sender.send(
       { kind, to, data, gas: (gas * 13n) / 10n + 50_000n, items: label.map((x) => `${prefix}${x}`) },
@@ -498,9 +605,9 @@ export class Keeper {
     );
   }
 
-  /** Gas cost in settlement-asset units, at the gas token's USD price (flag or the ETH-USD market). */
+  /** Gas cost in settlement-asset units, at the gas token's USD price (option or the ETH-USD market). */
   private weiToAsset(wei: bigint, s: Snapshot): bigint {
-    const configured = this.deps.config.nativeUsd;
+    const configured = this.deps.options.nativeUsd;
     let usdWad: bigint | undefined =
       configured !== undefined ? BigInt(Math.round(configured * 1e6)) * 10n ** 12n : undefined;
     if (usdWad === undefined) {
@@ -511,9 +618,31 @@ export class Keeper {
     return (wei * usdWad) / WAD / this.scale;
   }
 
-  async shutdown(): Promise<void> {
-    await this.sender?.drain(5_000);
+  /** Waits for the pass in progress and (up to `ms`) for the transactions in flight. */
+  async shutdown(ms = 5_000): Promise<void> {
+    await this.passing;
+    await this.sender?.drain(ms);
   }
+}
+
+/** Whether the client's transport pushes new heads (a WebSocket, or a fallback whose first transport is one). */
+function usesWebSocket(client: PublicClient): boolean {
+  const t = client.transport as { type: string; transports?: { config: { type: string } }[] };
+  if (t.type === "webSocket") return true;
+  return t.type === "fallback" && t.transports?.[0]?.config.type === "webSocket";
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
 }
 
 function gwei(n: number): bigint {

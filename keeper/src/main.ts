@@ -9,13 +9,13 @@ import { resolve } from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
 
 import { loadDeployment } from "../../sdk/src/node.js";
-import { publicClientFor, transportFor } from "./chain.js";
+import { closeClient, publicClientFor } from "./chain.js";
 import { ConfigError, helpText, loadConfig, type KeeperConfig } from "./config.js";
 import { Keeper } from "./keeper.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMetrics, serveMetrics } from "./metrics.js";
 import { shortError } from "./sender.js";
-import { Store } from "./store.js";
+import { STATE_SCHEMA, Store } from "./store.js";
 
 async function main(): Promise<number> {
   let config: KeeperConfig | "help";
@@ -53,7 +53,9 @@ async function run(config: KeeperConfig, log: Logger): Promise<number> {
   } catch (error) {
     throw new ConfigError([`--deployment: ${shortError(error)}`]);
   }
-  const transport = transportFor(config.rpcUrls);
+  if (deployment.addresses.bulkheadLens === undefined) {
+    throw new ConfigError(["--deployment: the record has no lens (contracts.lens); the keeper reads it every block"]);
+  }
   const client = publicClientFor(config.rpcUrls);
   let chainId: number;
   try {
@@ -76,12 +78,28 @@ async function run(config: KeeperConfig, log: Logger): Promise<number> {
     store.close();
     throw new ConfigError([`--db ${dbPath} holds the state of engine ${recorded}, not ${engine}: use another file`]);
   }
+  const schema = store.meta("schema");
+  if (recorded !== undefined && schema !== STATE_SCHEMA) {
+    store.close();
+    throw new ConfigError([`--db ${dbPath} was written by another keeper version: delete it (a rescan rebuilds it)`]);
+  }
   store.writeMeta("engine", engine);
+  store.writeMeta("schema", STATE_SCHEMA);
   store.writeMeta("chainId", String(chainId));
 
   const account = config.privateKey === undefined ? undefined : privateKeyToAccount(config.privateKey);
   const metrics = createMetrics();
-  const keeper = new Keeper({ config, deployment, client, transport, account, store, metrics, log });
+  const {
+    rpcUrls: _u,
+    deployment: _d,
+    db: _db,
+    metricsPort: _m,
+    logLevel: _l,
+    privateKey: _k,
+    keySource: _s,
+    ...options
+  } = config;
+  const keeper = new Keeper({ options, deployment, client, account, store, metrics, log });
   const staleAfterMs = Math.max(30_000, config.pollMs * 20);
   const server =
     config.metricsPort < 0
@@ -111,37 +129,17 @@ async function run(config: KeeperConfig, log: Logger): Promise<number> {
     "keeper started",
   );
 
-  let running = true;
-  let wake: () => void = () => undefined;
+  const stopping = new AbortController();
   const stop = (signal: string): void => {
-    if (!running) return;
-    running = false;
+    if (stopping.signal.aborted) return;
     log.info({ signal }, "shutting down");
-    wake();
+    stopping.abort();
   };
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
-
-  let backoff = config.pollMs;
-  while (running) {
-    try {
-      await keeper.tick();
-      backoff = config.pollMs;
-    } catch (error) {
-      metrics.rpcErrors.inc();
-      log.error({ err: shortError(error) }, "poll failed; retrying");
-      backoff = Math.min(backoff * 2, 10_000);
-    }
-    if (!running) break;
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, backoff);
-      wake = () => {
-        clearTimeout(t);
-        r();
-      };
-    });
-  }
+  await keeper.run(stopping.signal, (error) => log.error({ err: shortError(error) }, "poll failed; retrying"));
   await keeper.shutdown();
+  await closeClient(client);
   store.close();
   await new Promise<void>((r) => (server === undefined ? r() : server.server.close(() => r())));
   log.info("stopped");

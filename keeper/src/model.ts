@@ -14,8 +14,10 @@ export interface TrackedPosition {
   collateral: bigint;
   /** The side's borrow index when fees were last settled (computed from the block time, see `indexAt`). */
   borrowIndex: bigint;
-  /** Profit cap, asset units (the engine's own rules, see sdk/src/math/cap.ts). */
+  /** Profit cap, asset units, as the engine's events state it (opened, increased, decreased, margin removed). */
   maxProfit: bigint;
+  /** The keeper reserve the position holds (paid to whoever liquidates it or takes its profit), asset units. */
+  keeperReserve: bigint;
 }
 
 export const ORDER_KINDS = ["None", "Open", "Increase", "Decrease", "Close"] as const;
@@ -32,8 +34,7 @@ export interface TrackedOrder {
   deadline: bigint;
   executionFee: bigint;
   collateralDelta: bigint;
-  /** Unknown for an open until read from the engine (the request event does not carry it). */
-  marketId: number | undefined;
+  marketId: number;
 }
 
 export interface TrackedLpRequest {

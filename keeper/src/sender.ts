@@ -1,18 +1,16 @@
 /**
- * Sends the keeper's transactions: EIP-1559 fees under a cap, a local nonce that resyncs from the node when a send
- * fails, and at most one transaction in flight per job kind. A transaction not mined after `replaceAfterMs` is
+ * Sends the keeper's transactions: signed locally (no round trip) and sent raw, EIP-1559 fees under a cap, a local
+ * nonce that resyncs from the node when a send fails, and at most one transaction in flight per job kind. A transaction not mined after `replaceAfterMs` is
  * replaced with the same nonce and fees × 1.25 (at least +10 %, what nodes require), up to the cap; at the cap it
  * waits. Receipts are decoded for what this keeper earned.
  */
 import {
-  createWalletClient,
   decodeEventLog,
-  type Account,
   type Address,
   type Hex,
+  type LocalAccount,
   type PublicClient,
   type TransactionReceipt,
-  type Transport,
 } from "viem";
 
 import { iLiquidityPoolAbi, iMarginEngineAbi } from "../../sdk/src/abis.js";
@@ -57,19 +55,15 @@ const EARNINGS: Record<string, { kind: JobKind; field: string; executorField: st
 export class Sender {
   private nonce: number | undefined;
   readonly inFlight = new Map<JobKind, InFlight>();
-  private readonly wallet;
 
   constructor(
     private readonly client: PublicClient,
-    transport: Transport,
-    readonly account: Account,
+    readonly account: LocalAccount,
     private readonly chainId: number,
     private readonly options: SenderOptions,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-  ) {
-    this.wallet = createWalletClient({ account, transport });
-  }
+  ) {}
 
   busy(kind: JobKind): boolean {
     return this.inFlight.has(kind);
@@ -82,9 +76,18 @@ export class Sender {
     return out;
   }
 
-  private async syncNonce(): Promise<number> {
-    this.nonce = await this.client.getTransactionCount({ address: this.account.address, blockTag: "pending" });
-    return this.nonce;
+  private syncing: Promise<number> | undefined;
+
+  /** The account's next nonce from the node (pending transactions included); concurrent callers share one request. */
+  private syncNonce(): Promise<number> {
+    this.syncing ??= this.client
+      .getTransactionCount({ address: this.account.address, blockTag: "pending" })
+      .then((n) => {
+        this.nonce = n;
+        return n;
+      })
+      .finally(() => (this.syncing = undefined));
+    return this.syncing;
   }
 
   /** The fees of a first send at `baseFee`: twice the base fee plus the tip, under the cap. */
@@ -98,10 +101,12 @@ export class Sender {
 
   async send(request: SendRequest, baseFee: bigint): Promise<Hex | undefined> {
     const fees = this.feesFor(baseFee);
-    const nonce = this.nonce ?? (await this.syncNonce());
+    if (this.nonce === undefined) await this.syncNonce();
+    // Taken before any await: jobs of one pass send concurrently, each with its own nonce.
+    const nonce = this.nonce!;
+    this.nonce = nonce + 1;
     try {
       const hash = await this.signAndSend(request, nonce, fees.maxFeePerGas, fees.maxPriorityFeePerGas);
-      this.nonce = nonce + 1;
       this.inFlight.set(request.kind, { request, nonce, hashes: [hash], ...fees, sentAt: Date.now() });
       this.metrics.actionsSent.inc({ kind: request.kind });
       this.log.info({ kind: request.kind, hash, nonce, items: request.items, ...fees }, "sent");
@@ -109,6 +114,7 @@ export class Sender {
     } catch (error) {
       this.metrics.actionsFailed.inc({ kind: request.kind });
       this.log.warn({ kind: request.kind, nonce, err: shortError(error) }, "send failed; resyncing the nonce");
+      // The node's count fills any gap this failure left (a later nonce sent meanwhile waits for it).
       await this.syncNonce().catch(() => (this.nonce = undefined));
       return undefined;
     }
@@ -120,8 +126,8 @@ export class Sender {
     maxFeePerGas: bigint,
     maxPriorityFeePerGas: bigint,
   ): Promise<Hex> {
-    return this.wallet.sendTransaction({
-      chain: null,
+    // Everything is known (gas from the simulation, nonce kept here, fees from the block): sign without asking.
+    const serializedTransaction = await this.account.signTransaction({
       to: request.to,
       data: request.data,
       gas: request.gas,
@@ -130,7 +136,8 @@ export class Sender {
       maxPriorityFeePerGas,
       type: "eip1559",
       chainId: this.chainId,
-    } as never);
+    });
+    return this.client.sendRawTransaction({ serializedTransaction });
   }
 
   /**

@@ -1,15 +1,13 @@
 /**
- * Applies the engine's and the pool's events to the store, block by block. Events carry sizes, prices and collateral;
- * what they do not carry is derived with the engine's own rules: the profit cap (sdk/src/math/cap.ts) and the borrow
- * index at the block's time (linear in time at the market's rate). Both feed only the pre-filter: every action is
- * confirmed on-chain before it is sent.
+ * Applies the engine's and the pool's events to the store, block by block. Events carry everything a position's
+ * valuation needs (size, entry price, collateral, the profit cap after every change, the keeper reserve) except the
+ * side's borrow index at the trade, which is derived from the block's time (the index grows linearly at the market's
+ * rate between accruals). It feeds only the pre-filter: every action is confirmed on-chain before it is sent.
  */
 import { decodeEventLog, type Address, type Log } from "viem";
 
 import { iLiquidityPoolAbi, iMarginEngineAbi } from "../../sdk/src/abis.js";
-import { capOf } from "../../sdk/src/math/cap.js";
-import { mulDiv } from "../../sdk/src/math/positionMath.js";
-import type { MarketParamsLite, MarketSnapshot } from "./chain.js";
+import type { MarketSnapshot } from "./chain.js";
 import {
   lpKey,
   orderKey,
@@ -21,7 +19,6 @@ import {
 import type { Store } from "./store.js";
 
 const CLOSE = 4;
-const OPEN = 1;
 const abi = [...iMarginEngineAbi, ...iLiquidityPoolAbi];
 
 export interface DecodedLog {
@@ -88,7 +85,6 @@ export interface ApplyContext {
   timestampOf(block: bigint): bigint;
   /** Market parameters and borrow-index anchor (a snapshot at or after the block). */
   market(marketId: number): MarketSnapshot & { timestamp: bigint };
-  scale: bigint;
 }
 
 /** The side's borrow index at `timestamp`: the index grows by `rate` each second (closed form, no writes). */
@@ -97,10 +93,6 @@ export function indexAt(m: MarketSnapshot & { timestamp: bigint }, isLong: boole
   const rate = isLong ? m.params.borrowRateLong : m.params.borrowRateShort;
   const back = index - rate * (m.timestamp - timestamp);
   return back < 0n ? 0n : back;
-}
-
-function cap(params: MarketParamsLite, collateral: bigint, size: bigint, price: bigint, scale: bigint): bigint {
-  return capOf(collateral, size, price, params.maxProfitRatio, params.maxProfitNotionalRatio, scale);
 }
 
 /** Applies one block's decoded logs (in log order) through the store's journalled writes. */
@@ -128,7 +120,7 @@ export function applyLogs(store: Store, logs: DecodedLog[], ctx: ApplyContext): 
             deadline: a.deadline as bigint,
             executionFee: a.executionFee as bigint,
             collateralDelta: a.collateralDelta as bigint,
-            marketId: kind === OPEN ? undefined : p?.marketId,
+            marketId: Number(a.marketId),
           };
           store.set("orders", orderKey(id, slot), order);
           break;
@@ -143,19 +135,17 @@ export function applyLogs(store: Store, logs: DecodedLog[], ctx: ApplyContext): 
           const marketId = Number(a.marketId);
           const m = ctx.market(marketId);
           const isLong = a.isLong as boolean;
-          const size = a.size as bigint;
-          const price = a.price as bigint;
-          const collateral = a.collateral as bigint;
           store.set("positions", pk, {
             id,
             owner: a.owner as Address,
             marketId,
             isLong,
-            size,
-            entryPrice: price,
-            collateral,
+            size: a.size as bigint,
+            entryPrice: a.price as bigint,
+            collateral: a.collateral as bigint,
             borrowIndex: indexAt(m, isLong, ctx.timestampOf(log.blockNumber)),
-            maxProfit: cap(m.params, collateral, size, price, ctx.scale),
+            maxProfit: a.maxProfit as bigint,
+            keeperReserve: a.keeperReserve as bigint,
           } satisfies TrackedPosition);
           break;
         }
@@ -168,23 +158,19 @@ export function applyLogs(store: Store, logs: DecodedLog[], ctx: ApplyContext): 
             entryPrice: a.newEntryPrice as bigint,
             collateral: a.newCollateral as bigint,
             borrowIndex: indexAt(m, p.isLong, ctx.timestampOf(log.blockNumber)),
-            maxProfit:
-              p.maxProfit +
-              cap(m.params, a.collateralDelta as bigint, a.sizeDelta as bigint, a.price as bigint, ctx.scale),
+            maxProfit: a.newMaxProfit as bigint,
           });
           break;
         }
         case "PositionDecreased": {
           if (p === undefined) break;
           const m = ctx.market(p.marketId);
-          const newSize = a.newSize as bigint;
           store.set("positions", pk, {
             ...p,
-            size: newSize,
+            size: a.newSize as bigint,
             collateral: a.newCollateral as bigint,
             borrowIndex: indexAt(m, p.isLong, ctx.timestampOf(log.blockNumber)),
-            // The kept part of the cap rounds up (OrderModule: keptMaxProfit).
-            maxProfit: p.size === 0n ? 0n : mulDiv(p.maxProfit, newSize, p.size, "ceil"),
+            maxProfit: a.newMaxProfit as bigint,
           });
           break;
         }

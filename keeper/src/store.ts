@@ -8,6 +8,8 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 
 export type Table = "positions" | "orders" | "lp";
+/** Version of the rows' shape: a database of another version is refused (a rescan rebuilds it). */
+export const STATE_SCHEMA = "2";
 const TABLES: readonly Table[] = ["positions", "orders", "lp"];
 
 export interface Cursor {

@@ -5,6 +5,7 @@
  * mistakes). The keeper runs as its own process, as an operator runs it.
  */
 import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
 
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
@@ -93,7 +94,7 @@ describe("keeper (against a hardhat node)", function () {
     const bad = startKeeper(["--rpc-url", "localhost:8545", "--shard", "2/2", "--poll-ms", "fast"], {});
     expect(await bad.exited).to.equal(2);
     const out = bad.output();
-    expect(out).to.include("--rpc-url: must be an http(s) URL");
+    expect(out).to.include("--rpc-url: must be an http(s) or ws(s) URL");
     expect(out).to.include("--deployment: is required");
     expect(out).to.include("--shard: needs n ≥ 1 and 0 ≤ i < n");
     expect(out).to.include("--poll-ms: poll interval must be a whole number");
@@ -189,6 +190,55 @@ describe("keeper (against a hardhat node)", function () {
     }
     // Every keeper transaction succeeded: no double action reverted on-chain.
     for (const line of k1.lines.filter((l) => l.msg === "transaction reverted")) expect.fail(JSON.stringify(line));
+  });
+
+  it("tracks every open position exactly as the engine records it, caps and keeper reserves from events", async function () {
+    const port = k1.lines.find((l) => l.msg === "keeper started")!.metricsPort;
+    // Each event that changes the cap: an increase, a decrease, a margin removal.
+    await d.requestIncrease(2, positions.b!, WAD, 500n * USD);
+    await d.requestDecrease(4, positions.d!, WAD);
+    await d.removeMargin(1, positions.e!, 400n * USD);
+    const round = await d.setPrice(0, 2760);
+    await until(async () => {
+      const executed = await d.events("OrderExecuted", round);
+      const ids = executed.map((e) => e.args.positionId);
+      return (ids.includes(positions.b) && ids.includes(positions.d)) || undefined;
+    }, "the increase and the decrease executed");
+    const head = Number(await d.client.getBlockNumber());
+    await until(async () => (await metric(port, "keeper_processed_block")) >= head || undefined, "k1 at head");
+    const db = new DatabaseSync(path.join(work.path, "k1.sqlite"), { readOnly: true });
+    try {
+      const rows = db.prepare("SELECT data FROM positions").all() as { data: string }[];
+      const tracked = rows.map(
+        (r) =>
+          JSON.parse(r.data, (_k, v: unknown) =>
+            typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
+          ) as Record<string, unknown>,
+      );
+      expect(tracked.map((p) => p.id).sort()).to.deep.equal(
+        [positions.b, positions.d, positions.e, positions.f].sort(),
+      );
+      for (const t of tracked) {
+        const p = await d.position(t.id as bigint);
+        const label = `position ${String(t.id)}`;
+        expect(t.size, label).to.equal(p.size);
+        expect(t.entryPrice, label).to.equal(p.entryPrice);
+        expect(t.collateral, label).to.equal(p.collateral);
+        expect(t.maxProfit, label).to.equal(p.maxProfit);
+        expect(t.keeperReserve, label).to.equal(p.keeperReserve);
+        // Derived from block times at the market's rate: exact while the rate is unchanged.
+        expect(t.borrowIndex, label).to.equal(p.borrowIndex);
+        expect(t.marketId, label).to.equal(Number(p.marketId));
+        expect(t.isLong, label).to.equal(p.isLong);
+      }
+      // The cap moved with each change (nothing stale kept).
+      const byId = new Map(tracked.map((t) => [t.id as bigint, t]));
+      expect((await d.events("PositionIncreased", round)).map((e) => e.args.newMaxProfit)).to.deep.equal([
+        byId.get(positions.b!)!.maxProfit,
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it("rolls back a reorg (evm_snapshot / evm_revert) and tracks only what the chain has", async function () {

@@ -249,6 +249,48 @@ export class Driver {
     return result;
   }
 
+  /** Requests an increase (size and collateral added) of `id`, owned by account `i`. */
+  async requestIncrease(i: number, id: bigint, sizeDelta: bigint, collateralDelta: bigint): Promise<void> {
+    const w = this.wallet(i);
+    const p = await this.position(id);
+    const deadline = BigInt(Math.floor(Date.now() / 1000)) + 10n ** 6n;
+    await this.mined(
+      await w.writeContract({
+        address: this.engine,
+        abi: iMarginEngineAbi,
+        functionName: "requestIncrease",
+        args: [id, sizeDelta, collateralDelta, p.isLong ? 10n ** 30n : 1n, deadline, USD / 5n],
+      }),
+    );
+  }
+
+  /** Requests a decrease of `id`'s size, owned by account `i`. */
+  async requestDecrease(i: number, id: bigint, sizeDelta: bigint): Promise<void> {
+    const w = this.wallet(i);
+    const p = await this.position(id);
+    const deadline = BigInt(Math.floor(Date.now() / 1000)) + 10n ** 6n;
+    await this.mined(
+      await w.writeContract({
+        address: this.engine,
+        abi: iMarginEngineAbi,
+        functionName: "requestDecrease",
+        args: [id, sizeDelta, p.isLong ? 1n : 10n ** 30n, deadline, USD / 5n, w.account.address],
+      }),
+    );
+  }
+
+  async removeMargin(i: number, id: bigint, amount: bigint): Promise<void> {
+    const w = this.wallet(i);
+    await this.mined(
+      await w.writeContract({
+        address: this.engine,
+        abi: iMarginEngineAbi,
+        functionName: "removeMargin",
+        args: [id, amount, w.account.address],
+      }),
+    );
+  }
+
   /** A new feed round at `price` (USD, 8 decimals), one second after the last block. */
   async setPrice(market: number, usd: number, maxFeePerGas?: bigint): Promise<bigint> {
     await this.rpc("evm_increaseTime", [1]);
