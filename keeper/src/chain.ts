@@ -21,6 +21,20 @@ import type { Logger } from "./log.js";
 
 export const isWebSocketUrl = (url: string): boolean => /^wss?:\/\//i.test(url);
 
+/**
+ * The keeper's HTTP transport: requests issued in the same tick go out as one JSON-RPC batch (the snapshot and the
+ * logs of a pass, the confirmation and the simulation of its batches).
+ */
+export function httpTransport(url: string, onFetchRequest?: (request: Request, init: RequestInit) => void): Transport {
+  return http(url, {
+    batch: { batchSize: 500, wait: 0 },
+    retryCount: 1,
+    retryDelay: 100,
+    timeout: 10_000,
+    ...(onFetchRequest === undefined ? {} : { onFetchRequest }),
+  });
+}
+
 /** One transport over every URL: the first that answers serves, the next takes over when it fails. */
 export function transportFor(urls: string[]): Transport {
   const transports = urls.map((url) =>
@@ -31,7 +45,7 @@ export function transportFor(urls: string[]): Transport {
           retryCount: 1,
           timeout: 10_000,
         })
-      : http(url, { batch: { batchSize: 500, wait: 0 }, retryCount: 1, retryDelay: 100, timeout: 10_000 }),
+      : httpTransport(url),
   );
   return transports.length === 1 ? transports[0]! : fallback(transports, { rank: false, retryCount: 1 });
 }
@@ -122,6 +136,7 @@ export interface Snapshot {
   timestamp: bigint;
   baseFee: bigint;
   markets: MarketSnapshot[];
+  /** Whether LP requests may execute now (false when not read: no request pending). */
   lpOpen: boolean;
   lpExecutionFee: bigint;
 }
@@ -134,25 +149,26 @@ export interface Contracts {
 }
 
 /**
- * Reads the deployment at `block`: `lens.market(id)` for every market, the pool's LP execution status and the LP
- * execution fee — issued together (one HTTP batch), a fixed number whatever the number of positions tracked.
+ * Reads the deployment at `block`: `lens.market(id)` for every market and, while LP requests are pending (`lp`), the
+ * pool's LP execution status and the LP execution fee — issued together (one HTTP batch), a fixed number whatever
+ * the number of positions tracked.
  */
 export async function readSnapshot(
   client: PublicClient,
   contracts: Contracts,
   marketIds: number[],
   block: { number: bigint; timestamp: bigint; baseFeePerGas?: bigint | null },
+  lp = true,
 ): Promise<Snapshot> {
   const at = { blockNumber: block.number } as const;
-  const lpStatusP = client
-    .readContract({ address: contracts.pool, abi: iLiquidityPoolAbi, functionName: "lpExecutionStatus", ...at })
-    .catch(() => undefined);
-  const lpParamsP = client.readContract({
-    address: contracts.riskConfig,
-    abi: iRiskConfigAbi,
-    functionName: "lpParams",
-    ...at,
-  });
+  const lpStatusP = lp
+    ? client
+        .readContract({ address: contracts.pool, abi: iLiquidityPoolAbi, functionName: "lpExecutionStatus", ...at })
+        .catch(() => undefined)
+    : undefined;
+  const lpParamsP = lp
+    ? client.readContract({ address: contracts.riskConfig, abi: iRiskConfigAbi, functionName: "lpParams", ...at })
+    : undefined;
   const marketsP = marketIds.map(async (id): Promise<MarketSnapshot> => {
     const m = await client.readContract({
       address: contracts.lens,
@@ -186,6 +202,6 @@ export async function readSnapshot(
     baseFee: block.baseFeePerGas ?? 0n,
     markets,
     lpOpen: lpStatus?.[0] ?? false,
-    lpExecutionFee: BigInt(lpParams.executionFee),
+    lpExecutionFee: BigInt(lpParams?.executionFee ?? 0),
   };
 }

@@ -197,6 +197,7 @@ export class Keeper {
   /** One pass at `head` (default: the latest block). Returns the block it processed up to. */
   async tick(head?: Block): Promise<bigint> {
     const { client, store, metrics, options } = this.deps;
+    const t0 = performance.now();
     head ??= await client.getBlock({ blockTag: "latest" });
     const number = head.number!;
     this.head = number;
@@ -205,21 +206,30 @@ export class Keeper {
     const cursor = store.cursor();
     const start =
       cursor === undefined ? (options.startBlock ?? this.deps.deployment.deploymentBlock ?? 0n) : cursor.block + 1n;
-    // The snapshot and the logs are asked for together (one round trip over HTTP batching).
-    const snapshotP = readSnapshot(client, this.contracts, this.marketIds, {
-      number,
-      timestamp: head.timestamp,
-      baseFeePerGas: head.baseFeePerGas,
-    });
+    // The snapshot and the logs are asked for together (one round trip over HTTP batching). The LP views only while
+    // requests are pending, or when this pass's logs may bring some (a catch-up over many blocks).
+    const lp = store.rows.lp.size > 0 || number - start > 0n;
+    const snapshotP = readSnapshot(
+      client,
+      this.contracts,
+      this.marketIds,
+      { number, timestamp: head.timestamp, baseFeePerGas: head.baseFeePerGas },
+      lp,
+    );
     snapshotP.catch(() => undefined); // awaited below; a failure of the sync must not leave it unhandled
     if (start <= number) await this.sync(start, head, snapshotP);
     const snapshot = await snapshotP;
+    const t1 = performance.now();
     for (const m of snapshot.markets) this.mmr.set(m.marketId, m.params.mmr);
     this.lastSnapshot = snapshot;
     metrics.processedBlock.set(Number(store.cursor()?.block ?? 0n));
     metrics.lagBlocks.set(Number(number - (store.cursor()?.block ?? 0n)));
     await this.act(snapshot);
     this.lastOk = Date.now();
+    this.log.keeper.debug(
+      { block: number, readMs: Math.round(t1 - t0), actMs: Math.round(performance.now() - t1) },
+      "pass",
+    );
     return number;
   }
 
@@ -346,7 +356,7 @@ export class Keeper {
       ),
       this.takeProfits(
         s,
-        ev.atCap.filter((c) => !pending.has(`p${c.position.id}`)),
+        ev.atCap.filter((p) => !pending.has(`p${p.id}`)),
       ),
       this.lpRequests(s, lp),
     ]);
@@ -430,72 +440,58 @@ export class Keeper {
     });
   }
 
+  /**
+   * The most rewarding liquidatable positions (reserve + liquidation fee; ranked by notional, the fee's base, then
+   * the fee computed exactly for the batch), confirmed with `lens.liquidatable` while the batch is simulated.
+   */
   private async liquidations(s: Snapshot, candidates: Candidate[]): Promise<void> {
     if (candidates.length === 0 || this.sender?.busy("liquidations")) return;
-    const reward = (c: Candidate): bigint => c.position.keeperReserve + c.liquidationFee;
-    const list = candidates
-      .sort((a, b) => (reward(b) > reward(a) ? 1 : reward(b) < reward(a) ? -1 : 0))
-      .slice(0, this.deps.options.batchSize);
+    const markets = new Map(s.markets.map((m) => [m.marketId, m]));
+    const rank = (c: Candidate): number =>
+      Number(c.position.keeperReserve) +
+      (Number(c.position.size) * Number(markets.get(c.position.marketId)!.params.liqFeeRatio)) / 1e36;
+    const list = candidates.sort((a, b) => rank(b) - rank(a)).slice(0, this.deps.options.batchSize);
+    const ids = list.map((c) => c.position.id);
     const [confirmed, gas] = await Promise.all([
-      this.confirm(list, "liquidatable", s.blockNumber),
-      this.estimate(
-        "liquidations",
-        this.contracts.engine,
-        "liquidateBatch",
-        list.map((c) => c.position.id),
-      ),
+      this.confirm(ids, "liquidatable", s.blockNumber),
+      this.estimate("liquidations", this.contracts.engine, "liquidateBatch", ids),
     ]);
     if (confirmed.length === 0 || gas === undefined) return;
-    await this.sendBatch(
-      s,
-      "liquidations",
-      this.contracts.engine,
-      "liquidateBatch",
-      confirmed.map((c) => c.position.id),
-      confirmed.reduce((sum, c) => sum + reward(c), 0n),
-      gas,
-    );
+    const byId = new Map(list.map((c) => [c.position.id, c.position]));
+    let reward = 0n;
+    for (const id of confirmed) {
+      const p = byId.get(id)!;
+      reward += p.keeperReserve + this.book.liquidationFee(p, markets.get(p.marketId)!);
+    }
+    await this.sendBatch(s, "liquidations", this.contracts.engine, "liquidateBatch", confirmed, reward, gas);
   }
 
-  private async takeProfits(s: Snapshot, candidates: Candidate[]): Promise<void> {
+  private async takeProfits(s: Snapshot, candidates: TrackedPosition[]): Promise<void> {
     if (candidates.length === 0 || this.sender?.busy("takeProfits")) return;
     const list = candidates.slice(0, this.deps.options.batchSize);
+    const ids = list.map((p) => p.id);
     const [confirmed, gas] = await Promise.all([
-      this.confirm(list, "atCap", s.blockNumber),
-      this.estimate(
-        "takeProfits",
-        this.contracts.engine,
-        "takeProfitBatch",
-        list.map((c) => c.position.id),
-      ),
+      this.confirm(ids, "atCap", s.blockNumber),
+      this.estimate("takeProfits", this.contracts.engine, "takeProfitBatch", ids),
     ]);
     if (confirmed.length === 0 || gas === undefined) return;
-    await this.sendBatch(
-      s,
-      "takeProfits",
-      this.contracts.engine,
-      "takeProfitBatch",
-      confirmed.map((c) => c.position.id),
-      confirmed.reduce((sum, c) => sum + c.position.keeperReserve, 0n),
-      gas,
-    );
+    const reserves = new Map(list.map((p) => [p.id, p.keeperReserve]));
+    const reward = confirmed.reduce((sum, id) => sum + reserves.get(id)!, 0n);
+    await this.sendBatch(s, "takeProfits", this.contracts.engine, "takeProfitBatch", confirmed, reward, gas);
   }
 
-  /** The lens's batch view, one call for the whole list: drops what the chain does not confirm. */
-  private async confirm(list: Candidate[], view: "liquidatable" | "atCap", block: bigint): Promise<Candidate[]> {
+  /** The lens's batch view, one call for the whole list: keeps what the chain confirms. */
+  private async confirm(ids: bigint[], view: "liquidatable" | "atCap", block: bigint): Promise<bigint[]> {
     const ok = await this.deps.client.readContract({
       address: this.contracts.lens,
       abi: iBulkheadLensAbi,
       functionName: view,
-      args: [list.map((c) => c.position.id)],
+      args: [ids],
       blockNumber: block,
     });
-    const confirmed = list.filter((_, i) => ok[i] === true);
-    if (confirmed.length < list.length) {
-      this.log.strategy.debug(
-        { view, dropped: list.filter((_, i) => ok[i] !== true).map((c) => c.position.id) },
-        "not confirmed on-chain",
-      );
+    const confirmed = ids.filter((_, i) => ok[i] === true);
+    if (confirmed.length < ids.length) {
+      this.log.strategy.debug({ view, dropped: ids.filter((_, i) => ok[i] !== true) }, "not confirmed on-chain");
     }
     return confirmed;
   }

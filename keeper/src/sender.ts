@@ -106,10 +106,14 @@ export class Sender {
     const nonce = this.nonce!;
     this.nonce = nonce + 1;
     try {
-      const hash = await this.signAndSend(request, nonce, fees.maxFeePerGas, fees.maxPriorityFeePerGas);
+      const raw = await this.sign(request, nonce, fees.maxFeePerGas, fees.maxPriorityFeePerGas);
+      const t0 = performance.now();
+      const hash = await this.client.sendRawTransaction({ serializedTransaction: raw });
+      // How long the node took to answer (a node that mines on receipt, like a dev chain, answers once mined).
+      const acceptMs = Math.round(performance.now() - t0);
       this.inFlight.set(request.kind, { request, nonce, hashes: [hash], ...fees, sentAt: Date.now() });
       this.metrics.actionsSent.inc({ kind: request.kind });
-      this.log.info({ kind: request.kind, hash, nonce, items: request.items, ...fees }, "sent");
+      this.log.info({ kind: request.kind, hash, nonce, items: request.items, ...fees, acceptMs }, "sent");
       return hash;
     } catch (error) {
       this.metrics.actionsFailed.inc({ kind: request.kind });
@@ -126,8 +130,13 @@ export class Sender {
     maxFeePerGas: bigint,
     maxPriorityFeePerGas: bigint,
   ): Promise<Hex> {
-    // Everything is known (gas from the simulation, nonce kept here, fees from the block): sign without asking.
-    const serializedTransaction = await this.account.signTransaction({
+    const serializedTransaction = await this.sign(request, nonce, maxFeePerGas, maxPriorityFeePerGas);
+    return this.client.sendRawTransaction({ serializedTransaction });
+  }
+
+  /** Everything is known (gas from the simulation, nonce kept here, fees from the block): signed without asking. */
+  private sign(request: SendRequest, nonce: number, maxFeePerGas: bigint, maxPriorityFeePerGas: bigint): Promise<Hex> {
+    return this.account.signTransaction({
       to: request.to,
       data: request.data,
       gas: request.gas,
@@ -137,7 +146,6 @@ export class Sender {
       type: "eip1559",
       chainId: this.chainId,
     });
-    return this.client.sendRawTransaction({ serializedTransaction });
   }
 
   /**

@@ -256,8 +256,9 @@ describe("keeper (against a hardhat node)", function () {
     expect((await d.position(g)).owner).to.equal("0x0000000000000000000000000000000000000000");
   });
 
-  it("competes with a second keeper: every position liquidated once, neither crashes", async function () {
-    const k2 = startKeeper(args("k2.sqlite"), { KEEPER_PRIVATE_KEY: KEYS[8]! });
+  it("competes with a second keeper (on a WebSocket): every position liquidated once, neither crashes", async function () {
+    // The second keeper gets its heads pushed (ws://, the node serves both on one port).
+    const k2 = startKeeper(args("k2.sqlite", node.url.replace(/^http/, "ws")), { KEEPER_PRIVATE_KEY: KEYS[8]! });
     try {
       await k2.waitFor((l) => l.msg === "keeper started", "k2 started");
       positions.h = await d.requestOpen(3, ETH, true, 3n * WAD, 900n * USD);
@@ -275,6 +276,10 @@ describe("keeper (against a hardhat node)", function () {
       expect(all.filter((x) => x.args.positionId === positions.i)).to.have.length(1);
       expect(k1.child.exitCode).to.equal(null);
       expect(k2.child.exitCode).to.equal(null);
+      // The pushed keeper followed the chain to its head.
+      const k2Port = k2.lines.find((l) => l.msg === "keeper started")!.metricsPort;
+      const head = Number(await d.client.getBlockNumber());
+      await until(async () => (await metric(k2Port, "keeper_processed_block")) === head || undefined, "k2 at head");
     } finally {
       expect(await k2.stop("SIGTERM")).to.equal(0);
     }
