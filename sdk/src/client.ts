@@ -6,8 +6,25 @@
 import type { Address, Hash } from "viem";
 
 import { addMargin, type AddMarginParameters } from "./actions/addMargin.js";
-import { closePosition, type ClosePositionParameters } from "./actions/closePosition.js";
-import { decreasePosition, type DecreasePositionParameters } from "./actions/decreasePosition.js";
+import { cancelOrder, type CancelOrderParameters } from "./actions/cancelOrder.js";
+import { claim, type ClaimParameters } from "./actions/claim.js";
+import { executeOrder, type ExecuteOrderParameters } from "./actions/executeOrder.js";
+import { executeOrders, type ExecuteOrdersParameters } from "./actions/executeOrders.js";
+import { getClaim, type GetClaimReturnType } from "./actions/getClaim.js";
+import { getExecutable, type GetExecutableReturnType } from "./actions/getExecutable.js";
+import { getOrders, type GetOrdersReturnType } from "./actions/getOrders.js";
+import { getOrderStatus, type GetOrderStatusReturnType } from "./actions/getOrderStatus.js";
+import { requestClose, type RequestCloseParameters } from "./actions/requestClose.js";
+import { requestDecrease, type RequestDecreaseParameters } from "./actions/requestDecrease.js";
+import { requestIncrease, type RequestIncreaseParameters } from "./actions/requestIncrease.js";
+import { requestOpen, type RequestOpenParameters } from "./actions/requestOpen.js";
+import {
+  requestOpenAndWait,
+  type RequestOpenAndWaitParameters,
+  type RequestOpenAndWaitReturnType,
+} from "./actions/requestOpenAndWait.js";
+import { waitForOrder, type WaitForOrderParameters, type WaitForOrderReturnType } from "./actions/waitForOrder.js";
+import { waitForOrderRequested, type WaitForOrderRequestedReturnType } from "./actions/waitForOrderRequested.js";
 import { getGlobalParams, type GetGlobalParamsReturnType } from "./actions/getGlobalParams.js";
 import {
   getLiquidityBalance,
@@ -24,12 +41,8 @@ import {
   type GetPositionEventsReturnType,
 } from "./actions/getPositionEvents.js";
 import { getPositionSummary, type GetPositionSummaryReturnType } from "./actions/getPositionSummary.js";
-import { increasePosition, type IncreasePositionParameters } from "./actions/increasePosition.js";
-import { claimRefund, type ClaimRefundParameters } from "./actions/claimRefund.js";
 import { liquidate, type LiquidateParameters } from "./actions/liquidate.js";
 import { liquidateBatch, type LiquidateBatchParameters } from "./actions/liquidateBatch.js";
-import { openPosition, type OpenPositionParameters } from "./actions/openPosition.js";
-import { openPositionAndWait, type OpenPositionAndWaitReturnType } from "./actions/openPositionAndWait.js";
 import { removeMargin, type RemoveMarginParameters } from "./actions/removeMargin.js";
 import { signPermit, type SignPermitParameters, type SignPermitReturnType } from "./actions/signPermit.js";
 import { waitForBulkheadReceipt, type WaitForBulkheadReceiptReturnType } from "./actions/waitForBulkheadReceipt.js";
@@ -87,19 +100,30 @@ export interface BulkheadClient {
   getPositionEvents(parameters?: Bound<GetPositionEventsParameters>): Promise<GetPositionEventsReturnType>;
   getLpRequests(controller: Address, options?: { blockNumber?: bigint }): Promise<GetLpRequestsReturnType>;
   getAtCap(positionIds: readonly bigint[], options?: { blockNumber?: bigint }): Promise<GetAtCapReturnType>;
+  getOrders(positionId: bigint, options?: { blockNumber?: bigint }): Promise<GetOrdersReturnType>;
+  getOrderStatus(positionId: bigint, options?: { blockNumber?: bigint }): Promise<GetOrderStatusReturnType>;
+  getClaim(positionId: bigint, options?: { blockNumber?: bigint }): Promise<GetClaimReturnType>;
+  getExecutable(positionIds: readonly bigint[], options?: { blockNumber?: bigint }): Promise<GetExecutableReturnType>;
   waitForTransaction(hash: Hash): Promise<WaitForBulkheadReceiptReturnType>;
+  /** The order a request's transaction made (for an open, the new position's id). */
+  waitForOrderRequested(hash: Hash): Promise<WaitForOrderRequestedReturnType>;
+  /** The outcome of an order (executed or cancelled); with `execute`, the wallet client executes it itself. */
+  waitForOrder(parameters: Bound<WaitForOrderParameters>): Promise<WaitForOrderReturnType>;
 
-  openPosition(parameters: Bound<OpenPositionParameters>): Promise<Hash>;
-  /** Opens, waits, and returns the new position's id. */
-  openPositionAndWait(parameters: Bound<OpenPositionParameters>): Promise<OpenPositionAndWaitReturnType>;
-  increasePosition(parameters: Bound<IncreasePositionParameters>): Promise<Hash>;
-  decreasePosition(parameters: Bound<DecreasePositionParameters>): Promise<Hash>;
-  closePosition(parameters: Bound<ClosePositionParameters>): Promise<Hash>;
+  requestOpen(parameters: Bound<RequestOpenParameters>): Promise<Hash>;
+  /** Requests an open, waits until it executed, and returns the new position (`OrderCancelledError` if it did not). */
+  requestOpenAndWait(parameters: Bound<RequestOpenAndWaitParameters>): Promise<RequestOpenAndWaitReturnType>;
+  requestIncrease(parameters: Bound<RequestIncreaseParameters>): Promise<Hash>;
+  requestDecrease(parameters: Bound<RequestDecreaseParameters>): Promise<Hash>;
+  requestClose(parameters: Bound<RequestCloseParameters>): Promise<Hash>;
+  executeOrder(parameters: Bound<ExecuteOrderParameters>): Promise<Hash>;
+  executeOrders(parameters: Bound<ExecuteOrdersParameters>): Promise<Hash>;
+  cancelOrder(parameters: Bound<CancelOrderParameters>): Promise<Hash>;
   addMargin(parameters: Bound<AddMarginParameters>): Promise<Hash>;
   removeMargin(parameters: Bound<RemoveMarginParameters>): Promise<Hash>;
+  claim(parameters: Bound<ClaimParameters>): Promise<Hash>;
   liquidate(parameters: Bound<LiquidateParameters>): Promise<Hash>;
   liquidateBatch(parameters: Bound<LiquidateBatchParameters>): Promise<Hash>;
-  claimRefund(parameters: Bound<ClaimRefundParameters>): Promise<Hash>;
   requestDeposit(parameters: Bound<RequestDepositParameters>): Promise<Hash>;
   requestRedeem(parameters: Bound<RequestRedeemParameters>): Promise<Hash>;
   cancelDepositRequest(parameters: Bound<CancelDepositRequestParameters>): Promise<Hash>;
@@ -165,22 +189,37 @@ export function createBulkheadClient({
     getLpRequests: (controller, options) =>
       read(() => getLpRequests(publicClient, { ...base, controller, ...options })),
     getAtCap: (positionIds, options) => read(() => getAtCap(publicClient, { ...base, positionIds, ...options })),
+    getOrders: (positionId, options) => read(() => getOrders(publicClient, { ...base, positionId, ...options })),
+    getOrderStatus: (positionId, options) =>
+      read(() => getOrderStatus(publicClient, { ...base, positionId, ...options })),
+    getClaim: (positionId, options) => read(() => getClaim(publicClient, { ...base, positionId, ...options })),
+    getExecutable: (positionIds, options) =>
+      read(() => getExecutable(publicClient, { ...base, positionIds, ...options })),
     waitForTransaction: (hash) => waitForBulkheadReceipt(publicClient, { hash, addresses: checked }),
-    openPosition: (parameters) => write("openPosition", (client) => openPosition(client, { ...base, ...parameters })),
-    openPositionAndWait: (parameters) =>
-      write("openPositionAndWait", (client) => openPositionAndWait(client, { ...base, ...parameters })),
-    increasePosition: (parameters) =>
-      write("increasePosition", (client) => increasePosition(client, { ...base, ...parameters })),
-    decreasePosition: (parameters) =>
-      write("decreasePosition", (client) => decreasePosition(client, { ...base, ...parameters })),
-    closePosition: (parameters) =>
-      write("closePosition", (client) => closePosition(client, { ...base, ...parameters })),
+    waitForOrderRequested: (hash) => waitForOrderRequested(publicClient, { hash, addresses: checked }),
+    // Executing needs the wallet client; waiting alone reads through the public client.
+    waitForOrder: (parameters) =>
+      parameters.execute === true
+        ? write("waitForOrder", (client) => waitForOrder(client, { ...base, ...parameters }))
+        : read(() => waitForOrder(publicClient, { ...base, ...parameters })),
+    requestOpen: (parameters) => write("requestOpen", (client) => requestOpen(client, { ...base, ...parameters })),
+    requestOpenAndWait: (parameters) =>
+      write("requestOpenAndWait", (client) => requestOpenAndWait(client, { ...base, ...parameters })),
+    requestIncrease: (parameters) =>
+      write("requestIncrease", (client) => requestIncrease(client, { ...base, ...parameters })),
+    requestDecrease: (parameters) =>
+      write("requestDecrease", (client) => requestDecrease(client, { ...base, ...parameters })),
+    requestClose: (parameters) => write("requestClose", (client) => requestClose(client, { ...base, ...parameters })),
+    executeOrder: (parameters) => write("executeOrder", (client) => executeOrder(client, { ...base, ...parameters })),
+    executeOrders: (parameters) =>
+      write("executeOrders", (client) => executeOrders(client, { ...base, ...parameters })),
+    cancelOrder: (parameters) => write("cancelOrder", (client) => cancelOrder(client, { ...base, ...parameters })),
     addMargin: (parameters) => write("addMargin", (client) => addMargin(client, { ...base, ...parameters })),
     removeMargin: (parameters) => write("removeMargin", (client) => removeMargin(client, { ...base, ...parameters })),
+    claim: (parameters) => write("claim", (client) => claim(client, { ...base, ...parameters })),
     liquidate: (parameters) => write("liquidate", (client) => liquidate(client, { ...base, ...parameters })),
     liquidateBatch: (parameters) =>
       write("liquidateBatch", (client) => liquidateBatch(client, { ...base, ...parameters })),
-    claimRefund: (parameters) => write("claimRefund", (client) => claimRefund(client, { ...base, ...parameters })),
     requestDeposit: (parameters) =>
       write("requestDeposit", (client) => requestDeposit(client, { ...base, ...parameters })),
     requestRedeem: (parameters) =>

@@ -1,7 +1,7 @@
 /**
- * Decoding the engine's position events (opened, increased, decreased, closed, liquidated, closed at the cap, margin
- * added / removed)
- * from viem logs or ethers logs alike.
+ * Decoding the engine's events — a position's life (opened, increased, decreased, closed, liquidated, closed at the
+ * cap, margin added / removed), its orders (requested, executed, cancelled), claims (recorded, claimed) and vault
+ * sweeps — from viem logs or ethers logs alike, and the names of the engine's enums.
  */
 import {
   decodeEventLog,
@@ -12,12 +12,17 @@ import {
   type Hex,
 } from "viem";
 
+import { UnknownEnumValueError } from "./errors/sdk.js";
 import { marginEngineAbi } from "./generated/abis.js";
+import type { CancelReasonName, OrderKindName, OrderStatusName } from "./types.js";
 
 type EngineEvent = Extract<(typeof marginEngineAbi)[number], { type: "event" }>;
 
-/** The position events, in the order of a position's life. */
+/** The engine's events, in the order of a position's life. */
 export const POSITION_EVENT_NAMES = [
+  "OrderRequested",
+  "OrderExecuted",
+  "OrderCancelled",
   "PositionOpened",
   "PositionIncreased",
   "PositionDecreased",
@@ -26,28 +31,91 @@ export const POSITION_EVENT_NAMES = [
   "ProfitTaken",
   "MarginAdded",
   "MarginRemoved",
-  "RefundDeferred",
-  "RefundClaimed",
+  "ClaimRecorded",
+  "Claimed",
+  "VaultSwept",
 ] as const satisfies readonly EngineEvent["name"][];
 
 export type PositionEventName = (typeof POSITION_EVENT_NAMES)[number];
 
-/** The ABI of the position events alone (a slice of `marginEngineAbi`), e.g. for `getLogs` or `watchEvent`. */
+/** The ABI of the engine's events alone (a slice of `marginEngineAbi`), e.g. for `getLogs` or `watchEvent`. */
 export const positionEventsAbi = marginEngineAbi.filter(
   (item): item is Extract<EngineEvent, { name: PositionEventName }> =>
     item.type === "event" && (POSITION_EVENT_NAMES as readonly string[]).includes(item.name),
 );
 
+// ---------------------------------------------------------------- enums
+
+/** `OrderKind` (IMarginEngine.sol), by value: `ORDER_KINDS[event.args.kind]`. */
+export const ORDER_KINDS = [
+  "None",
+  "Open",
+  "Increase",
+  "Decrease",
+  "Close",
+] as const satisfies readonly OrderKindName[];
+
+/** `CancelReason` (IMarginEngine.sol), by value: `CANCEL_REASONS[event.args.reason]`. */
+export const CANCEL_REASONS = [
+  "Expired",
+  "WindowMissed",
+  "PhaseChanged",
+  "BadPrice",
+  "Replaced",
+  "PositionClosed",
+  "GracePeriod",
+  "Paused",
+  "Capacity",
+  "PriceBound",
+  "Margin",
+] as const satisfies readonly CancelReasonName[];
+
+/** `OrderStatus` (IMarginEngine.sol), by value. */
+export const ORDER_STATUSES = [
+  "None",
+  "Waiting",
+  "Executable",
+  "Cancellable",
+] as const satisfies readonly OrderStatusName[];
+
+function nameOf<T extends string>(names: readonly T[], enumName: string, value: bigint | number): T {
+  const name = names[Number(value)];
+  if (name === undefined) throw new UnknownEnumValueError(enumName, value);
+  return name;
+}
+
+/** The name of an `OrderKind` value (events' `kind`, `orders(id).kind`). */
+export function orderKindName(value: bigint | number): OrderKindName {
+  return nameOf(ORDER_KINDS, "OrderKind", value);
+}
+
+/** The name of a `CancelReason` value (`OrderCancelled`'s `reason`). */
+export function cancelReasonName(value: bigint | number): CancelReasonName {
+  return nameOf(CANCEL_REASONS, "CancelReason", value);
+}
+
+/** The name of an `OrderStatus` value (`orderStatus(id)`). */
+export function orderStatusName(value: bigint | number): OrderStatusName {
+  return nameOf(ORDER_STATUSES, "OrderStatus", value);
+}
+
+/** The value of an order kind, for filters and comparisons with raw event arguments. */
+export function orderKindValue(name: OrderKindName): number {
+  return ORDER_KINDS.indexOf(name);
+}
+
+// ---------------------------------------------------------------- decoding
+
 type NamedArgs<params extends readonly AbiParameter[]> = {
   [P in params[number] as P["name"] & string]: AbiParameterToPrimitiveType<P>;
 };
 
-/** Decoded arguments of a position event, by name. */
+/** Decoded arguments of an engine event, by name (enums are numbers: see `orderKindName`, `cancelReasonName`). */
 export type PositionEventArgs<name extends PositionEventName> = NamedArgs<
   Extract<EngineEvent, { name: name }>["inputs"]
 >;
 
-/** A decoded position event, with where it came from when the log says. */
+/** A decoded engine event, with where it came from when the log says. */
 export type PositionEvent = {
   [name in PositionEventName]: {
     eventName: name;
@@ -74,7 +142,7 @@ export interface LogLike {
 }
 
 /**
- * Decodes one log into a position event; undefined for a log that is not one (another contract's, or another of the
+ * Decodes one log into an engine event; undefined for a log that is not one (another contract's, or another of the
  * engine's events). With `engine`, logs from any other address are ignored.
  */
 export function decodePositionEvent(
@@ -110,7 +178,7 @@ export function decodePositionEvent(
   } as PositionEvent;
 }
 
-/** Every position event among `logs` (for instance a receipt's), in order. */
+/** Every engine event among `logs` (for instance a receipt's), in order. */
 export function decodePositionEvents(
   logs: readonly LogLike[],
   options: { engine?: Address | undefined } = {},
@@ -127,4 +195,9 @@ export function eventsNamed<name extends PositionEventName>(
   eventName: name,
 ): Extract<PositionEvent, { eventName: name }>[] {
   return events.filter((event): event is Extract<PositionEvent, { eventName: name }> => event.eventName === eventName);
+}
+
+/** The position an event is about; undefined for `VaultSwept`, which is about a vault. */
+export function positionIdOf(event: PositionEvent): bigint | undefined {
+  return "positionId" in event.args ? event.args.positionId : undefined;
 }

@@ -3,13 +3,16 @@ import type { Address } from "viem";
 
 import type { MarketParams } from "./params.js";
 
-/** A position as stored by the engine (`IMarginEngine.position`). */
+/**
+ * A position as stored by the engine (`IMarginEngine.position`). A position whose open order has not executed yet has
+ * an owner, a market, a side, a vault and a keeper reserve, and a size of zero.
+ */
 export interface Position {
-  /** Zero address for an id that is not open. */
+  /** Zero address for an id that is not in use. */
   owner: Address;
-  /** Collateral held by the vault, asset units (the keeper reserve is held on top). */
+  /** Collateral held by the vault, asset units (the keeper reserve and any order escrow are held on top). */
   collateral: bigint;
-  /** Index tokens, WAD. */
+  /** Index tokens, WAD; zero while the open order is pending. */
   size: bigint;
   /** Average entry price, USD WAD. */
   entryPrice: bigint;
@@ -19,6 +22,51 @@ export interface Position {
   maxProfit: bigint;
   marketId: bigint;
   isLong: boolean;
+  /** The vault holding this position's collateral, keeper reserve and order escrow (reused once emptied). */
+  vault: Address;
+  /** The keeper reserve this position deposited (the parameter when it was requested), asset units. */
+  keeperReserve: bigint;
+}
+
+/** What an order does (`OrderKind` in IMarginEngine.sol, by index). */
+export type OrderKindName = "None" | "Open" | "Increase" | "Decrease" | "Close";
+
+/** Why an order ended without trading (`CancelReason` in IMarginEngine.sol, by index). */
+export type CancelReasonName =
+  | "Expired"
+  | "WindowMissed"
+  | "PhaseChanged"
+  | "BadPrice"
+  | "Replaced"
+  | "PositionClosed"
+  | "GracePeriod"
+  | "Paused"
+  | "Capacity"
+  | "PriceBound"
+  | "Margin";
+
+/** Where a position's next order stands (`OrderStatus` in IMarginEngine.sol, by index). */
+export type OrderStatusName = "None" | "Waiting" | "Executable" | "Cancellable";
+
+/** A pending order (`IMarginEngine.orders`). */
+export interface Order {
+  kind: Exclude<OrderKindName, "None">;
+  /** The feed's latest round id when requested: the order executes at the first round after it. */
+  roundId: bigint;
+  /** Block time of the request: the execution round was observed strictly after it. */
+  requestedAt: bigint;
+  /** A round observed after this time cannot execute the order (the caller's deadline, capped by `maxOrderWait`). */
+  deadline: bigint;
+  /** Escrowed in the vault, paid to the executor; asset units. */
+  executionFee: bigint;
+  /** Index tokens added or removed, WAD (zero for a close). */
+  sizeDelta: bigint;
+  /** Worst execution price the owner accepts, USD WAD. */
+  acceptablePrice: bigint;
+  /** Receives what a decrease or close pays out (the owner for an open or increase). */
+  receiver: Address;
+  /** Collateral escrowed for an open or increase, asset units. */
+  collateralDelta: bigint;
 }
 
 /** The risk parameters' types, derived from the generated ABI (sdk/src/params.ts). */
@@ -62,12 +110,15 @@ export interface MarketState {
   blockNumber: bigint;
 }
 
-/** What a liquidation at the current price would pay, asset units (`IBulkheadLens.previewLiquidation`). */
+/**
+ * What a liquidation at the current price would pay, asset units, as the engine's `PositionLiquidated` event reports it
+ * (`IBulkheadLens.previewLiquidation`).
+ */
 export interface LiquidationPreview {
   liquidatable: boolean;
   equity: bigint;
   maintenanceMargin: bigint;
-  /** Keeper reserve (everything the vault holds beyond the collateral) plus liquidation fee. */
+  /** The position's recorded keeper reserve plus the liquidation fee. */
   keeperReward: bigint;
   penalty: bigint;
   ownerRefund: bigint;

@@ -80,7 +80,7 @@ export interface ExpectedLiquidation {
   equity: bigint;
   maintenance: bigint;
   liquidatable: boolean;
-  /** Keeper reserve (and anything else in the vault beyond the collateral) plus the liquidation fee. */
+  /** The position's recorded keeper reserve plus the liquidation fee. */
   keeperReward: bigint;
   penalty: bigint;
   ownerRefund: bigint;
@@ -94,8 +94,9 @@ export interface ExpectedLiquidation {
 }
 
 /**
- * SPEC §1 "Liquidate": close at the oracle price (so the closing fee is owed, as on a close), then from what the vault
- * holds keeper reserve + fee, then penalty (each capped), then owner.
+ * SPEC §1 "Liquidate": close at the oracle price (so the closing fee is owed, as on a close), then from the recorded
+ * collateral keeper fee, then penalty (each capped), then owner; the keeper reserve the position recorded goes to the
+ * keeper on top, bad debt included (rule 7). Nothing else in the vault (an order's escrow, a donation) is paid out.
  */
 export function expectedLiquidation(args: {
   isLong: boolean;
@@ -105,7 +106,7 @@ export function expectedLiquidation(args: {
   collateral: bigint;
   maxProfit: bigint;
   borrowIndexDelta: bigint;
-  vaultExtra: bigint;
+  keeperReserve: bigint;
   mmr: bigint;
   liqFeeRatio: bigint;
   liqPenaltyRatio: bigint;
@@ -120,7 +121,7 @@ export function expectedLiquidation(args: {
   if (equity < 0n) {
     return {
       ...base,
-      keeperReward: args.vaultExtra,
+      keeperReward: args.keeperReserve,
       penalty: 0n,
       ownerRefund: 0n,
       badDebt: -equity,
@@ -140,11 +141,67 @@ export function expectedLiquidation(args: {
   const poolFlow = settlement - closeFee;
   return {
     ...base,
-    keeperReward: args.vaultExtra + keeperFee,
+    keeperReward: args.keeperReserve + keeperFee,
     penalty,
     ownerRefund: left - penalty,
     badDebt: 0n,
     closeFee,
+    toPool: poolFlow < 0n ? -poolFlow : 0n,
+    fromPool: poolFlow > 0n ? poolFlow : 0n,
+  };
+}
+
+export interface ExpectedClose {
+  pnl: bigint;
+  /** Borrow fee plus the closing fee paid. */
+  fees: bigint;
+  /** What the receiver gets: what is left after the loss, fees and closing fee, plus the keeper reserve. */
+  payout: bigint;
+  /** Loss and borrow fee beyond the collateral; the closing fee is never part of it (SPEC rule 7). */
+  badDebt: bigint;
+  /** Vault → pool. */
+  toPool: bigint;
+  /** Pool → vault. */
+  fromPool: bigint;
+}
+
+/**
+ * SPEC §1 "close" and rule 7: the pnl and borrow fee are settled; a deficit beyond the collateral is bad debt (covered
+ * by the insurance fund, then the pool), and the closing fee is owed only out of what is left, never as bad debt. The
+ * keeper reserve goes back to the receiver.
+ */
+export function expectedClose(args: {
+  isLong: boolean;
+  size: bigint;
+  entryPrice: bigint;
+  price: bigint;
+  collateral: bigint;
+  maxProfit: bigint;
+  borrowIndexDelta: bigint;
+  keeperReserve: bigint;
+  closeFeeRatio: bigint;
+}): ExpectedClose {
+  const pnl = pnlOf(args.isLong, args.size, args.entryPrice, args.price, args.maxProfit);
+  const borrowFee = borrowFeeOf(args.size, args.entryPrice, args.borrowIndexDelta);
+  const equity = args.collateral + pnl - borrowFee;
+  if (equity < 0n) {
+    return {
+      pnl,
+      fees: borrowFee,
+      payout: args.keeperReserve,
+      badDebt: -equity,
+      toPool: args.collateral,
+      fromPool: 0n,
+    };
+  }
+  const due = owedOnNotional(args.size, args.price, args.closeFeeRatio);
+  const closeFee = due < equity ? due : equity;
+  const poolFlow = pnl - borrowFee - closeFee;
+  return {
+    pnl,
+    fees: borrowFee + closeFee,
+    payout: equity - closeFee + args.keeperReserve,
+    badDebt: 0n,
     toPool: poolFlow < 0n ? -poolFlow : 0n,
     fromPool: poolFlow > 0n ? poolFlow : 0n,
   };

@@ -1,34 +1,54 @@
+/**
+ * Liquidation through the typechain bindings: the split to the unit, batches, bad debt (insurance first, then the
+ * pool), the grace period after an outage; and what engine v2 adds: an order's execution liquidates a position that
+ * is liquidatable at the latest price instead (rule 3), a liquidation refunds pending orders in full and pays the
+ * recorded keeper reserve (rules 5, 7), and a close whose round put the position under water pays bad debt without a
+ * keeper fee, a penalty or the closing fee (rule 7).
+ */
 import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
-import { MaxUint256 } from "ethers";
 import { network } from "hardhat";
 
 import type { PositionStructOutput } from "../../typechain-types/contracts/MarginEngine.js";
 import {
   BORROW_RATE,
   BTC,
+  CancelReason,
   ETH,
   GRACE_PERIOD,
   HEARTBEAT,
   KEEPER_RESERVE,
+  ORDER_EXECUTION_FEE,
+  OrderKind,
   USD,
   WAD,
   advance,
+  closePosition,
   deployBulkhead,
+  executeAt,
+  executeOrders,
   fund,
   mined,
   now,
+  openFeeOf,
   openPosition,
   pinNextBlock,
+  publishRound,
+  requestClose,
+  requestIncrease,
+  requestOpen,
   setPrice,
   vaultBalance,
   type Bulkhead,
 } from "./fixture.js";
-import { expectedLiquidation, type ExpectedLiquidation } from "./expected-math.js";
+import { expectedClose, expectedLiquidation, type ExpectedLiquidation } from "./expected-math.js";
 
 const { ethers, networkHelpers } = await network.create();
 
-/** Funds `who`, opens a position in a block at a pinned time and returns its id and that time. */
+/**
+ * Opens a position in two steps at the market's current price, with `collateral` recorded (the opening fee is escrowed
+ * on top), and returns its id and the execution's time (when its fees were last settled).
+ */
 async function openAt(
   s: Bulkhead,
   who: Bulkhead["actors"]["alice"],
@@ -37,11 +57,11 @@ async function openAt(
   size: bigint,
   collateral: bigint,
 ): Promise<{ id: bigint; openedAt: bigint }> {
-  await fund(s, who, collateral * 2n + KEEPER_RESERVE);
-  const id = await s.engine.nextPositionId();
-  const openedAt = await pinNextBlock(s, 1n);
-  await mined(s.engine.connect(who).open(marketId, isLong, size, collateral, isLong ? MaxUint256 : 0n, openedAt));
-  return { id, openedAt };
+  const price = (await s.engine.indexPrice(marketId)) as bigint;
+  const id = await requestOpen(s, who, marketId, isLong, size, collateral + openFeeOf(s, marketId, size, price));
+  const result = await executeAt(s, marketId, [id]);
+  expect(result.executed).to.deep.equal([id]);
+  return { id, openedAt: result.at };
 }
 
 /**
@@ -66,7 +86,7 @@ async function expectedAt(
     collateral: p.collateral,
     maxProfit: p.maxProfit,
     borrowIndexDelta: (p.isLong ? market.borrowRateLong : market.borrowRateShort) * (t - openedAt),
-    vaultExtra: (await vaultBalance(s, id)) - p.collateral,
+    keeperReserve: p.keeperReserve,
     mmr: market.mmr,
     liqFeeRatio: market.liqFeeRatio,
     liqPenaltyRatio: market.liqPenaltyRatio,
@@ -75,7 +95,18 @@ async function expectedAt(
 }
 
 function fields(p: PositionStructOutput): unknown[] {
-  return [p.owner, p.collateral, p.size, p.entryPrice, p.borrowIndex, p.maxProfit, p.marketId, p.isLong];
+  return [
+    p.owner,
+    p.collateral,
+    p.size,
+    p.entryPrice,
+    p.borrowIndex,
+    p.maxProfit,
+    p.marketId,
+    p.isLong,
+    p.vault,
+    p.keeperReserve,
+  ];
 }
 
 function sameRecord(a: PositionStructOutput, b: PositionStructOutput): void {
@@ -114,7 +145,7 @@ describe("MarginEngine: liquidation", function () {
       collateral: 310n * USD,
       maxProfit: 2_790n * USD,
       borrowIndexDelta: BORROW_RATE * (t - openedAt),
-      vaultExtra: KEEPER_RESERVE,
+      keeperReserve: KEEPER_RESERVE,
       mmr: WAD / 20n,
       liqFeeRatio: WAD / 100n,
       liqPenaltyRatio: WAD / 100n,
@@ -159,9 +190,11 @@ describe("MarginEngine: liquidation", function () {
     );
     expect(await now(s)).to.equal(t);
 
-    // SPEC invariant 4: after liquidation the vault is empty and the position is gone.
+    // SPEC invariant 4: after liquidation the vault is empty and the position is gone; the vault waits for reuse.
     expect((await engine.position(id)).owner).to.equal(ethers.ZeroAddress);
+    expect(await engine.vaultOf(id)).to.equal(ethers.ZeroAddress);
     expect(await usd.balanceOf(vault)).to.equal(0n);
+    expect(await engine.freeVaultCount()).to.equal(1n);
     await expect(engine.connect(keeper).liquidate(id))
       .to.be.revertedWithCustomError(engine, "UnknownPosition")
       .withArgs(id);
@@ -205,7 +238,7 @@ describe("MarginEngine: liquidation", function () {
     const h2 = await openAt(s, bob, BTC, false, WAD / 10n, 3_000n * USD);
     const closed = await openAt(s, carol, ETH, true, WAD, 310n * USD);
     await advance(s, 600n);
-    await mined(engine.connect(carol).close(closed.id, 0n, (await now(s)) + 60n));
+    await closePosition(s, closed.id);
 
     await advance(s, 600n);
     await setPrice(s, ETH, 2_750n * WAD);
@@ -233,6 +266,8 @@ describe("MarginEngine: liquidation", function () {
       [a2.id, bob.address],
       [a3.id, carol.address],
     ]);
+    const vaults = new Map<bigint, string>();
+    for (const id of [a1.id, a2.id, a3.id]) vaults.set(id, await engine.vaultOf(id));
 
     const receipt = await (await engine.connect(keeper).liquidateBatch(ids)).wait();
     if (receipt === null) throw new Error("no receipt");
@@ -250,7 +285,7 @@ describe("MarginEngine: liquidation", function () {
       expect(event?.args.penalty).to.equal(e.penalty);
       expect(event?.args.ownerRefund).to.equal(e.ownerRefund);
       expect(event?.args.badDebt).to.equal(0n);
-      expect(await vaultBalance(s, id)).to.equal(0n);
+      expect(await s.usd.balanceOf(vaults.get(id)!)).to.equal(0n);
     }
     sameRecord(await engine.position(h1.id), healthyBefore[0]);
     sameRecord(await engine.position(h2.id), healthyBefore[1]);
@@ -355,7 +390,7 @@ describe("MarginEngine: liquidation", function () {
     const backAt = await now(s);
     expect(await engine.liquidationResumesAt(ETH)).to.equal(backAt + GRACE_PERIOD);
     await expect(engine.connect(keeper).liquidate(lost.id))
-      .to.be.revertedWithCustomError(engine, "LiquidationGracePeriod")
+      .to.be.revertedWithCustomError(engine, "GracePeriod")
       .withArgs(backAt + GRACE_PERIOD);
     expect(await lens.liquidatable([saved.id, lost.id])).to.deep.equal([false, false]);
     expect((await lens.previewLiquidation(lost.id)).liquidatable).to.equal(false);
@@ -365,7 +400,7 @@ describe("MarginEngine: liquidation", function () {
     await expect(engine.connect(alice).addMargin(saved.id, 200n * USD)).to.emit(engine, "MarginAdded");
     await networkHelpers.time.setNextBlockTimestamp(backAt + GRACE_PERIOD - 1n);
     await expect(engine.connect(keeper).liquidate(lost.id))
-      .to.be.revertedWithCustomError(engine, "LiquidationGracePeriod")
+      .to.be.revertedWithCustomError(engine, "GracePeriod")
       .withArgs(backAt + GRACE_PERIOD);
     await networkHelpers.time.setNextBlockTimestamp(backAt + GRACE_PERIOD);
     await expect(engine.connect(keeper).liquidateBatch([saved.id, lost.id]))
@@ -373,5 +408,183 @@ describe("MarginEngine: liquidation", function () {
       .withArgs(lost.id, bob.address, keeper.address, 2_750n * WAD, anyValue, anyValue, anyValue, 0n, 0n, anyValue);
     expect((await engine.position(saved.id)).owner).to.equal(alice.address);
     expect((await engine.position(lost.id)).owner).to.equal(ethers.ZeroAddress);
+  });
+  it("an execution on a position liquidatable at the latest price liquidates it instead, refunding the order in full; the keeper reserve is the recorded one", async function () {
+    const { engine, usd, config } = s;
+    const { alice, governance } = s.actors;
+    const { id, openedAt } = await openAt(s, alice, ETH, true, WAD, 310n * USD);
+    // Governance doubles the keeper reserve later: the position keeps the one it deposited (rule 5).
+    await mined(config.connect(governance).setGlobalParams({ ...s.global, keeperReserve: 2n * KEEPER_RESERVE }));
+    // Alice asks for more size, escrowing 100 USD and the execution fee; the market falls before the round.
+    await requestIncrease(s, id, WAD / 2n, 100n * USD);
+    const vault = await engine.vaultOf(id);
+    expect(await usd.balanceOf(vault)).to.equal(410n * USD + KEEPER_RESERVE + ORDER_EXECUTION_FEE);
+    await advance(s, 600n);
+    await publishRound(s, ETH, 2_750n * WAD);
+    const t = await pinNextBlock(s, 1n);
+    const expected = await expectedAt(s, id, openedAt, t, 2_750n * WAD);
+    expect(expected.liquidatable).to.equal(true);
+    expect(expected.keeperReward).to.equal(KEEPER_RESERVE + 27_500_000n);
+    const balances = async (): Promise<[bigint, bigint, bigint]> => [
+      await usd.balanceOf(alice),
+      await usd.balanceOf(s.actors.keeper),
+      await usd.balanceOf(vault),
+    ];
+    const before = await balances();
+
+    // Rule 3: liquidated, not increased; the increase's escrow goes back to alice, fee included.
+    const result = await executeOrders(s, [id]);
+    expect(result.executed).to.deep.equal([]);
+    expect(result.liquidated).to.deep.equal([id]);
+    expect(result.cancelled).to.deep.equal([
+      {
+        positionId: id,
+        kind: OrderKind.Increase,
+        reason: "PositionClosed",
+        refund: 100n * USD + ORDER_EXECUTION_FEE,
+        executorFee: 0n,
+      },
+    ]);
+    const [liquidated] = result.receipt.logs
+      .map((log) => engine.interface.parseLog(log))
+      .filter((event) => event?.name === "PositionLiquidated");
+    expect(liquidated?.args.toObject()).to.deep.include({
+      positionId: id,
+      price: 2_750n * WAD,
+      keeperReward: expected.keeperReward,
+      penalty: expected.penalty,
+      ownerRefund: expected.ownerRefund,
+      badDebt: 0n,
+      closeFee: expected.closeFee,
+    });
+    const after = await balances();
+    expect(after[0] - before[0]).to.equal(100n * USD + ORDER_EXECUTION_FEE + expected.ownerRefund);
+    expect(after[1] - before[1]).to.equal(expected.keeperReward);
+    expect(after[2]).to.equal(0n);
+    expect(await engine.orders(id)).to.deep.equal([
+      [0n, 0n, 0n, 0n, 0n, 0n, 0n, ethers.ZeroAddress, 0n],
+      [0n, 0n, 0n, 0n, 0n, 0n, 0n, ethers.ZeroAddress, 0n],
+    ]);
+  });
+
+  it("liquidate cancels a pending order and close with full refunds, and the lens previews what the engine pays", async function () {
+    const { engine, lens, usd } = s;
+    const { alice, keeper } = s.actors;
+    const { id, openedAt } = await openAt(s, alice, ETH, true, WAD, 310n * USD);
+    // An increase whose round exists (so a close does not replace it), then a close: both pending.
+    await requestIncrease(s, id, WAD / 2n, 100n * USD);
+    await publishRound(s, ETH);
+    await requestClose(s, id);
+    const [order, close] = await engine.orders(id);
+    expect([order.kind, close.kind]).to.deep.equal([OrderKind.Increase, OrderKind.Close]);
+    const vault = await engine.vaultOf(id);
+    const escrow = 100n * USD + 2n * ORDER_EXECUTION_FEE;
+    expect(await usd.balanceOf(vault)).to.equal(310n * USD + KEEPER_RESERVE + escrow);
+
+    await advance(s, 30n);
+    await setPrice(s, ETH, 2_750n * WAD);
+    const t = await pinNextBlock(s, 1n);
+    const expected = await expectedAt(s, id, openedAt, t, 2_750n * WAD);
+    // The split uses recorded amounts only: the keeper gets the recorded reserve and the fee, not the escrow.
+    const preview = await lens.previewLiquidation(id, { blockTag: "pending" });
+    const liquidation = engine.connect(keeper).liquidate(id);
+    await expect(liquidation)
+      .to.emit(engine, "OrderCancelled")
+      .withArgs(
+        id,
+        OrderKind.Increase,
+        CancelReason.PositionClosed,
+        keeper.address,
+        100n * USD + ORDER_EXECUTION_FEE,
+        0n,
+      );
+    await expect(liquidation)
+      .to.emit(engine, "OrderCancelled")
+      .withArgs(id, OrderKind.Close, CancelReason.PositionClosed, keeper.address, ORDER_EXECUTION_FEE, 0n);
+    await expect(liquidation)
+      .to.emit(engine, "PositionLiquidated")
+      .withArgs(
+        id,
+        alice.address,
+        keeper.address,
+        2_750n * WAD,
+        expected.keeperReward,
+        expected.penalty,
+        expected.ownerRefund,
+        0n,
+        0n,
+        expected.closeFee,
+      );
+    await expect(liquidation).to.changeTokenBalances(
+      ethers,
+      usd,
+      [alice, keeper, vault],
+      [escrow + expected.ownerRefund, expected.keeperReward, -(310n * USD + KEEPER_RESERVE + escrow)],
+    );
+    // SPEC "previewLiquidation(id) returns each party's share": what the engine paid.
+    expect(
+      [preview.keeperReward, preview.penalty, preview.ownerRefund, preview.closeFee],
+      "the lens previews what the engine pays",
+    ).to.deep.equal([expected.keeperReward, expected.penalty, expected.ownerRefund, expected.closeFee]);
+  });
+
+  it("a close whose round put the position under water pays bad debt with no keeper fee, penalty or closing fee", async function () {
+    const { engine, usd, pool, insurance } = s;
+    const { alice, keeper } = s.actors;
+    const { id, openedAt } = await openAt(s, alice, ETH, true, WAD, 310n * USD);
+    await mined(usd.mint(insurance, 100n * USD));
+    await requestClose(s, id);
+    await advance(s, 600n);
+    // The close's round answers 2,600 (equity ≈ −90 USD); the next round is back at 3,000, the latest price at which
+    // the position is healthy: it is not liquidated, and closes at its own round's answer (rule 1).
+    await publishRound(s, ETH, 2_600n * WAD);
+    await publishRound(s, ETH, 3_000n * WAD);
+    const t = await pinNextBlock(s, 1n);
+    const expected = expectedClose({
+      isLong: true,
+      size: WAD,
+      entryPrice: 3_000n * WAD,
+      price: 2_600n * WAD,
+      collateral: 310n * USD,
+      maxProfit: 2_790n * USD,
+      borrowIndexDelta: BORROW_RATE * (t - openedAt),
+      keeperReserve: KEEPER_RESERVE,
+      closeFeeRatio: WAD / 1_000n,
+    });
+    expect(expected.badDebt > 90n * USD && expected.badDebt < 91n * USD).to.equal(true);
+    // Nothing left for the receiver but the keeper reserve; the closing fee is not owed, and is not bad debt.
+    expect(expected.payout).to.equal(KEEPER_RESERVE);
+    expect(expected.fees).to.equal(expected.badDebt - 90n * USD);
+    const vault = await engine.vaultOf(id);
+    const close = engine.connect(keeper).executeOrder(id);
+    await expect(close)
+      .to.emit(engine, "PositionClosed")
+      .withArgs(
+        id,
+        alice.address,
+        2_600n * WAD,
+        expected.pnl,
+        expected.fees,
+        KEEPER_RESERVE,
+        expected.badDebt,
+        alice.address,
+      );
+    await expect(close)
+      .to.emit(engine, "OrderExecuted")
+      .withArgs(id, OrderKind.Close, keeper.address, anyValue, 2_600n * WAD, ORDER_EXECUTION_FEE);
+    await expect(close).to.emit(insurance, "BadDebtCovered").withArgs(expected.badDebt, expected.badDebt);
+    await expect(close).to.changeTokenBalances(
+      ethers,
+      usd,
+      [alice, keeper, insurance, pool, vault],
+      [
+        KEEPER_RESERVE,
+        ORDER_EXECUTION_FEE,
+        -expected.badDebt,
+        310n * USD + expected.badDebt,
+        -(310n * USD + KEEPER_RESERVE + ORDER_EXECUTION_FEE),
+      ],
+    );
+    expect((await engine.position(id)).owner).to.equal(ethers.ZeroAddress);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The liquidity pool (ERC-7540, asynchronous): requests, cancellation within `lpDelay`, execution by a keeper who
  * earns the fee, claims, the FIFO redemption queue executed in part against free liquidity; share prices that count
- * the traders' bounded claim; and take-profit at the cap (engine and lens), through the typechain bindings.
+ * the traders' bounded claim (positions opened and closed by two-step orders); and take-profit at the cap (engine and
+ * lens), through the typechain bindings.
  */
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
@@ -16,14 +17,13 @@ import {
   USD,
   WAD,
   advance,
-  deadline,
+  closePosition,
   deployBulkhead,
   deposit,
   mined,
   now,
   openPosition,
   setPrice,
-  vaultBalance,
   type Bulkhead,
 } from "./fixture.js";
 import { capAtOpen, claimInAssets, mulDivDown, sideClaimOf } from "./expected-math.js";
@@ -255,9 +255,9 @@ describe("LiquidityPool", function () {
       [claimed, -claimed],
     );
 
-    // The trader closes: nothing is reserved any more, and the rest of the queue executes, in order (the fee was
-    // paid once, with lp's first part).
-    await mined(engine.connect(alice).close(id, 0n, await deadline(s)));
+    // The trader closes (request, round, execution): nothing is reserved any more, and the rest of the queue
+    // executes, in order (the fee was paid once, with lp's first part).
+    await closePosition(s, id);
     expect(await engine.totalReserved()).to.equal(0n);
     const rest = lpShares - partShares;
     const restOwed = mulDivDown(rest, price, WAD);
@@ -336,8 +336,9 @@ describe("LiquidityPool", function () {
       .withArgs(big, 2_800n * USD, 3_000n * USD);
     expect((await engine.position(big)).owner).to.equal(alice.address);
 
-    const vault = await vaultBalance(s, small);
-    expect(vault).to.equal(300n * USD + KEEPER_RESERVE);
+    // The vault holds the recorded collateral and keeper reserve (the open's execution fee went to its executor).
+    const smallVault = await engine.vaultOf(small);
+    expect(await usd.balanceOf(smallVault)).to.equal(300n * USD + KEEPER_RESERVE);
     const carolBefore = await usd.balanceOf(carol);
     const keeperBefore = await usd.balanceOf(keeper);
     const taken = engine.connect(keeper).takeProfit(small);
@@ -357,8 +358,10 @@ describe("LiquidityPool", function () {
     expect(event.args.payout).to.equal(300n * USD + 2_700n * USD - event.args.fees);
     expect((await usd.balanceOf(carol)) - carolBefore).to.equal(event.args.payout);
     expect((await usd.balanceOf(keeper)) - keeperBefore).to.equal(KEEPER_RESERVE);
+    // The position is gone (its vault is no longer its: `vaultOf` is zero), and the vault is empty.
     expect((await engine.position(small)).owner).to.equal(ethers.ZeroAddress);
-    expect(await vaultBalance(s, small)).to.equal(0n);
+    expect(await engine.vaultOf(small)).to.equal(ethers.ZeroAddress);
+    expect(await usd.balanceOf(smallVault)).to.equal(0n);
 
     // At 6,100 both remaining positions are at their cap: one batch closes both and skips the closed id.
     await advance(s, 600n);

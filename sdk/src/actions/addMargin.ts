@@ -20,7 +20,10 @@ export type AddMarginReturnType = Hash;
 export type AddMarginErrorType =
   DecodedRevert | AccountRequiredError | PermitNotSupportedError | WriteContractErrorType;
 
-/** Adds collateral to a position. Always allowed: paused or not, whatever the oracle says. */
+/**
+ * Adds collateral to an open position, anyone's: the sender pays. Always allowed, paused or not, whatever the oracle
+ * says; it never raises the profit cap.
+ */
 export async function addMargin(client: WriteClient, parameters: AddMarginParameters): Promise<AddMarginReturnType> {
   const { addresses, amount, approval = "approve" } = parameters;
   const account = accountOf(client, parameters.account, "addMargin");

@@ -16,7 +16,10 @@ export interface GetGlobalParamsParameters {
 export type GetGlobalParamsReturnType = GlobalParams;
 export type GetGlobalParamsErrorType = ReadContractErrorType;
 
-/** Engine-wide parameters: minimum collateral, keeper reserve, utilisation bound, liquidation grace period. */
+/**
+ * Engine-wide parameters: minimum collateral and notional, keeper reserve, utilisation bound, grace period after an
+ * outage, the orders' execution window (`maxExecutionDelay`) and minimum execution fee.
+ */
 export async function getGlobalParams(
   client: ReadClient,
   { addresses, blockNumber }: GetGlobalParamsParameters,

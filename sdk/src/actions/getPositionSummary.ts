@@ -1,13 +1,13 @@
-import type { Address, ReadContractErrorType } from "viem";
+import type { ReadContractErrorType } from "viem";
 import { readContract } from "viem/actions";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import { toBulkheadError, type DecodedRevert } from "../errors/decode.js";
-import { PositionNotOpenError } from "../errors/sdk.js";
-import { marginEngineAbi } from "../generated/abis.js";
+import { PositionPendingError, type PositionNotFoundError } from "../errors/sdk.js";
 import { settlementTokenAbi } from "../abis.js";
 import { resolveBlock } from "../internal/block.js";
 import type { ReadClient } from "../internal/client.js";
+import { existingPosition } from "../internal/position.js";
 import {
   getPositionLiquidationPrice,
   getPositionValuation,
@@ -17,7 +17,7 @@ import {
 import { health, scaleOf } from "../math/positionMath.js";
 import type { LiquidationPreview, MarketState, Position } from "../types.js";
 import { getMarket } from "./getMarket.js";
-import { getPosition } from "./getPosition.js";
+import { getOrders, type GetOrdersReturnType } from "./getOrders.js";
 
 export interface GetPositionSummaryParameters {
   addresses: Pick<BulkheadAddresses, "marginEngine" | "riskConfig" | "asset">;
@@ -29,8 +29,12 @@ export interface GetPositionSummaryReturnType {
   positionId: bigint;
   position: Position;
   market: MarketState;
-  vault: Address;
-  /** What the vault holds: collateral, keeper reserve and any donation. */
+  /** The position's pending orders. */
+  orders: GetOrdersReturnType;
+  /**
+   * What the vault holds: collateral, keeper reserve, pending orders' escrow and any donation. Payouts use the
+   * recorded amounts only.
+   */
   vaultBalance: bigint;
   /** 10^(18 − asset decimals). */
   scale: bigint;
@@ -48,47 +52,42 @@ export interface GetPositionSummaryReturnType {
   preview: LiquidationPreview;
 }
 
-export type GetPositionSummaryErrorType = PositionNotOpenError | ReadContractErrorType | DecodedRevert;
+export type GetPositionSummaryErrorType =
+  PositionNotFoundError | PositionPendingError | ReadContractErrorType | DecodedRevert;
 
 /**
- * A position with its equity, health, liquidation price and liquidation preview, computed off-chain with the SDK's
- * maths from state read at one block: the same numbers `BulkheadLens` returns for that block.
+ * An open position with its equity, health, liquidation price, liquidation preview and pending orders, computed
+ * off-chain with the SDK's maths from state read at one block: the numbers the engine would use in that block.
  */
 export async function getPositionSummary(
   client: ReadClient,
   { addresses, positionId, blockNumber: at }: GetPositionSummaryParameters,
 ): Promise<GetPositionSummaryReturnType> {
   const { blockNumber } = await resolveBlock(client, at);
-  const position = await getPosition(client, { addresses, positionId, blockNumber });
-  if (position === null) throw new PositionNotOpenError(positionId);
-  let vault: Address;
+  const position = await existingPosition(client, addresses, positionId, blockNumber);
+  if (position.size === 0n) throw new PositionPendingError(positionId);
   let decimals: number;
   let vaultBalance: bigint;
   let market: MarketState;
+  let orders: GetOrdersReturnType;
   try {
-    [vault, decimals, market] = await Promise.all([
-      readContract(client, {
-        address: addresses.marginEngine,
-        abi: marginEngineAbi,
-        functionName: "vaultOf",
-        args: [positionId],
-        blockNumber,
-      }),
+    [decimals, vaultBalance, market, orders] = await Promise.all([
       readContract(client, {
         address: addresses.asset,
         abi: settlementTokenAbi,
         functionName: "decimals",
         blockNumber,
       }),
+      readContract(client, {
+        address: addresses.asset,
+        abi: settlementTokenAbi,
+        functionName: "balanceOf",
+        args: [position.vault],
+        blockNumber,
+      }),
       getMarket(client, { addresses, marketId: position.marketId, blockNumber }),
+      getOrders(client, { addresses, positionId, blockNumber }),
     ]);
-    vaultBalance = await readContract(client, {
-      address: addresses.asset,
-      abi: settlementTokenAbi,
-      functionName: "balanceOf",
-      args: [vault],
-      blockNumber,
-    });
   } catch (error) {
     throw toBulkheadError(error);
   }
@@ -98,7 +97,7 @@ export async function getPositionSummary(
     positionId,
     position,
     market,
-    vault,
+    orders,
     vaultBalance,
     scale,
     pnl: valuation.pnl,
@@ -108,6 +107,6 @@ export async function getPositionSummary(
     health: health(valuation.equity, valuation.maintenanceMargin),
     liquidationPrice: getPositionLiquidationPrice({ position, market, scale }),
     liquidatable: isPositionLiquidatable({ position, market, scale }),
-    preview: previewLiquidation({ position, market, scale, vaultBalance, timestamp: market.timestamp }),
+    preview: previewLiquidation({ position, market, scale, timestamp: market.timestamp }),
   };
 }

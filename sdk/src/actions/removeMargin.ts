@@ -10,7 +10,11 @@ export type RemoveMarginParameters = SimulateRemoveMarginParameters;
 export type RemoveMarginReturnType = Hash;
 export type RemoveMarginErrorType = DecodedRevert | AccountRequiredError | WriteContractErrorType;
 
-/** Withdraws collateral to the owner, keeping initial margin (unrealised profit does not count) and the minimum. */
+/**
+ * Withdraws collateral to a receiver at the latest price, keeping initial margin (unrealised profit does not count)
+ * and the minimum collateral; the profit cap follows the collateral down (`min(cap, maxProfitRatio × collateral
+ * left)`). Owner only; refused while an order or a close is pending and inside a grace period.
+ */
 export async function removeMargin(
   client: WriteClient,
   parameters: RemoveMarginParameters,

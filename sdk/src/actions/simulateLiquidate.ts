@@ -18,7 +18,7 @@ export type SimulateLiquidateReturnType<chain extends Chain | undefined = Chain 
   chain
 >;
 
-/** `NotLiquidatableError` (with the equity and the requirement), `LiquidationGracePeriodError`, … */
+/** `NotLiquidatableError` (with the equity and the requirement), `GracePeriodError`, … */
 export type SimulateLiquidateErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates `liquidate` and returns the request for `writeContract`: how a keeper checks before it sends. */

@@ -1,10 +1,10 @@
-import type { Account, Chain, Client, SimulateContractErrorType, Transport } from "viem";
+import type { Account, Address, Chain, Client, SimulateContractErrorType, Transport } from "viem";
 
 import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
 import type { AccountRequiredError } from "../errors/sdk.js";
 import { marginEngineAbi } from "../generated/abis.js";
-import { accountOf, type WriteParameters } from "../internal/client.js";
+import { accountOf, addressOfAccount, type WriteParameters } from "../internal/client.js";
 import { simulateWrite, type SimulatedWrite } from "../internal/write.js";
 
 export interface SimulateRemoveMarginParameters extends WriteParameters {
@@ -12,6 +12,8 @@ export interface SimulateRemoveMarginParameters extends WriteParameters {
   positionId: bigint;
   /** Asset units. */
   amount: bigint;
+  /** Receives the collateral withdrawn (default: the sender). */
+  receiver?: Address | undefined;
 }
 
 export type SimulateRemoveMarginReturnType<chain extends Chain | undefined = Chain | undefined> = SimulatedWrite<
@@ -20,7 +22,10 @@ export type SimulateRemoveMarginReturnType<chain extends Chain | undefined = Cha
   chain
 >;
 
-/** `CollateralBelowMinimumError`, `InitialMarginBreachedError`, `NotPositionOwnerError`, … */
+/**
+ * `CollateralBelowMinimumError`, `InitialMarginBreachedError`, `NotPositionOwnerError`, `OrderPendingError` /
+ * `ClosePendingError` (refused while an order waits), `GracePeriodError`, …
+ */
 export type SimulateRemoveMarginErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates `removeMargin` and returns the request for `writeContract`. */
@@ -28,11 +33,12 @@ export async function simulateRemoveMargin<chain extends Chain | undefined>(
   client: Client<Transport, chain, Account | undefined>,
   parameters: SimulateRemoveMarginParameters,
 ): Promise<SimulateRemoveMarginReturnType<chain>> {
+  const account = accountOf(client, parameters.account, "simulateRemoveMargin");
   return simulateWrite(client, {
     address: parameters.addresses.marginEngine,
     abi: marginEngineAbi,
     functionName: "removeMargin",
-    args: [parameters.positionId, parameters.amount],
-    account: accountOf(client, parameters.account, "simulateRemoveMargin"),
+    args: [parameters.positionId, parameters.amount, parameters.receiver ?? addressOfAccount(account)],
+    account,
   });
 }

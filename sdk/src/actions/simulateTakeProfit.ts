@@ -22,7 +22,7 @@ export type SimulateTakeProfitReturnType<chain extends Chain | undefined = Chain
 /** `NotAtCapError` (the uncapped pnl is below the cap), `UnknownPositionError`, the oracle's errors on a bad price. */
 export type SimulateTakeProfitErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
-/** Simulates `takeProfit` and returns the request. Closes a position whose pnl has reached its profit cap, at the cap (`takeProfit`). Anyone may call; the sender earns the keeper reserve; the owner's payout is deferred (see `claimRefund`) if it cannot be received. Grace periods do not apply. */
+/** Simulates `takeProfit` (closing a position whose pnl has reached its cap, at the cap) and returns the request. */
 export async function simulateTakeProfit<chain extends Chain | undefined>(
   client: Client<Transport, chain, Account | undefined>,
   parameters: SimulateTakeProfitParameters,

@@ -11,7 +11,11 @@ export type TakeProfitReturnType = Hash;
 /** `NotAtCapError` (the uncapped pnl is below the cap), `UnknownPositionError`, the oracle's errors on a bad price. */
 export type TakeProfitErrorType = DecodedRevert | AccountRequiredError | WriteContractErrorType;
 
-/** Closes a position whose pnl has reached its profit cap, at the cap (`takeProfit`). Anyone may call; the sender earns the keeper reserve; the owner's payout is deferred (see `claimRefund`) if it cannot be received. Grace periods do not apply. */
+/**
+ * Closes a position whose pnl has reached its profit cap, at the cap (`takeProfit`). Anyone may call; the sender earns
+ * the position's recorded keeper reserve; pending orders are refunded first; the owner's payout becomes a claim (see
+ * `claim`) if it cannot be received. Grace periods do not apply.
+ */
 export async function takeProfit(client: WriteClient, parameters: TakeProfitParameters): Promise<TakeProfitReturnType> {
   const { request } = await simulateTakeProfit(client, parameters);
   return sendRequest(client, request);

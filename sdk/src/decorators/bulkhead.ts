@@ -7,9 +7,65 @@
 import type { Account, Chain, Client, Hash, Transport } from "viem";
 
 import { addMargin, type AddMarginParameters } from "../actions/addMargin.js";
-import { claimRefund, type ClaimRefundParameters } from "../actions/claimRefund.js";
-import { closePosition, type ClosePositionParameters } from "../actions/closePosition.js";
-import { decreasePosition, type DecreasePositionParameters } from "../actions/decreasePosition.js";
+import { cancelOrder, type CancelOrderParameters } from "../actions/cancelOrder.js";
+import { claim, type ClaimParameters } from "../actions/claim.js";
+import { executeOrder, type ExecuteOrderParameters } from "../actions/executeOrder.js";
+import { executeOrders, type ExecuteOrdersParameters } from "../actions/executeOrders.js";
+import { getClaim, type GetClaimParameters, type GetClaimReturnType } from "../actions/getClaim.js";
+import { getExecutable, type GetExecutableParameters, type GetExecutableReturnType } from "../actions/getExecutable.js";
+import { getOrders, type GetOrdersParameters, type GetOrdersReturnType } from "../actions/getOrders.js";
+import {
+  getOrderStatus,
+  type GetOrderStatusParameters,
+  type GetOrderStatusReturnType,
+} from "../actions/getOrderStatus.js";
+import { requestClose, type RequestCloseParameters } from "../actions/requestClose.js";
+import { requestDecrease, type RequestDecreaseParameters } from "../actions/requestDecrease.js";
+import { requestIncrease, type RequestIncreaseParameters } from "../actions/requestIncrease.js";
+import { requestOpen, type RequestOpenParameters } from "../actions/requestOpen.js";
+import {
+  requestOpenAndWait,
+  type RequestOpenAndWaitParameters,
+  type RequestOpenAndWaitReturnType,
+} from "../actions/requestOpenAndWait.js";
+import {
+  simulateCancelOrder,
+  type SimulateCancelOrderParameters,
+  type SimulateCancelOrderReturnType,
+} from "../actions/simulateCancelOrder.js";
+import { simulateClaim, type SimulateClaimParameters, type SimulateClaimReturnType } from "../actions/simulateClaim.js";
+import {
+  simulateExecuteOrder,
+  type SimulateExecuteOrderParameters,
+  type SimulateExecuteOrderReturnType,
+} from "../actions/simulateExecuteOrder.js";
+import {
+  simulateExecuteOrders,
+  type SimulateExecuteOrdersParameters,
+  type SimulateExecuteOrdersReturnType,
+} from "../actions/simulateExecuteOrders.js";
+import {
+  simulateRequestClose,
+  type SimulateRequestCloseParameters,
+  type SimulateRequestCloseReturnType,
+} from "../actions/simulateRequestClose.js";
+import {
+  simulateRequestDecrease,
+  type SimulateRequestDecreaseParameters,
+  type SimulateRequestDecreaseReturnType,
+} from "../actions/simulateRequestDecrease.js";
+import {
+  simulateRequestIncrease,
+  type SimulateRequestIncreaseParameters,
+  type SimulateRequestIncreaseReturnType,
+} from "../actions/simulateRequestIncrease.js";
+import {
+  simulateRequestOpen,
+  type SimulateRequestOpenParameters,
+  type SimulateRequestOpenReturnType,
+} from "../actions/simulateRequestOpen.js";
+import { waitForOrder, type WaitForOrderParameters, type WaitForOrderReturnType } from "../actions/waitForOrder.js";
+import { waitForOrderRequested, type WaitForOrderRequestedReturnType } from "../actions/waitForOrderRequested.js";
 import { getGlobalParams, type GetGlobalParamsReturnType } from "../actions/getGlobalParams.js";
 import {
   getLiquidityBalance,
@@ -30,11 +86,8 @@ import {
   type GetPositionSummaryParameters,
   type GetPositionSummaryReturnType,
 } from "../actions/getPositionSummary.js";
-import { increasePosition, type IncreasePositionParameters } from "../actions/increasePosition.js";
 import { liquidate, type LiquidateParameters } from "../actions/liquidate.js";
 import { liquidateBatch, type LiquidateBatchParameters } from "../actions/liquidateBatch.js";
-import { openPosition, type OpenPositionParameters } from "../actions/openPosition.js";
-import { openPositionAndWait, type OpenPositionAndWaitReturnType } from "../actions/openPositionAndWait.js";
 import { removeMargin, type RemoveMarginParameters } from "../actions/removeMargin.js";
 import { signPermit, type SignPermitParameters, type SignPermitReturnType } from "../actions/signPermit.js";
 import {
@@ -42,26 +95,6 @@ import {
   type SimulateAddMarginParameters,
   type SimulateAddMarginReturnType,
 } from "../actions/simulateAddMargin.js";
-import {
-  simulateClaimRefund,
-  type SimulateClaimRefundParameters,
-  type SimulateClaimRefundReturnType,
-} from "../actions/simulateClaimRefund.js";
-import {
-  simulateClosePosition,
-  type SimulateClosePositionParameters,
-  type SimulateClosePositionReturnType,
-} from "../actions/simulateClosePosition.js";
-import {
-  simulateDecreasePosition,
-  type SimulateDecreasePositionParameters,
-  type SimulateDecreasePositionReturnType,
-} from "../actions/simulateDecreasePosition.js";
-import {
-  simulateIncreasePosition,
-  type SimulateIncreasePositionParameters,
-  type SimulateIncreasePositionReturnType,
-} from "../actions/simulateIncreasePosition.js";
 import {
   simulateLiquidate,
   type SimulateLiquidateParameters,
@@ -73,17 +106,11 @@ import {
   type SimulateLiquidateBatchReturnType,
 } from "../actions/simulateLiquidateBatch.js";
 import {
-  simulateOpenPosition,
-  type SimulateOpenPositionParameters,
-  type SimulateOpenPositionReturnType,
-} from "../actions/simulateOpenPosition.js";
-import {
   simulateRemoveMargin,
   type SimulateRemoveMarginParameters,
   type SimulateRemoveMarginReturnType,
 } from "../actions/simulateRemoveMargin.js";
 import { waitForBulkheadReceipt, type WaitForBulkheadReceiptReturnType } from "../actions/waitForBulkheadReceipt.js";
-import { waitForPositionOpened, type WaitForPositionOpenedReturnType } from "../actions/waitForPositionOpened.js";
 import { requestDeposit, type RequestDepositParameters } from "../actions/requestDeposit.js";
 import {
   simulateRequestDeposit,
@@ -193,21 +220,37 @@ export type BulkheadPublicActions<chain extends Chain | undefined = Chain | unde
   getPositionEvents(parameters?: BoundParameters<GetPositionEventsParameters>): Promise<GetPositionEventsReturnType>;
   getLpRequests(parameters: BoundParameters<GetLpRequestsParameters>): Promise<GetLpRequestsReturnType>;
   getAtCap(parameters: BoundParameters<GetAtCapParameters>): Promise<GetAtCapReturnType>;
+  getOrders(parameters: BoundParameters<GetOrdersParameters>): Promise<GetOrdersReturnType>;
+  getOrderStatus(parameters: BoundParameters<GetOrderStatusParameters>): Promise<GetOrderStatusReturnType>;
+  getClaim(parameters: BoundParameters<GetClaimParameters>): Promise<GetClaimReturnType>;
+  getExecutable(parameters: BoundParameters<GetExecutableParameters>): Promise<GetExecutableReturnType>;
   waitForBulkheadReceipt(parameters: { hash: Hash }): Promise<WaitForBulkheadReceiptReturnType>;
-  waitForPositionOpened(parameters: { hash: Hash }): Promise<WaitForPositionOpenedReturnType>;
+  waitForOrderRequested(parameters: { hash: Hash }): Promise<WaitForOrderRequestedReturnType>;
+  /** The outcome of an order; with `execute`, the client (with an account) executes or cancels it itself. */
+  waitForOrder(parameters: BoundParameters<WaitForOrderParameters>): Promise<WaitForOrderReturnType>;
 
-  simulateOpenPosition(
-    parameters: BoundParameters<SimulateOpenPositionParameters>,
-  ): Promise<SimulateOpenPositionReturnType<chain>>;
-  simulateIncreasePosition(
-    parameters: BoundParameters<SimulateIncreasePositionParameters>,
-  ): Promise<SimulateIncreasePositionReturnType<chain>>;
-  simulateDecreasePosition(
-    parameters: BoundParameters<SimulateDecreasePositionParameters>,
-  ): Promise<SimulateDecreasePositionReturnType<chain>>;
-  simulateClosePosition(
-    parameters: BoundParameters<SimulateClosePositionParameters>,
-  ): Promise<SimulateClosePositionReturnType<chain>>;
+  simulateRequestOpen(
+    parameters: BoundParameters<SimulateRequestOpenParameters>,
+  ): Promise<SimulateRequestOpenReturnType<chain>>;
+  simulateRequestIncrease(
+    parameters: BoundParameters<SimulateRequestIncreaseParameters>,
+  ): Promise<SimulateRequestIncreaseReturnType<chain>>;
+  simulateRequestDecrease(
+    parameters: BoundParameters<SimulateRequestDecreaseParameters>,
+  ): Promise<SimulateRequestDecreaseReturnType<chain>>;
+  simulateRequestClose(
+    parameters: BoundParameters<SimulateRequestCloseParameters>,
+  ): Promise<SimulateRequestCloseReturnType<chain>>;
+  simulateExecuteOrder(
+    parameters: BoundParameters<SimulateExecuteOrderParameters>,
+  ): Promise<SimulateExecuteOrderReturnType<chain>>;
+  simulateExecuteOrders(
+    parameters: BoundParameters<SimulateExecuteOrdersParameters>,
+  ): Promise<SimulateExecuteOrdersReturnType<chain>>;
+  simulateCancelOrder(
+    parameters: BoundParameters<SimulateCancelOrderParameters>,
+  ): Promise<SimulateCancelOrderReturnType<chain>>;
+  simulateClaim(parameters: BoundParameters<SimulateClaimParameters>): Promise<SimulateClaimReturnType<chain>>;
   simulateAddMargin(
     parameters: BoundParameters<SimulateAddMarginParameters>,
   ): Promise<SimulateAddMarginReturnType<chain>>;
@@ -220,9 +263,6 @@ export type BulkheadPublicActions<chain extends Chain | undefined = Chain | unde
   simulateLiquidateBatch(
     parameters: BoundParameters<SimulateLiquidateBatchParameters>,
   ): Promise<SimulateLiquidateBatchReturnType<chain>>;
-  simulateClaimRefund(
-    parameters: BoundParameters<SimulateClaimRefundParameters>,
-  ): Promise<SimulateClaimRefundReturnType<chain>>;
   simulateRequestDeposit(
     parameters: BoundParameters<SimulateRequestDepositParameters>,
   ): Promise<SimulateRequestDepositReturnType<chain>>;
@@ -265,17 +305,20 @@ export type BulkheadPublicActions<chain extends Chain | undefined = Chain | unde
 };
 
 export type BulkheadWalletActions = {
-  openPosition(parameters: BoundParameters<OpenPositionParameters>): Promise<Hash>;
-  /** Opens, waits, and returns the new position's id. */
-  openPositionAndWait(parameters: BoundParameters<OpenPositionParameters>): Promise<OpenPositionAndWaitReturnType>;
-  increasePosition(parameters: BoundParameters<IncreasePositionParameters>): Promise<Hash>;
-  decreasePosition(parameters: BoundParameters<DecreasePositionParameters>): Promise<Hash>;
-  closePosition(parameters: BoundParameters<ClosePositionParameters>): Promise<Hash>;
+  requestOpen(parameters: BoundParameters<RequestOpenParameters>): Promise<Hash>;
+  /** Requests an open, waits until it executed, and returns the new position (`OrderCancelledError` if it did not). */
+  requestOpenAndWait(parameters: BoundParameters<RequestOpenAndWaitParameters>): Promise<RequestOpenAndWaitReturnType>;
+  requestIncrease(parameters: BoundParameters<RequestIncreaseParameters>): Promise<Hash>;
+  requestDecrease(parameters: BoundParameters<RequestDecreaseParameters>): Promise<Hash>;
+  requestClose(parameters: BoundParameters<RequestCloseParameters>): Promise<Hash>;
+  executeOrder(parameters: BoundParameters<ExecuteOrderParameters>): Promise<Hash>;
+  executeOrders(parameters: BoundParameters<ExecuteOrdersParameters>): Promise<Hash>;
+  cancelOrder(parameters: BoundParameters<CancelOrderParameters>): Promise<Hash>;
   addMargin(parameters: BoundParameters<AddMarginParameters>): Promise<Hash>;
   removeMargin(parameters: BoundParameters<RemoveMarginParameters>): Promise<Hash>;
+  claim(parameters: BoundParameters<ClaimParameters>): Promise<Hash>;
   liquidate(parameters: BoundParameters<LiquidateParameters>): Promise<Hash>;
   liquidateBatch(parameters: BoundParameters<LiquidateBatchParameters>): Promise<Hash>;
-  claimRefund(parameters: BoundParameters<ClaimRefundParameters>): Promise<Hash>;
   requestDeposit(parameters: BoundParameters<RequestDepositParameters>): Promise<Hash>;
   requestRedeem(parameters: BoundParameters<RequestRedeemParameters>): Promise<Hash>;
   cancelDepositRequest(parameters: BoundParameters<CancelDepositRequestParameters>): Promise<Hash>;
@@ -332,17 +375,25 @@ export function bulkheadPublicActions(config: BulkheadActionsConfig) {
       getPositionEvents: (parameters) => getPositionEvents(client, { fromBlock, ...parameters, addresses }),
       getLpRequests: (parameters) => getLpRequests(client, { ...parameters, addresses }),
       getAtCap: (parameters) => getAtCap(client, { ...parameters, addresses }),
+      getOrders: (parameters) => getOrders(client, { ...parameters, addresses }),
+      getOrderStatus: (parameters) => getOrderStatus(client, { ...parameters, addresses }),
+      getClaim: (parameters) => getClaim(client, { ...parameters, addresses }),
+      getExecutable: (parameters) => getExecutable(client, { ...parameters, addresses }),
       waitForBulkheadReceipt: ({ hash }) => waitForBulkheadReceipt(client, { hash, addresses }),
-      waitForPositionOpened: ({ hash }) => waitForPositionOpened(client, { hash, addresses }),
-      simulateOpenPosition: (parameters) => simulateOpenPosition(client, { ...parameters, addresses }),
-      simulateIncreasePosition: (parameters) => simulateIncreasePosition(client, { ...parameters, addresses }),
-      simulateDecreasePosition: (parameters) => simulateDecreasePosition(client, { ...parameters, addresses }),
-      simulateClosePosition: (parameters) => simulateClosePosition(client, { ...parameters, addresses }),
+      waitForOrderRequested: ({ hash }) => waitForOrderRequested(client, { hash, addresses }),
+      waitForOrder: (parameters) => waitForOrder(client, { ...parameters, addresses }),
+      simulateRequestOpen: (parameters) => simulateRequestOpen(client, { ...parameters, addresses }),
+      simulateRequestIncrease: (parameters) => simulateRequestIncrease(client, { ...parameters, addresses }),
+      simulateRequestDecrease: (parameters) => simulateRequestDecrease(client, { ...parameters, addresses }),
+      simulateRequestClose: (parameters) => simulateRequestClose(client, { ...parameters, addresses }),
+      simulateExecuteOrder: (parameters) => simulateExecuteOrder(client, { ...parameters, addresses }),
+      simulateExecuteOrders: (parameters) => simulateExecuteOrders(client, { ...parameters, addresses }),
+      simulateCancelOrder: (parameters) => simulateCancelOrder(client, { ...parameters, addresses }),
+      simulateClaim: (parameters) => simulateClaim(client, { ...parameters, addresses }),
       simulateAddMargin: (parameters) => simulateAddMargin(client, { ...parameters, addresses }),
       simulateRemoveMargin: (parameters) => simulateRemoveMargin(client, { ...parameters, addresses }),
       simulateLiquidate: (parameters) => simulateLiquidate(client, { ...parameters, addresses }),
       simulateLiquidateBatch: (parameters) => simulateLiquidateBatch(client, { ...parameters, addresses }),
-      simulateClaimRefund: (parameters) => simulateClaimRefund(client, { ...parameters, addresses }),
       simulateRequestDeposit: (parameters) => simulateRequestDeposit(client, { ...parameters, addresses }),
       simulateRequestRedeem: (parameters) => simulateRequestRedeem(client, { ...parameters, addresses }),
       simulateCancelDepositRequest: (parameters) => simulateCancelDepositRequest(client, { ...parameters, addresses }),
@@ -372,16 +423,19 @@ export function bulkheadWalletActions(config: BulkheadActionsConfig) {
   ): BulkheadWalletActions => {
     checkChain(config, client);
     return {
-      openPosition: (parameters) => openPosition(client, { ...parameters, addresses }),
-      openPositionAndWait: (parameters) => openPositionAndWait(client, { ...parameters, addresses }),
-      increasePosition: (parameters) => increasePosition(client, { ...parameters, addresses }),
-      decreasePosition: (parameters) => decreasePosition(client, { ...parameters, addresses }),
-      closePosition: (parameters) => closePosition(client, { ...parameters, addresses }),
+      requestOpen: (parameters) => requestOpen(client, { ...parameters, addresses }),
+      requestOpenAndWait: (parameters) => requestOpenAndWait(client, { ...parameters, addresses }),
+      requestIncrease: (parameters) => requestIncrease(client, { ...parameters, addresses }),
+      requestDecrease: (parameters) => requestDecrease(client, { ...parameters, addresses }),
+      requestClose: (parameters) => requestClose(client, { ...parameters, addresses }),
+      executeOrder: (parameters) => executeOrder(client, { ...parameters, addresses }),
+      executeOrders: (parameters) => executeOrders(client, { ...parameters, addresses }),
+      cancelOrder: (parameters) => cancelOrder(client, { ...parameters, addresses }),
       addMargin: (parameters) => addMargin(client, { ...parameters, addresses }),
       removeMargin: (parameters) => removeMargin(client, { ...parameters, addresses }),
+      claim: (parameters) => claim(client, { ...parameters, addresses }),
       liquidate: (parameters) => liquidate(client, { ...parameters, addresses }),
       liquidateBatch: (parameters) => liquidateBatch(client, { ...parameters, addresses }),
-      claimRefund: (parameters) => claimRefund(client, { ...parameters, addresses }),
       requestDeposit: (parameters) => requestDeposit(client, { ...parameters, addresses }),
       requestRedeem: (parameters) => requestRedeem(client, { ...parameters, addresses }),
       cancelDepositRequest: (parameters) => cancelDepositRequest(client, { ...parameters, addresses }),

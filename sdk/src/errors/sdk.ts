@@ -1,4 +1,5 @@
 /** Errors raised by the SDK itself (not reverts of the contracts). */
+import type { CancelReasonName, OrderKindName } from "../types.js";
 import { BulkheadError, type BulkheadErrorParameters } from "./base.js";
 
 /** A deployment file or address set is missing something or malformed. */
@@ -25,12 +26,28 @@ export class PermitNotSupportedError extends BulkheadError {
   }
 }
 
-/** The position id is not open (never opened, closed or liquidated). */
-export class PositionNotOpenError extends BulkheadError {
-  override name = "PositionNotOpenError";
+/**
+ * The position id is not in use: never requested, or gone (closed, liquidated, taken at its cap, or its open order
+ * cancelled). The engine's own refusal for an id not in use is `UnknownPositionError`.
+ */
+export class PositionNotFoundError extends BulkheadError {
+  override name = "PositionNotFoundError";
   readonly positionId: bigint;
   constructor(positionId: bigint) {
-    super(`Position ${positionId} is not open.`);
+    super(`Position ${positionId} does not exist (never opened, or already closed).`);
+    this.positionId = positionId;
+  }
+}
+
+/**
+ * The position's open order has not executed yet, so it has no size to value. The engine's own refusal is
+ * `PositionNotOpenError`.
+ */
+export class PositionPendingError extends BulkheadError {
+  override name = "PositionPendingError";
+  readonly positionId: bigint;
+  constructor(positionId: bigint) {
+    super(`Position ${positionId} is not open yet: its open order is pending.`);
     this.positionId = positionId;
   }
 }
@@ -74,12 +91,76 @@ export class WalletClientRequiredError extends BulkheadError {
   }
 }
 
-/** A transaction expected to open a position succeeded but emitted no `PositionOpened` event (of that engine). */
-export class PositionOpenedEventNotFoundError extends BulkheadError {
-  override name = "PositionOpenedEventNotFoundError";
+/** A transaction expected to request an order succeeded but emitted no `OrderRequested` event (of that engine). */
+export class OrderRequestedEventNotFoundError extends BulkheadError {
+  override name = "OrderRequestedEventNotFoundError";
   readonly hash: string;
   constructor(hash: string) {
-    super(`Transaction ${hash} emitted no PositionOpened event.`);
+    super(`Transaction ${hash} emitted no OrderRequested event.`);
     this.hash = hash;
+  }
+}
+
+/**
+ * An order ended without trading (an `OrderCancelled` event), where the caller waited for it to trade
+ * (`requestOpenAndWait`). `refund` went back to the owner (paid, or claimable with `claim`).
+ */
+export class OrderCancelledError extends BulkheadError {
+  override name = "OrderCancelledError";
+  readonly positionId: bigint;
+  readonly kind: OrderKindName;
+  readonly reason: CancelReasonName;
+  readonly refund: bigint;
+  readonly executorFee: bigint;
+  readonly hash: string | undefined;
+  constructor(parameters: {
+    positionId: bigint;
+    kind: OrderKindName;
+    reason: CancelReasonName;
+    refund: bigint;
+    executorFee: bigint;
+    hash?: string | undefined;
+  }) {
+    super(`The ${parameters.kind} order of position ${parameters.positionId} was cancelled: ${parameters.reason}.`, {
+      metaMessages: [`refund: ${parameters.refund}, executor fee: ${parameters.executorFee}`],
+    });
+    this.positionId = parameters.positionId;
+    this.kind = parameters.kind;
+    this.reason = parameters.reason;
+    this.refund = parameters.refund;
+    this.executorFee = parameters.executorFee;
+    this.hash = parameters.hash;
+  }
+}
+
+/** There is no pending order (of the given kind) to wait for. */
+export class OrderNotPendingError extends BulkheadError {
+  override name = "OrderNotPendingError";
+  readonly positionId: bigint;
+  constructor(positionId: bigint, kind?: OrderKindName | undefined) {
+    super(`Position ${positionId} has no pending ${kind === undefined ? "" : `${kind} `}order.`, {
+      details: "pass the request's transaction hash, or fromBlock, to wait for an order that has already ended",
+    });
+    this.positionId = positionId;
+  }
+}
+
+/** No outcome (`OrderExecuted` or `OrderCancelled`) of the awaited order appeared within the timeout. */
+export class WaitForOrderTimeoutError extends BulkheadError {
+  override name = "WaitForOrderTimeoutError";
+  readonly positionId: bigint;
+  constructor(positionId: bigint, timeout: number) {
+    super(`No outcome of position ${positionId}'s order within ${timeout} ms.`, {
+      details: "the order may still execute: keepers execute it after the feed's next round",
+    });
+    this.positionId = positionId;
+  }
+}
+
+/** A value of one of the engine's enums that the SDK does not know (an SDK older than the contracts). */
+export class UnknownEnumValueError extends BulkheadError {
+  override name = "UnknownEnumValueError";
+  constructor(enumName: string, value: bigint | number) {
+    super(`${value} is not a known ${enumName}: the SDK is older than the contracts.`);
   }
 }

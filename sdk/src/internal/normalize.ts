@@ -9,10 +9,12 @@ import {
   type MarketParamField,
   type MarketParams,
 } from "../params.js";
-import type { Position, SideState } from "../types.js";
+import { orderKindName } from "../events.js";
+import type { Order, Position, SideState } from "../types.js";
 
 type Numeric = bigint | number;
 
+/** A `position` result (viem or ethers) with every integer as a bigint. */
 export function toPosition(raw: {
   owner: `0x${string}`;
   collateral: Numeric;
@@ -22,6 +24,8 @@ export function toPosition(raw: {
   maxProfit: Numeric;
   marketId: Numeric;
   isLong: boolean;
+  vault: `0x${string}`;
+  keeperReserve: Numeric;
 }): Position {
   return {
     owner: raw.owner,
@@ -32,6 +36,35 @@ export function toPosition(raw: {
     maxProfit: BigInt(raw.maxProfit),
     marketId: BigInt(raw.marketId),
     isLong: raw.isLong,
+    vault: raw.vault,
+    keeperReserve: BigInt(raw.keeperReserve),
+  };
+}
+
+/** An `orders` slot with every integer as a bigint; null for an empty slot (`kind` None). */
+export function toOrder(raw: {
+  kind: Numeric;
+  roundId: Numeric;
+  requestedAt: Numeric;
+  deadline: Numeric;
+  executionFee: Numeric;
+  sizeDelta: Numeric;
+  acceptablePrice: Numeric;
+  receiver: `0x${string}`;
+  collateralDelta: Numeric;
+}): Order | null {
+  const kind = orderKindName(raw.kind);
+  if (kind === "None") return null;
+  return {
+    kind,
+    roundId: BigInt(raw.roundId),
+    requestedAt: BigInt(raw.requestedAt),
+    deadline: BigInt(raw.deadline),
+    executionFee: BigInt(raw.executionFee),
+    sizeDelta: BigInt(raw.sizeDelta),
+    acceptablePrice: BigInt(raw.acceptablePrice),
+    receiver: raw.receiver,
+    collateralDelta: BigInt(raw.collateralDelta),
   };
 }
 

@@ -1,14 +1,15 @@
 /**
- * Profit caps, as the engine sets them (`MarginEngine._capOf` and its callers): a position can never be owed more
+ * Profit caps, as the engine sets them (`EngineStorage._capOf` and its callers): a position can never be owed more
  * than the lower of `maxProfitRatio × collateral` and `maxProfitNotionalRatio × notional`. On an increase the cap
- * grows only by what the increase brings (the cap is sticky): the old cap is kept, not recomputed.
+ * grows only by what the increase brings (the cap is sticky: `previewIncrease`); a decrease keeps `ceil(cap × rest /
+ * size)` (`capKeptAfterDecrease`); a margin removal lowers it to `maxProfitRatio × the collateral left`
+ * (`capAfterRemoveMargin`). And a position at its cap is taken at it (`isAtCap`, `previewTakeProfit`).
  */
 import { zeroAddress } from "viem";
 
 import type { MarketParams, Position } from "../types.js";
 import {
   borrowFee,
-  entryAfterIncrease,
   MAX_UINT256,
   mulDiv,
   pnl,
@@ -19,7 +20,7 @@ import {
 } from "./positionMath.js";
 
 /**
- * The profit cap that `collateral` and `size` bring at `price` (`MarginEngine._capOf`): the lower of
+ * The profit cap that `collateral` and `size` bring at `price` (`EngineStorage._capOf`): the lower of
  * maxProfitRatio × collateral and maxProfitNotionalRatio × notional, asset units, rounded down (paid to the trader).
  */
 export function capOf(
@@ -37,7 +38,7 @@ export function capOf(
 
 type CapParams = Pick<MarketParams, "maxProfitRatio" | "maxProfitNotionalRatio">;
 
-/** A new position's cap (`openPosition`): `capOf(collateral, size, price)`. */
+/** A new position's cap (`OrderModule._executeOpen`): `capOf(collateral after the opening fee, size, price)`. */
 export function getCapAtOpen({
   collateral,
   size,
@@ -55,50 +56,9 @@ export function getCapAtOpen({
   return capOf(collateral, size, price, params.maxProfitRatio, params.maxProfitNotionalRatio, scale);
 }
 
-/** What an increase makes of the position's cap and entry price (`MarginEngine._increased`). */
-export interface IncreasePreview {
-  /** The old cap plus `capOf(collateralDelta, sizeDelta, price)`: the cap is sticky. */
-  maxProfit: bigint;
-  /** `entryAfterIncrease`: the weighted average, or the entry that puts the pnl at `price` at the old cap. */
-  entryPrice: bigint;
-  size: bigint;
-  collateral: bigint;
-}
-
-/**
- * The position after an increase of `sizeDelta` with `collateralDelta` more collateral (after the opening fee) at
- * `price`: the cap grows only by what the increase brings, and profit beyond the old cap is not carried into the
- * new entry price.
- */
-export function previewIncrease({
-  position,
-  sizeDelta,
-  collateralDelta,
-  price,
-  params,
-  scale,
-}: {
-  position: { isLong: boolean; size: bigint; entryPrice: bigint; collateral: bigint; maxProfit: bigint };
-  sizeDelta: bigint;
-  collateralDelta: bigint;
-  price: bigint;
-  params: CapParams;
-  scale: bigint;
-}): IncreasePreview {
-  const p = position;
-  return {
-    maxProfit:
-      p.maxProfit +
-      capOf(collateralDelta, sizeDelta, price, params.maxProfitRatio, params.maxProfitNotionalRatio, scale),
-    entryPrice: entryAfterIncrease(p.isLong, p.size, p.entryPrice, sizeDelta, price, p.maxProfit, scale),
-    size: p.size + sizeDelta,
-    collateral: p.collateral + collateralDelta,
-  };
-}
-
 /**
  * Whether `takeProfit` would close the position at `price` (`BulkheadLens.atCap` for one id): its uncapped pnl is at
- * least its cap. A closed position (zero owner) is never at its cap.
+ * least its cap. A position not open (closed, or its open order pending) is never at its cap.
  */
 export function isAtCap({
   position,
@@ -109,12 +69,12 @@ export function isAtCap({
   price: bigint;
   scale: bigint;
 }): boolean {
-  if (position.owner === zeroAddress) return false;
+  if (position.owner === zeroAddress || position.size === 0n) return false;
   const p = position;
   return pnl(p.isLong, p.size, p.entryPrice, price, MAX_UINT256, scale) >= toInt256(p.maxProfit);
 }
 
-/** What `takeProfit` pays, asset units, as the `ProfitTaken` event reports it (`MarginEngine._takeProfit`). */
+/** What `takeProfit` pays, asset units, as the `ProfitTaken` event reports it (`LiquidationModule._takeProfit`). */
 export interface TakeProfitPreview {
   /** The cap, paid in full. */
   profit: bigint;
@@ -122,7 +82,7 @@ export interface TakeProfitPreview {
   fees: bigint;
   /** Owed to the owner: collateral + cap − fees (at least nothing beyond the collateral is taken). */
   payout: bigint;
-  /** Everything the vault holds beyond the collateral (the keeper reserve and any donation). */
+  /** The position's recorded keeper reserve, paid to the executor. */
   keeperReward: bigint;
   /** Fees beyond cap and collateral. */
   badDebt: bigint;
@@ -133,16 +93,18 @@ export interface TakeProfitPreview {
 }
 
 /**
- * What closing the position at its cap would pay at `market.price` (valid when `isAtCap`). `vaultBalance` is what the
- * vault holds (collateral + keeper reserve + any donation).
+ * What closing the position at its cap would pay at `market.price` (valid when `isAtCap`): recorded amounts only, so a
+ * pending order's escrow (refunded first) and any donation change nothing.
  */
 export function previewTakeProfit({
   position: p,
   market,
   scale,
-  vaultBalance,
 }: {
-  position: Pick<Position, "isLong" | "size" | "entryPrice" | "borrowIndex" | "collateral" | "maxProfit">;
+  position: Pick<
+    Position,
+    "isLong" | "size" | "entryPrice" | "borrowIndex" | "collateral" | "maxProfit" | "keeperReserve"
+  >;
   market: {
     price: bigint;
     borrowIndexLong: bigint;
@@ -150,7 +112,6 @@ export function previewTakeProfit({
     params: Pick<MarketParams, "closeFeeRatio">;
   };
   scale: bigint;
-  vaultBalance: bigint;
 }): TakeProfitPreview {
   const index = p.isLong ? market.borrowIndexLong : market.borrowIndexShort;
   const fees =
@@ -170,7 +131,7 @@ export function previewTakeProfit({
     profit: p.maxProfit,
     fees,
     payout: p.collateral + fromPool - toPool,
-    keeperReward: vaultBalance - p.collateral,
+    keeperReward: p.keeperReserve,
     badDebt,
     fromPool,
     toPool,

@@ -1,6 +1,7 @@
 /**
- * Position-level maths: a stored position valued against a market's state, exactly as the engine and the lens value
- * it in the same block (`MarginEngine._split`, `BulkheadLens`).
+ * Position-level maths: a stored position valued against a market's state, exactly as the engine values it in the
+ * same block (`EngineStorage._split`, `LiquidationModule._liquidate`; `BulkheadLens`). What an order's execution
+ * would do is in ./orders.ts.
  */
 import type { LiquidationPreview, MarketParams, MarketState, Position } from "../types.js";
 import {
@@ -93,25 +94,18 @@ export type PreviewLiquidationParameters = PositionValuationParameters & {
   market: PositionValuationParameters["market"] & Partial<Pick<MarketState, "liquidationResumesAt">>;
   /** Block time of the liquidation; with `market.liquidationResumesAt`, decides the post-outage grace period. */
   timestamp?: bigint | undefined;
-} & (
-    | {
-        /** What the position's vault holds (collateral + keeper reserve + any donation). */
-        vaultBalance: bigint;
-      }
-    | {
-        /** The keeper reserve deposited with the position (`GlobalParams.keeperReserve`), if the vault balance is unknown. */
-        keeperReserve: bigint;
-      }
-  );
+};
 
 /**
- * What liquidating the position would pay each party (`BulkheadLens.previewLiquidation`). `liquidatable` also
- * requires the post-outage grace period to be over when `market.liquidationResumesAt` and `timestamp` are given.
+ * What liquidating the position would pay each party, as the engine's `PositionLiquidated` event reports it
+ * (`LiquidationModule._liquidate`): recorded amounts only, so the keeper gets the position's recorded keeper reserve
+ * plus the liquidation fee whatever the vault holds beyond them (an order's escrow is refunded, a donation swept).
+ * `liquidatable` also requires the post-outage grace period to be over when `market.liquidationResumesAt` and
+ * `timestamp` are given.
  */
 export function previewLiquidation(parameters: PreviewLiquidationParameters): LiquidationPreview {
   const { position: p, market: m } = parameters;
   const valuation = getPositionValuation(parameters);
-  const vaultBalance = "vaultBalance" in parameters ? parameters.vaultBalance : p.collateral + parameters.keeperReserve;
   const inGrace =
     m.liquidationResumesAt !== undefined &&
     parameters.timestamp !== undefined &&
@@ -120,7 +114,7 @@ export function previewLiquidation(parameters: PreviewLiquidationParameters): Li
     liquidatable: valuation.isLiquidatable && !inGrace,
     equity: valuation.equity,
     maintenanceMargin: valuation.maintenanceMargin,
-    keeperReward: vaultBalance - p.collateral + valuation.split.keeperFee,
+    keeperReward: p.keeperReserve + valuation.split.keeperFee,
     penalty: valuation.split.penalty,
     ownerRefund: valuation.split.ownerRefund,
     badDebt: valuation.split.badDebt,
@@ -131,13 +125,13 @@ export function previewLiquidation(parameters: PreviewLiquidationParameters): Li
 
 /**
  * Whether `liquidate` would succeed at `market.timestamp` (`BulkheadLens.liquidatable` for one id): the position is
- * open, under maintenance, and the market is out of its post-outage grace period.
+ * open (its open order executed), under maintenance, and the market is out of its post-outage grace period.
  */
 export function isPositionLiquidatable(
   parameters: PositionValuationParameters & { market: Pick<MarketState, "liquidationResumesAt" | "timestamp"> },
 ): boolean {
   const { position, market } = parameters;
-  if (position.owner === "0x0000000000000000000000000000000000000000") return false;
+  if (position.owner === "0x0000000000000000000000000000000000000000" || position.size === 0n) return false;
   if (market.liquidationResumesAt > market.timestamp) return false;
   return getPositionValuation(parameters).isLiquidatable;
 }
@@ -190,47 +184,4 @@ export function getInitialMargin({
   scale: bigint;
 }): bigint {
   return ratioOfNotionalUp(size, price, imr, scale);
-}
-
-/** What closing the position now would settle, asset units (the engine's `close`). */
-export interface ClosePreview {
-  /** Capped pnl at the price. */
-  pnl: bigint;
-  /** Borrow fee owed plus the closing fee. */
-  fees: bigint;
-  /** Paid to the owner: what is left of the vault (keeper reserve included) plus any profit from the pool. */
-  payout: bigint;
-  /** Deficit beyond the collateral, covered by the insurance fund, then the pool. */
-  badDebt: bigint;
-  /** Moved from the vault to the pool (loss and fees, at most the collateral). */
-  toPool: bigint;
-  /** Profit paid by the pool. */
-  fromPool: bigint;
-}
-
-/**
- * What `close` would pay at the market price, as the `PositionClosed` event reports it. `vaultBalance` is what the
- * vault holds (collateral + keeper reserve + any donation).
- */
-export function previewClose(
-  parameters: PositionValuationParameters & {
-    market: { params: Pick<MarketParams, "closeFeeRatio"> };
-    vaultBalance: bigint;
-  },
-): ClosePreview {
-  const { position: p, market: m, scale, vaultBalance } = parameters;
-  const pnl_ = pnl(p.isLong, p.size, p.entryPrice, m.price, p.maxProfit, scale);
-  const fees = getOwedBorrowFee(parameters) + ratioOfNotionalUp(p.size, m.price, m.params.closeFeeRatio, scale);
-  const settlement = pnl_ - fees;
-  let toPool = 0n;
-  let badDebt = 0n;
-  if (settlement < 0n) {
-    toPool = -settlement;
-    if (toPool > p.collateral) {
-      badDebt = toPool - p.collateral;
-      toPool = p.collateral;
-    }
-  }
-  const fromPool = settlement > 0n ? settlement : 0n;
-  return { pnl: pnl_, fees, payout: vaultBalance - toPool + fromPool, badDebt, toPool, fromPool };
 }

@@ -1,8 +1,9 @@
 /**
  * The SDK as an integrator gets it: `npm pack`ed, installed from the tarball into a fresh project in the OS temp
- * directory (strict TypeScript, no Hardhat), where the README's "Integrate" examples — viem and ethers, exactly as
- * written — are compiled and then run against a `hardhat node` started here on a free loopback port, with a whole
- * Bulkhead system deployed to it.
+ * directory (strict TypeScript, no Hardhat), where the "Integrate" examples of the package's README (sdk/README.md,
+ * which the repository's README repeats) — viem and ethers, exactly as written — are compiled and then run against a
+ * `hardhat node` started here on a free loopback port, with a whole Bulkhead system deployed to it. The examples trade
+ * in two steps, publishing the mock feed's rounds and executing their own orders, as nobody keeps that chain.
  */
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -114,11 +115,14 @@ describe("SDK consumer: packed, installed in a fresh strict TypeScript project, 
   });
 
   it("has both README examples", function () {
-    expect([...readmeExamples().keys()].sort()).to.deep.equal(["ethers-example.ts", "viem-example.ts"]);
+    expect([...readmeExamples(join(SDK, "README.md")).keys()].sort()).to.deep.equal([
+      "ethers-example.ts",
+      "viem-example.ts",
+    ]);
   });
 
-  it("ships the same examples in the SDK's own README (the package's page)", function () {
-    expect(readmeExamples(join(SDK, "README.md"))).to.deep.equal(readmeExamples());
+  it("the repository's README shows the same examples as the SDK's own (the package's page)", function () {
+    expect(readmeExamples()).to.deep.equal(readmeExamples(join(SDK, "README.md")));
   });
 
   it("compiles the README's viem and ethers examples as written and runs them against a deployed system", async function () {
@@ -184,7 +188,7 @@ describe("SDK consumer: packed, installed in a fresh strict TypeScript project, 
         include: ["src"],
       }),
     );
-    const examples = readmeExamples();
+    const examples = readmeExamples(join(SDK, "README.md"));
     for (const [file, source] of examples) writeFileSync(join(app, "src", file), source);
     // Every entry point resolves, through the package's exports map, to declarations.
     writeFileSync(
@@ -236,6 +240,8 @@ describe("SDK consumer: packed, installed in a fresh strict TypeScript project, 
             pool: entry(addresses.liquidityPool, "LiquidityPool"),
             insuranceFund: entry(addresses.insuranceFund, "InsuranceFund"),
             engine: entry(addresses.marginEngine, "MarginEngine"),
+            orderModule: entry(await s.engine.ORDER_MODULE(), "OrderModule"),
+            liquidationModule: entry(await s.engine.LIQUIDATION_MODULE(), "LiquidationModule"),
             vaultImplementation: entry(await s.engine.VAULT_IMPLEMENTATION(), "PositionVault"),
             lens: entry(addresses.bulkheadLens!, "BulkheadLens"),
           },
@@ -273,7 +279,8 @@ describe("SDK consumer: packed, installed in a fresh strict TypeScript project, 
       }
       const [viemOut, ethersOut] = outputs as [string, string];
       expect(viemOut).to.match(/^viem: position (\d+) equity \d+ health \d+% liquidation price [1-9]\d*$/m);
-      expect(viemOut).to.match(/^viem: refused, collateral would be 5000000 < minimum 10000000$/m);
+      // 150 USD escrowed, less the 0.3 USD opening fee, plus 25 USD added: removing 170 would leave 4.7 USD.
+      expect(viemOut).to.match(/^viem: refused, collateral would be 4700000 < minimum 10000000$/m);
       expect(viemOut).to.match(/^viem: closed position \d+, payout [1-9]\d*$/m);
       const [, equity, lens] = /^ethers: position \d+ equity (-?\d+) \(lens (-?\d+)\)$/m.exec(ethersOut) ?? [];
       expect(equity, ethersOut).to.not.equal(undefined);

@@ -5,7 +5,14 @@
  * callers (typechain contracts) as those classes.
  */
 import { expect } from "chai";
-import { BrowserProvider, Interface, MaxUint256, type CallExceptionError, type Eip1193Provider } from "ethers";
+import {
+  BrowserProvider,
+  Interface,
+  MaxUint256,
+  ZeroAddress,
+  type CallExceptionError,
+  type Eip1193Provider,
+} from "ethers";
 import {
   BaseError,
   ContractFunctionExecutionError,
@@ -22,72 +29,82 @@ import { readContract, simulateContract } from "viem/actions";
 import {
   AccessManagedUnauthorizedError,
   addMargin,
+  AsyncFlowError,
   BindingForbiddenError,
-  ERC20InsufficientAllowanceError,
-  OnlyEngineError,
-  ParameterOutOfBoundsError,
-  TooManyMarketsError,
-  ZeroEngineError,
   bulkheadErrorClasses,
   bulkheadErrorsAbi,
   BulkheadContractError,
   BulkheadError,
-  closePosition,
+  CANCEL_REASONS,
+  cancelDepositRequest,
+  cancelOrder,
+  CancelWindowClosedError,
+  claim,
+  claimDeposit,
+  ClosePendingError,
   CollateralBelowMinimumError,
   ContractPanicError,
   ContractRevertStringError,
   DeadlineExpiredError,
   decodeBulkheadError,
   decodeBulkheadErrorData,
-  decreasePosition,
-  DecreaseUnderwaterError,
+  decodePositionEvents,
+  ERC20InsufficientAllowanceError,
+  ExceedsClaimableError,
+  executeDeposits,
+  executeOrder,
+  ExecutionFeeTooLowError,
+  FeedNotDeadError,
   getPositionSummary,
   getRevertData,
+  GracePeriodError,
   InitialMarginBreachedError,
-  InsufficientPoolLiquidityError,
   liquidate,
-  LiquidationGracePeriodError,
   liquidityPoolAbi,
-  MaintenanceMarginBreachedError,
+  LpExecutionPausedError,
   marginEngineAbi,
+  MarketInSettlementError,
+  MarketSettledError,
+  NoGoodAnswerError,
   NonPositivePriceError,
+  NoPendingOrderError,
+  NoPendingRequestError,
+  NotAtCapError,
+  NothingToClaimError,
   NotLiquidatableError,
+  NotOperatorError,
   NotPositionOwnerError,
-  openPosition,
-  OpenInterestCapExceededError,
+  OnlyEngineError,
+  OrderNotReadyError,
+  OrderPendingError,
+  OrderStillExecutableError,
+  ParameterOutOfBoundsError,
   PausedError,
+  PositionNotFoundError,
   PositionNotOpenError,
-  PriceOutsideBoundError,
+  previewRemoveMargin,
   removeMargin,
+  requestClose,
+  requestDecrease,
+  requestDeposit,
+  requestIncrease,
+  requestOpen,
+  requestRedeem,
+  RequestPendingError,
+  RequestTooSmallError,
   riskConfigAbi,
   SequencerDownError,
   SizeDeltaTooLargeError,
   StalePriceError,
+  takeProfit,
+  TooManyMarketsError,
   UnknownMarketError,
   UnknownPositionError,
   UnknownRevertError,
-  UtilizationCapExceededError,
-  AsyncFlowError,
-  cancelDepositRequest,
-  CancelWindowClosedError,
-  claimDeposit,
-  ExceedsClaimableError,
-  executeDeposits,
-  FeedNotDeadError,
-  LpExecutionPausedError,
-  MarketInSettlementError,
-  MarketSettledError,
-  NoGoodAnswerError,
-  NoPendingRequestError,
-  NotAtCapError,
-  NotionalBelowMinimumError,
-  NotOperatorError,
-  requestDeposit,
-  requestRedeem,
-  RequestPendingError,
-  RequestTooSmallError,
-  takeProfit,
+  waitForOrderRequested,
   ZeroAmountError,
+  ZeroEngineError,
+  ZeroReceiverError,
   ZeroSizeError,
   type BulkheadAddresses,
   type BulkheadErrorName,
@@ -108,6 +125,8 @@ import {
   KEEPER_RESERVE,
   mined,
   openPosition as openWithEthers,
+  publishRound,
+  SCALE,
   setPrice,
   USD,
   WAD,
@@ -300,115 +319,150 @@ describe("SDK typed errors", function () {
       await fund(s, s.actors.bob, 10_000_000n * USD);
     });
 
-    it("ZeroSize, ZeroAmount, UnknownPosition, NotPositionOwner, SizeDeltaTooLarge", async function () {
+    it("ZeroSize, ZeroAmount, ZeroReceiver, UnknownPosition, NotPositionOwner, SizeDeltaTooLarge", async function () {
       const wallet = clients.walletFor(alice);
       const { engine } = await asEthersUser(s.actors.alice);
       const deadline = (await now()) + 3_600n;
+      const fee = s.global.minExecutionFee;
       await expectViem(
-        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size: 0n, collateral: 100n * USD }),
+        requestOpen(wallet, { addresses, marketId: ETH, isLong: true, size: 0n, collateral: 100n * USD }),
         ZeroSizeError,
         {},
       );
-      await expectEthers(engine.open.staticCall(ETH, true, 0n, 100n * USD, MaxUint256, deadline), ZeroSizeError, {});
+      await expectEthers(
+        engine.requestOpen.staticCall(ETH, true, 0n, 100n * USD, MaxUint256, deadline, fee),
+        ZeroSizeError,
+        {},
+      );
       const id = await openWithEthers(s, s.actors.alice, ETH, true, WAD, 600n * USD);
       await expectViem(addMargin(wallet, { addresses, positionId: id, amount: 0n }), ZeroAmountError, {});
       await expectEthers(engine.addMargin(id, 0n), ZeroAmountError, {});
+      await expectEthers(engine.requestClose.staticCall(id, 0n, deadline, fee, ZeroAddress), ZeroReceiverError, {});
+      await expectEthers(engine.removeMargin.staticCall(id, USD, ZeroAddress), ZeroReceiverError, {});
       await expectViem(addMargin(wallet, { addresses, positionId: 999n, amount: 1n }), UnknownPositionError, {
         positionId: 999n,
       });
-      await expectEthers(engine.removeMargin.staticCall(999n, 1n), UnknownPositionError, { positionId: 999n });
-      // The SDK checks the id before building a close; the engine's own refusal shows through removeMargin.
-      let notOpen: unknown;
-      await closePosition(wallet, { addresses, positionId: 999n }).catch((error: unknown) => (notOpen = error));
-      expect(notOpen).to.be.instanceOf(PositionNotOpenError);
+      await expectEthers(engine.removeMargin.staticCall(999n, 1n, alice), UnknownPositionError, { positionId: 999n });
+      // The SDK reads the position before building a close request; the engine's own refusal shows above.
+      let notFound: unknown;
+      await requestClose(wallet, { addresses, positionId: 999n }).catch((error: unknown) => (notFound = error));
+      expect(notFound).to.be.instanceOf(PositionNotFoundError);
       await expectViem(
         removeMargin(clients.walletFor(bob), { addresses, positionId: id, amount: 1n }),
         NotPositionOwnerError,
-        {
-          positionId: id,
-          caller: bob,
-        },
+        { positionId: id, caller: bob },
       );
       await expectEthers(
-        (await asEthersUser(s.actors.bob)).engine.close.staticCall(id, 0n, deadline),
+        (await asEthersUser(s.actors.bob)).engine.requestClose.staticCall(id, 0n, deadline, fee, bob),
         NotPositionOwnerError,
-        {
-          positionId: id,
-          caller: bob,
-        },
+        { positionId: id, caller: bob },
       );
-      await expectViem(
-        decreasePosition(wallet, { addresses, positionId: id, sizeDelta: WAD }),
-        SizeDeltaTooLargeError,
-        {
-          sizeDelta: WAD,
-          size: WAD,
-        },
-      );
-      await expectEthers(engine.decrease.staticCall(id, 2n * WAD, 0n, deadline), SizeDeltaTooLargeError, {
-        sizeDelta: 2n * WAD,
+      await expectViem(requestDecrease(wallet, { addresses, positionId: id, sizeDelta: WAD }), SizeDeltaTooLargeError, {
+        sizeDelta: WAD,
         size: WAD,
       });
+      await expectEthers(
+        engine.requestDecrease.staticCall(id, 2n * WAD, 0n, deadline, fee, alice),
+        SizeDeltaTooLargeError,
+        { sizeDelta: 2n * WAD, size: WAD },
+      );
     });
 
-    it("DeadlineExpired, PriceOutsideBound, CollateralBelowMinimum, InitialMarginBreached", async function () {
+    it("DeadlineExpired, ExecutionFeeTooLow, CollateralBelowMinimum, PositionNotOpen, OrderNotReady, OrderStillExecutable, NoPendingOrder", async function () {
       const wallet = clients.walletFor(alice);
+      const keeper = clients.walletFor(s.actors.keeper.address as Address);
       const { engine } = await asEthersUser(s.actors.alice);
       const t = await now();
+      const fee = s.global.minExecutionFee;
       const open = { addresses, marketId: ETH, isLong: true, size: WAD, collateral: 600n * USD } as const;
-      await expectViem(openPosition(wallet, { ...open, deadline: t - 1n }), DeadlineExpiredError, {
+      await expectViem(requestOpen(wallet, { ...open, deadline: t - 1n }), DeadlineExpiredError, {
         deadline: t - 1n,
         timestamp: t,
-      });
-      await expectEthers(engine.open.staticCall(ETH, true, WAD, 600n * USD, MaxUint256, t - 1n), DeadlineExpiredError, {
-        deadline: t - 1n,
-        timestamp: t,
-      });
-      await expectViem(openPosition(wallet, { ...open, acceptablePrice: ETH_PRICE - 1n }), PriceOutsideBoundError, {
-        price: ETH_PRICE,
-        acceptablePrice: ETH_PRICE - 1n,
       });
       await expectEthers(
-        engine.open.staticCall(ETH, false, WAD, 600n * USD, ETH_PRICE + 1n, t + 60n),
-        PriceOutsideBoundError,
-        {
-          price: ETH_PRICE,
-          acceptablePrice: ETH_PRICE + 1n,
-        },
+        engine.requestOpen.staticCall(ETH, true, WAD, 600n * USD, MaxUint256, t - 1n, fee),
+        DeadlineExpiredError,
+        { deadline: t - 1n, timestamp: t },
       );
-      await expectViem(openPosition(wallet, { ...open, collateral: USD }), CollateralBelowMinimumError, {
+      await expectViem(requestOpen(wallet, { ...open, executionFee: fee - 1n }), ExecutionFeeTooLowError, {
+        fee: fee - 1n,
+        minimum: fee,
+      });
+      await expectEthers(
+        engine.requestOpen.staticCall(ETH, true, WAD, 600n * USD, MaxUint256, t + 60n, fee - 1n),
+        ExecutionFeeTooLowError,
+        { fee: fee - 1n, minimum: fee },
+      );
+      await expectViem(requestOpen(wallet, { ...open, collateral: USD }), CollateralBelowMinimumError, {
         collateral: USD,
         minimum: s.global.minCollateral,
       });
       await expectEthers(
-        engine.open.staticCall(ETH, true, WAD, USD, MaxUint256, t + 60n),
+        engine.requestOpen.staticCall(ETH, true, WAD, USD, MaxUint256, t + 60n, fee),
         CollateralBelowMinimumError,
-        {
-          collateral: USD,
-          minimum: s.global.minCollateral,
-        },
+        { collateral: USD, minimum: s.global.minCollateral },
       );
-      // 10 ETH at 3,000 needs 3,000 USD of initial margin (IMR 10 %).
-      await expectViem(
-        openPosition(wallet, { ...open, size: 10n * WAD, collateral: 2_999n * USD }),
-        InitialMarginBreachedError,
-        {
-          equity: 2_999n * USD,
-          required: 3_000n * USD,
-        },
-      );
-      // Sent for real: ethers estimates gas first, and the estimate carries the revert.
-      await expectEthers(
-        engine.open(ETH, true, 10n * WAD, 2_999n * USD, MaxUint256, t + 60n),
-        InitialMarginBreachedError,
-        {
-          equity: 2_999n * USD,
-          required: 3_000n * USD,
-        },
-      );
+
+      // A pending open: the position exists but cannot be traded, and its order waits for the feed's next round.
+      const id = (await waitForOrderRequested(clients.publicClient, { hash: await requestOpen(wallet, open) }))
+        .positionId;
+      await expectViem(requestIncrease(wallet, { addresses, positionId: id, sizeDelta: WAD }), PositionNotOpenError, {
+        positionId: id,
+      });
+      await expectEthers(engine.addMargin.staticCall(id, USD), PositionNotOpenError, { positionId: id });
+      await expectViem(executeOrder(keeper, { addresses, positionId: id }), OrderNotReadyError, { positionId: id });
+      await expectEthers((await asEthersUser(s.actors.keeper)).engine.executeOrder.staticCall(id), OrderNotReadyError, {
+        positionId: id,
+      });
+      // It can still execute (a round may come before its deadline): nobody may cancel it.
+      await expectViem(cancelOrder(keeper, { addresses, positionId: id }), OrderStillExecutableError, {
+        positionId: id,
+      });
+      await expectEthers(engine.cancelOrder.staticCall(id), OrderStillExecutableError, { positionId: id });
+      await publishRound(s, ETH);
+      await executeOrder(keeper, { addresses, positionId: id });
+      await expectViem(cancelOrder(keeper, { addresses, positionId: id }), NoPendingOrderError, { positionId: id });
+      await expectEthers(engine.cancelOrder.staticCall(id), NoPendingOrderError, { positionId: id });
+      await expectEthers(engine.executeOrder.staticCall(id), OrderNotReadyError, { positionId: id });
     });
 
-    it("MaintenanceMarginBreached, DecreaseUnderwater, NotLiquidatable, LiquidationGracePeriod", async function () {
+    it("OrderPending, ClosePending: one order and one close per position; margin waits for both", async function () {
+      const wallet = clients.walletFor(alice);
+      const { engine } = await asEthersUser(s.actors.alice);
+      const id = await openWithEthers(s, s.actors.alice, ETH, true, 2n * WAD, 1_000n * USD);
+      const deadline = (await now()) + 3_600n;
+      const fee = s.global.minExecutionFee;
+      await requestIncrease(wallet, { addresses, positionId: id, sizeDelta: WAD, collateralDelta: 100n * USD });
+      await expectViem(requestDecrease(wallet, { addresses, positionId: id, sizeDelta: WAD }), OrderPendingError, {
+        positionId: id,
+      });
+      await expectEthers(engine.requestIncrease.staticCall(id, WAD, 0n, MaxUint256, deadline, fee), OrderPendingError, {
+        positionId: id,
+      });
+      await expectViem(removeMargin(wallet, { addresses, positionId: id, amount: USD }), OrderPendingError, {
+        positionId: id,
+      });
+      await expectEthers(engine.removeMargin.staticCall(id, USD, alice), OrderPendingError, { positionId: id });
+      // A close is always allowed beside an order; this one replaces the increase, whose round does not exist yet.
+      const replaced = await requestClose(wallet, { addresses, positionId: id });
+      const [cancelled] = decodePositionEvents(
+        (await clients.publicClient.waitForTransactionReceipt({ hash: replaced })).logs,
+      ).filter((event) => event.eventName === "OrderCancelled");
+      expect(cancelled?.args).to.deep.include({ positionId: id, reason: CANCEL_REASONS.indexOf("Replaced") });
+      await expectViem(requestClose(wallet, { addresses, positionId: id }), ClosePendingError, { positionId: id });
+      await expectEthers(engine.requestClose.staticCall(id, 0n, deadline, fee, alice), ClosePendingError, {
+        positionId: id,
+      });
+      await expectViem(requestDecrease(wallet, { addresses, positionId: id, sizeDelta: WAD }), ClosePendingError, {
+        positionId: id,
+      });
+      await expectViem(removeMargin(wallet, { addresses, positionId: id, amount: USD }), ClosePendingError, {
+        positionId: id,
+      });
+      await expectEthers(engine.removeMargin.staticCall(id, USD, alice), ClosePendingError, { positionId: id });
+    });
+
+    it("NotLiquidatable, InitialMarginBreached, GracePeriod", async function () {
       const wallet = clients.walletFor(alice);
       const keeper = clients.walletFor(s.actors.keeper.address as Address);
       const { engine } = await asEthersUser(s.actors.alice);
@@ -425,156 +479,80 @@ describe("SDK typed errors", function () {
         maintenanceMargin: healthy.maintenanceMargin,
       });
 
-      // -6 %: equity about 4 % of notional, under the 5 % maintenance; what a decrease would leave is too.
-      await setPrice(s, ETH, (ETH_PRICE * 94n) / 100n);
-      const t = await now();
-      const half = 5n * WAD;
-      const rest = { ...(await getPositionSummary(clients.publicClient, { addresses, positionId: id })) };
-      let viemError: unknown;
-      await decreasePosition(wallet, { addresses, positionId: id, sizeDelta: half, acceptablePrice: 0n }).catch(
-        (error: unknown) => (viemError = error),
-      );
-      expect(viemError).to.be.instanceOf(MaintenanceMarginBreachedError);
-      const args = (viemError as MaintenanceMarginBreachedError).args;
-      expect(args.equity < args.required, "the remaining half is under maintenance").to.equal(true);
-      expect(args.required).to.equal((rest.maintenanceMargin + 1n) / 2n);
-      await expectEthers(engine.decrease.staticCall(id, half, 0n, t + 60n), MaintenanceMarginBreachedError, {
-        ...args,
+      // -1 %: removing 100 USD would leave equity under the initial margin, exactly as the SDK's maths says.
+      await setPrice(s, ETH, (ETH_PRICE * 99n) / 100n);
+      const summary = await getPositionSummary(clients.publicClient, { addresses, positionId: id });
+      // The SDK simulates the removal at the latest block: the state the summary was read at.
+      const market = summary.market;
+      const preview = previewRemoveMargin({
+        position: summary.position,
+        amount: 100n * USD,
+        market,
+        params: market.params,
+        global: s.global,
+        scale: SCALE,
       });
-
-      // -25 %: the closed half's loss exceeds the collateral that would stay.
-      await setPrice(s, ETH, (ETH_PRICE * 75n) / 100n);
+      expect(preview.error).to.equal("InitialMarginBreached");
       await expectViem(
-        decreasePosition(wallet, { addresses, positionId: id, sizeDelta: half, acceptablePrice: 0n }),
-        DecreaseUnderwaterError,
-        { positionId: id },
+        removeMargin(wallet, { addresses, positionId: id, amount: 100n * USD }),
+        InitialMarginBreachedError,
+        { equity: preview.equity, required: preview.required },
       );
-      await expectEthers(engine.decrease.staticCall(id, half, 0n, (await now()) + 60n), DecreaseUnderwaterError, {
-        positionId: id,
-      });
 
-      // An oracle outage (no round for longer than the heartbeat), then a fresh price: liquidations wait.
+      // An oracle outage (no round for longer than the heartbeat), then a fresh price: liquidations and margin
+      // removal wait out the grace period.
       await networkHelpers.time.increase(HEARTBEAT + 10n);
       await setPrice(s, ETH, (ETH_PRICE * 75n) / 100n);
       const resumesAt = (await now()) + s.global.liquidationGracePeriod;
-      await expectViem(liquidate(keeper, { addresses, positionId: id }), LiquidationGracePeriodError, { resumesAt });
-      await expectEthers(
-        (await asEthersUser(s.actors.keeper)).engine.liquidate.staticCall(id),
-        LiquidationGracePeriodError,
-        { resumesAt },
-      );
+      await expectViem(liquidate(keeper, { addresses, positionId: id }), GracePeriodError, { resumesAt });
+      await expectEthers((await asEthersUser(s.actors.keeper)).engine.liquidate.staticCall(id), GracePeriodError, {
+        resumesAt,
+      });
+      await expectViem(removeMargin(wallet, { addresses, positionId: id, amount: USD }), GracePeriodError, {
+        resumesAt,
+      });
+      await expectEthers(engine.removeMargin.staticCall(id, USD, alice), GracePeriodError, { resumesAt });
     });
 
     it("StalePrice, NonPositivePrice, SequencerDown, Paused, UnknownMarket", async function () {
       const wallet = clients.walletFor(alice);
       const { engine } = await asEthersUser(s.actors.alice);
+      const fee = s.global.minExecutionFee;
       const open = { addresses, marketId: ETH, isLong: true, size: WAD, collateral: 600n * USD } as const;
       const feed = (await s.ethFeed.getAddress()) as Address;
       const updatedAt = await s.ethFeed.latestTimestamp();
       await networkHelpers.time.increase(HEARTBEAT + 1n);
-      await expectViem(openPosition(wallet, open), StalePriceError, { feed, updatedAt, heartbeat: HEARTBEAT });
+      // The SDK reads the price for the default bound: a bad one surfaces before anything is signed.
+      await expectViem(requestOpen(wallet, open), StalePriceError, { feed, updatedAt, heartbeat: HEARTBEAT });
       await expectEthers(engine.indexPrice(ETH), StalePriceError, { feed, updatedAt, heartbeat: HEARTBEAT });
 
       await mined(s.ethFeed.updateAnswer(0n));
-      await expectViem(openPosition(wallet, open), NonPositivePriceError, { feed, answer: 0n });
-      await expectEthers(
-        engine.open.staticCall(ETH, true, WAD, 600n * USD, MaxUint256, (await now()) + 60n),
-        NonPositivePriceError,
-        {
-          feed,
-          answer: 0n,
-        },
-      );
+      await expectViem(requestOpen(wallet, open), NonPositivePriceError, { feed, answer: 0n });
+      await expectEthers(engine.indexPrice(ETH), NonPositivePriceError, { feed, answer: 0n });
       await setPrice(s, ETH, ETH_PRICE);
 
       const sequencer = await new MockV3Aggregator__factory(s.actors.deployer).deploy(0, 1n);
       const sequencerFeed = (await sequencer.getAddress()) as Address;
       await mined(s.config.connect(s.actors.governance).setSequencerFeed(sequencer));
-      await expectViem(openPosition(wallet, open), SequencerDownError, { sequencerFeed });
+      await expectViem(requestOpen(wallet, open), SequencerDownError, { sequencerFeed });
       await expectEthers(engine.indexPrice(ETH), SequencerDownError, { sequencerFeed });
-      await mined(s.config.connect(s.actors.governance).setSequencerFeed("0x0000000000000000000000000000000000000000"));
+      await mined(s.config.connect(s.actors.governance).setSequencerFeed(ZeroAddress));
 
       await mined(s.config.connect(s.actors.guardian).pause());
-      await expectViem(openPosition(wallet, open), PausedError, {});
+      await expectViem(requestOpen(wallet, open), PausedError, {});
       await expectEthers(
-        engine.open.staticCall(ETH, true, WAD, 600n * USD, MaxUint256, (await now()) + 60n),
+        engine.requestOpen.staticCall(ETH, true, WAD, 600n * USD, MaxUint256, (await now()) + 60n, fee),
         PausedError,
         {},
       );
       await mined(s.config.connect(s.actors.guardian).unpause());
 
       // Raised by the risk configuration, bubbled up through the engine.
-      await expectViem(openPosition(wallet, { ...open, marketId: 7n }), UnknownMarketError, { marketId: 7n });
+      await expectViem(requestOpen(wallet, { ...open, marketId: 7n }), UnknownMarketError, { marketId: 7n });
       await expectEthers(
-        engine.open.staticCall(7n, true, WAD, 600n * USD, MaxUint256, (await now()) + 60n),
+        engine.requestOpen.staticCall(7n, true, WAD, 600n * USD, MaxUint256, (await now()) + 60n, fee),
         UnknownMarketError,
-        {
-          marketId: 7n,
-        },
-      );
-    });
-
-    it("OpenInterestCapExceeded, InsufficientPoolLiquidity, UtilizationCapExceeded", async function () {
-      const wallet = clients.walletFor(alice);
-      const { engine } = await asEthersUser(s.actors.alice);
-      const deadline = (await now()) + 3_600n;
-      // 20,000 ETH = 60M USD of entry notional, over the 50M cap.
-      const size = 20_000n * WAD;
-      await expectViem(
-        openPosition(wallet, { addresses, marketId: ETH, isLong: false, size, collateral: 6_000_000n * USD }),
-        OpenInterestCapExceededError,
-        {
-          marketId: ETH,
-          isLong: false,
-          openInterest: 60_000_000n * WAD,
-          cap: 50_000_000n * WAD,
-        },
-      );
-      await expectEthers(
-        engine.open.staticCall(ETH, false, size, 6_000_000n * USD, 0n, deadline),
-        OpenInterestCapExceededError,
-        {
-          marketId: ETH,
-          isLong: false,
-          openInterest: 60_000_000n * WAD,
-          cap: 50_000_000n * WAD,
-        },
-      );
-      // 600 ETH on 200,000 USD of collateral: a cap of min(9 × 200,000, 100 % × 1.8M) = 1.8M, more than the pool's 1M.
-      const poolAssets = await s.pool.equityAssets();
-      await expectViem(
-        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size: 600n * WAD, collateral: 200_000n * USD }),
-        InsufficientPoolLiquidityError,
-        {
-          poolAssets,
-          reservedAfter: 1_800_000n * USD,
-        },
-      );
-      await expectEthers(
-        engine.open.staticCall(ETH, true, 600n * WAD, 200_000n * USD, MaxUint256, deadline),
-        InsufficientPoolLiquidityError,
-        {
-          poolAssets,
-          reservedAfter: 1_800_000n * USD,
-        },
-      );
-      // A 1 % utilisation bound: 10,000 USD of notional against a 1M pool.
-      await mined(s.config.connect(s.actors.governance).setGlobalParams({ ...s.global, maxUtilization: WAD / 100n }));
-      await expectViem(
-        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size: 4n * WAD, collateral: 1_200n * USD }),
-        UtilizationCapExceededError,
-        {
-          totalNotional: 12_000n * WAD,
-          cap: (poolAssets * 10n ** 12n) / 100n,
-        },
-      );
-      await expectEthers(
-        engine.open.staticCall(ETH, true, 4n * WAD, 1_200n * USD, MaxUint256, deadline),
-        UtilizationCapExceededError,
-        {
-          totalNotional: 12_000n * WAD,
-          cap: (poolAssets * 10n ** 12n) / 100n,
-        },
+        { marketId: 7n },
       );
     });
 
@@ -653,7 +631,7 @@ describe("SDK typed errors", function () {
       await expectEthers(pool.previewRedeem.staticCall(1n), AsyncFlowError, {});
     });
 
-    it("LpExecutionPaused, NotAtCap, NotionalBelowMinimum", async function () {
+    it("LpExecutionPaused, NotAtCap, NothingToClaim", async function () {
       const wallet = clients.walletFor(alice);
       const id = await openWithEthers(s, s.actors.alice, ETH, true, WAD, 600n * USD);
       const position = await s.engine.position(id);
@@ -667,14 +645,10 @@ describe("SDK typed errors", function () {
         pnl: 0n,
         maxProfit: position.maxProfit,
       });
-      const { minNotional } = await s.config.globalParams();
-      const size = WAD / 1_000n;
-      const notional = (size * ETH_PRICE) / WAD / 10n ** 12n;
-      await expectViem(
-        openPosition(wallet, { addresses, marketId: ETH, isLong: true, size, collateral: 100n * USD }),
-        NotionalBelowMinimumError,
-        { notional, minimum: minNotional },
-      );
+      await expectViem(claim(wallet, { addresses, positionId: id }), NothingToClaimError, { positionId: id });
+      await expectEthers((await asEthersUser(s.actors.alice)).engine.claim.staticCall(id, alice), NothingToClaimError, {
+        positionId: id,
+      });
       // With open interest on ETH, a stale ETH feed holds LP executions (no retry time: it depends on the feed).
       await mined(s.usd.connect(s.actors.bob).approve(s.pool, MaxUint256));
       await mined(s.pool.connect(s.actors.bob).requestDeposit(1_000n * USD, bob, bob));
@@ -712,7 +686,7 @@ describe("SDK typed errors", function () {
       await mined(s.config.connect(deployer).settleMarket(ETH));
       await expectEthers(config.settleMarket.staticCall(ETH), MarketSettledError, { marketId: ETH });
       await expectViem(
-        openPosition(clients.walletFor(alice), {
+        requestOpen(clients.walletFor(alice), {
           addresses,
           marketId: ETH,
           isLong: true,
@@ -730,7 +704,7 @@ describe("SDK typed errors", function () {
       await expectEthers(config.settleMarket.staticCall(marketId), NoGoodAnswerError, { marketId });
     });
 
-    it("governance, binding and token errors: AccessManagedUnauthorized, ParameterOutOfBounds, TooManyMarkets, OnlyEngine, BindingForbidden, ZeroEngine, ERC20InsufficientAllowance", async function () {
+    it("governance, binding, module and token errors: AccessManagedUnauthorized, ParameterOutOfBounds, TooManyMarkets, OnlyEngine, BindingForbidden, ZeroEngine, ERC20InsufficientAllowance", async function () {
       const { publicClient } = clients;
       const params = { ...s.markets[0] };
       const toViem = (p: typeof params) => ({
@@ -738,6 +712,7 @@ describe("SDK typed errors", function () {
         feed: p.feed as Address,
         heartbeat: Number(p.heartbeat),
         feedDecimals: Number(p.feedDecimals),
+        maxOrderWait: Number(p.maxOrderWait),
       });
       const listArgs = [toViem(params)] as const;
 
@@ -814,6 +789,27 @@ describe("SDK typed errors", function () {
       await expectEthers((await asEthersUser(s.actors.bob)).pool.pay.staticCall(bob, 1n), OnlyEngineError, {
         caller: bob,
       });
+      // The engine's modules run only through the engine (by delegatecall), never on their own.
+      const orderModule = (await s.engine.ORDER_MODULE()) as Address;
+      await expectViem(
+        simulateContract(publicClient, {
+          address: orderModule,
+          abi: marginEngineAbi,
+          functionName: "executeOrder",
+          args: [1n],
+          account: bob,
+        }),
+        OnlyEngineError,
+        { caller: bob },
+      );
+      await expectEthers(
+        MarginEngine__factory.connect(
+          orderModule,
+          (await asEthersUser(s.actors.bob)).engine.runner,
+        ).executeOrder.staticCall(1n),
+        OnlyEngineError,
+        { caller: bob },
+      );
       const deployer = s.actors.deployer.address as Address;
       await expectViem(
         simulateContract(publicClient, {
@@ -845,10 +841,10 @@ describe("SDK typed errors", function () {
       const carol = s.actors.carol.address as Address;
       await mined(s.usd.mint(carol, 1_000n * USD));
       const carolWallet = clients.walletFor(carol);
-      const needed = 600n * USD + KEEPER_RESERVE;
+      const needed = 600n * USD + KEEPER_RESERVE + s.global.minExecutionFee;
       const engineAddress = addresses.marginEngine;
       await expectViem(
-        openPosition(carolWallet, {
+        requestOpen(carolWallet, {
           addresses,
           marketId: ETH,
           isLong: true,
@@ -860,13 +856,14 @@ describe("SDK typed errors", function () {
         { spender: engineAddress, allowance: 0n, needed },
       );
       await expectEthers(
-        (await asEthersUser(s.actors.carol)).engine.open.staticCall(
+        (await asEthersUser(s.actors.carol)).engine.requestOpen.staticCall(
           ETH,
           true,
           WAD,
           600n * USD,
           MaxUint256,
           (await now()) + 60n,
+          s.global.minExecutionFee,
         ),
         ERC20InsufficientAllowanceError,
         { spender: engineAddress, allowance: 0n, needed },

@@ -1,10 +1,12 @@
 /**
  * Differential test of the SDK's maths against the contracts: random markets (parameters, feed decimals), 1,000+
- * random positions (sizes from dust to large, every leverage up to the maximum, both sides), random modifications
- * (increase, decrease, margin in and out) and random price paths (time jumps with borrow fees, extreme prices, oracle
- * outages and their grace period). At every step the SDK, fed only with state read at one block, must equal the
- * lens's views and the engine's events to the unit, and decide liquidatable / not at the boundary price exactly as
- * `liquidate` does.
+ * random positions (sizes from dust to large, every leverage up to the maximum, both sides), opened through two-step
+ * orders, random modifications (increase and decrease orders, margin in and out) and random price paths (time jumps
+ * with borrow fees, extreme prices, oracle outages and their grace period). At every step the SDK, fed only with state
+ * read at one block, must equal the lens's views and the engine's events to the unit: what each order's execution does
+ * (the opening fee taken from the collateral, the sticky cap of an increase, a decrease's share of the cap, a close
+ * with bad debt), whether it is cancelled and why, whether it liquidates instead, what a margin removal does to the
+ * cap; and decide liquidatable / not at the boundary price exactly as `liquidate` does.
  */
 import { readFileSync } from "node:fs";
 
@@ -15,8 +17,10 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 
 import {
   accrueBorrowIndex,
-  borrowFee,
   cachedSharePriceAfter,
+  CANCEL_REASONS,
+  capAfterRemoveMargin,
+  capKeptAfterDecrease,
   capOf,
   claimDepositShares,
   claimMintAssets,
@@ -29,19 +33,22 @@ import {
   tradersClaim,
   type PoolSideState,
   type PoolValuationMarket,
-  entryAfterIncrease,
   isAtCap,
+  previewDecrease,
   previewIncrease,
+  previewOpen,
+  previewRemoveMargin,
   previewTakeProfit,
   decodeBulkheadError,
   decodePositionEvents,
   getMarket,
   getPosition,
+  getPositionEvents,
   getPositionLiquidationPrice,
   getPositionValuation,
+  GracePeriodError,
   health,
   isPositionLiquidatable,
-  LiquidationGracePeriodError,
   NotLiquidatableError,
   previewClose,
   previewLiquidation,
@@ -57,7 +64,7 @@ import * as poolValuation from "../../../sdk/src/math/poolValuation.js";
 import * as positionMath from "../../../sdk/src/math/positionMath.js";
 import { MockV3Aggregator__factory } from "../../../typechain-types/index.js";
 import type { MockV3Aggregator } from "../../../typechain-types/index.js";
-import { deployBulkhead, GRACE_PERIOD, mined, type Bulkhead, type MarketConfig } from "../fixture.js";
+import { deployBulkhead, GRACE_PERIOD, mined, openPosition, type Bulkhead, type MarketConfig } from "../fixture.js";
 import { addressesOf, Rng, viemClients, type ViemClients } from "./utils.js";
 import { sdkConnection } from "./connection.js";
 
@@ -65,8 +72,11 @@ const POSITIONS = 1_050;
 const ROUNDS = 3;
 const EXTRA_MARKETS = 6;
 const SEED = 0xb01c_4ead_2024n;
-/** Most transactions one mined block takes here (opens cost ~200k gas of a 30M block). */
+/** Most transactions one mined block takes here (requests cost ~200k gas of a 30M block). */
 const PER_BLOCK = 100;
+/** Orders one `executeOrders` transaction executes, and its gas. */
+const PER_EXECUTION = 20;
+const EXECUTION_GAS = 12_000_000n;
 
 const connection = sdkConnection;
 const { provider, networkHelpers } = connection;
@@ -85,13 +95,16 @@ const MAX_BORROW_RATE = WAD / (365n * 86_400n);
 const MIN_BORROW_RATE = WAD / 100n / (365n * 86_400n);
 const USD = 10n ** 6n;
 const SCALE = scaleOf(6);
+/** RiskBounds: an order waits at most two days and an hour. */
+const MAX_ORDER_WAIT = 2n * 86_400n + 3_600n;
 
 function randomParams(rng: Rng, feed: string, feedDecimals: bigint): MarketConfig {
   const imr = rng.between(WAD / 100n, WAD / 2n);
   const mmrMax = imr - 1n < WAD / 4n ? imr - 1n : WAD / 4n;
+  const heartbeat = rng.between(3_600n, 2n * 86_400n);
   return {
     feed,
-    heartbeat: rng.between(3_600n, 2n * 86_400n),
+    heartbeat,
     feedDecimals,
     imr,
     mmr: rng.between(WAD / 200n, mmrMax),
@@ -105,6 +118,7 @@ function randomParams(rng: Rng, feed: string, feedDecimals: bigint): MarketConfi
     borrowRateShort: rng.chance(10) ? MIN_BORROW_RATE : rng.between(MIN_BORROW_RATE, MAX_BORROW_RATE),
     maxOpenInterestLong: 2n ** 127n,
     maxOpenInterestShort: 2n ** 127n,
+    maxOrderWait: rng.between(heartbeat, MAX_ORDER_WAIT),
   };
 }
 
@@ -132,6 +146,13 @@ describe("SDK maths mirrors PositionMath.sol", function () {
   });
 });
 
+/** A transaction `batched` sent: where it was mined and whether it succeeded. */
+interface Sent {
+  blockNumber: bigint;
+  timestamp: bigint;
+  success: boolean;
+}
+
 describe("SDK maths ≡ contracts (differential, seeded)", function () {
   let s: Bulkhead;
   let addresses: BulkheadAddresses;
@@ -141,15 +162,21 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
   const rng = new Rng(SEED);
   const markets: Market[] = [];
   const open = new Set<bigint>();
-  const vaults = new Map<bigint, string>();
-  /** Positions and vault balances change only when a transaction touches them: cached until then. */
+  /** Positions change only when a transaction touches them: cached until then. */
   const positionCache = new Map<bigint, Position>();
-  const balanceCache = new Map<bigint, bigint>();
-  let liquidatedByBatch = 0;
-  let closedChecked = 0;
-  let increasedChecked = 0;
-  let atCapSeen = 0;
-  let increasedBeyondCap = 0;
+  const counts = {
+    liquidatedByBatch: 0,
+    liquidatedAtExecution: 0,
+    closed: 0,
+    closedWithBadDebt: 0,
+    increased: 0,
+    increasedBeyondCap: 0,
+    decreased: 0,
+    removed: 0,
+    removeRefused: 0,
+    cancelledMargin: 0,
+    atCapSeen: 0,
+  };
 
   // ------------------------------------------------------------------ chain helpers
 
@@ -162,11 +189,9 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
 
   /**
    * Sends many transactions with automine off, mining a block every PER_BLOCK of them (and until none is pending),
-   * then returns each one's block number and timestamp, in order.
+   * then returns each one's block, time and status, in order.
    */
-  async function batched(
-    calls: readonly { to: string; data: string; from?: string; gas?: bigint }[],
-  ): Promise<{ blockNumber: bigint; timestamp: bigint }[]> {
+  async function batched(calls: readonly { to: string; data: string; from?: string; gas?: bigint }[]): Promise<Sent[]> {
     const hashes: string[] = [];
     await provider.request({ method: "evm_setAutomine", params: [false] });
     try {
@@ -193,6 +218,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
       hashes.map(async (hash) => {
         const receipt = (await provider.request({ method: "eth_getTransactionReceipt", params: [hash] })) as {
           blockNumber: string;
+          status: string;
         };
         let timestamp = blocks.get(receipt.blockNumber);
         if (timestamp === undefined) {
@@ -203,7 +229,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
           timestamp = BigInt(block.timestamp);
           blocks.set(receipt.blockNumber, timestamp);
         }
-        return { blockNumber: BigInt(receipt.blockNumber), timestamp };
+        return { blockNumber: BigInt(receipt.blockNumber), timestamp, success: receipt.status === "0x1" };
       }),
     );
   }
@@ -214,6 +240,14 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
       timestamp: string;
     };
     return { number: BigInt(block.number), timestamp: BigInt(block.timestamp) };
+  }
+
+  async function blockTime(blockNumber: bigint): Promise<bigint> {
+    const block = (await provider.request({
+      method: "eth_getBlockByNumber",
+      params: [`0x${blockNumber.toString(16)}`, false],
+    })) as { timestamp: string };
+    return BigInt(block.timestamp);
   }
 
   async function publish(market: Market, price: bigint): Promise<void> {
@@ -232,17 +266,8 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
 
   async function positionOf(id: bigint, blockNumber?: bigint): Promise<Position> {
     const position = await getPosition(clients.publicClient, { addresses, positionId: id, blockNumber });
-    if (position === null) throw new Error(`position ${id} is not open`);
+    if (position === null) throw new Error(`position ${id} does not exist`);
     return position;
-  }
-
-  async function vaultBalance(id: bigint): Promise<bigint> {
-    let vault = vaults.get(id);
-    if (vault === undefined) {
-      vault = await s.engine.vaultOf(id);
-      vaults.set(id, vault);
-    }
-    return s.usd.balanceOf(vault);
   }
 
   async function inChunks<T, R>(items: readonly T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
@@ -251,15 +276,127 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     return out;
   }
 
-  // ------------------------------------------------------------------ set-up
+  /** A market's state moved forward to `timestamp` (same parameters): borrow indices accrue linearly. */
+  function projectTo(market: MarketState, timestamp: bigint, price = market.price): MarketState {
+    const elapsed = timestamp - market.timestamp;
+    return {
+      ...market,
+      price,
+      borrowIndexLong: accrueBorrowIndex(market.borrowIndexLong, market.params.borrowRateLong, elapsed),
+      borrowIndexShort: accrueBorrowIndex(market.borrowIndexShort, market.params.borrowRateShort, elapsed),
+      timestamp,
+    };
+  }
+
+  /** The engine's events from `fromBlock` on, by position, with each block's time. */
+  async function eventsSince(fromBlock: bigint): Promise<{
+    byPosition: Map<bigint, PositionEvent[]>;
+    timeOf: (event: PositionEvent) => Promise<bigint>;
+  }> {
+    const events = await getPositionEvents(clients.publicClient, { addresses, fromBlock });
+    const byPosition = new Map<bigint, PositionEvent[]>();
+    for (const event of events) {
+      if (!("positionId" in event.args)) continue;
+      const list = byPosition.get(event.args.positionId) ?? [];
+      list.push(event);
+      byPosition.set(event.args.positionId, list);
+    }
+    const times = new Map<bigint, Promise<bigint>>();
+    const timeOf = (event: PositionEvent): Promise<bigint> => {
+      const block = event.blockNumber!;
+      let time = times.get(block);
+      if (time === undefined) {
+        time = blockTime(block);
+        times.set(block, time);
+      }
+      return time;
+    };
+    return { byPosition, timeOf };
+  }
+
+  /**
+   * Step two of pending orders: a new round of every market strictly after the requests — at `roundPrices` when given
+   * (then another at the latest price, so that orders execute at the first and are checked against the second) — then
+   * the keeper executes the listed positions' orders in batches. Returns the events from the first round on.
+   */
+  async function executeAll(
+    ids: readonly bigint[],
+    roundPrices?: ReadonlyMap<bigint, bigint>,
+  ): ReturnType<typeof eventsSince> {
+    const fromBlock = (await latest()).number + 1n;
+    const latestPrices = new Map(markets.map((m) => [m.id, m.price]));
+    for (const market of markets) await publish(market, roundPrices?.get(market.id) ?? market.price);
+    if (roundPrices !== undefined) for (const market of markets) await publish(market, latestPrices.get(market.id)!);
+    const engine = await s.engine.getAddress();
+    const calls = [];
+    for (let i = 0; i < ids.length; i += PER_EXECUTION) {
+      calls.push({
+        to: engine,
+        data: s.engine.interface.encodeFunctionData("executeOrders", [ids.slice(i, i + PER_EXECUTION)]),
+        from: keeper,
+        gas: EXECUTION_GAS,
+      });
+    }
+    const sent = await batched(calls);
+    expect(
+      sent.every((tx) => tx.success),
+      "every executeOrders batch succeeded",
+    ).to.equal(true);
+    for (const id of ids) positionCache.delete(id);
+    return eventsSince(fromBlock);
+  }
+
+  function only<N extends PositionEvent["eventName"]>(
+    events: readonly PositionEvent[] | undefined,
+    name: N,
+  ): Extract<PositionEvent, { eventName: N }> | undefined {
+    return events?.find((event): event is Extract<PositionEvent, { eventName: N }> => event.eventName === name);
+  }
+
+  /** Checks a liquidation the execution of an order made instead (rule 3) against the SDK's preview. */
+  function expectLiquidation(
+    where: string,
+    event: Extract<PositionEvent, { eventName: "PositionLiquidated" }> | undefined,
+    expected: ReturnType<typeof previewLiquidation>,
+  ): void {
+    expect(event, `${where}: liquidated instead`).to.not.equal(undefined);
+    expect(
+      {
+        keeperReward: event!.args.keeperReward,
+        penalty: event!.args.penalty,
+        ownerRefund: event!.args.ownerRefund,
+        badDebt: event!.args.badDebt,
+        price: event!.args.price,
+        closeFee: event!.args.closeFee,
+      },
+      `${where}: liquidation split`,
+    ).to.deep.equal({
+      keeperReward: expected.keeperReward,
+      penalty: expected.penalty,
+      ownerRefund: expected.ownerRefund,
+      badDebt: expected.badDebt,
+      price: expected.price,
+      closeFee: expected.closeFee,
+    });
+  }
+
+  function expectCancelled(where: string, events: readonly PositionEvent[] | undefined, reason: string): void {
+    const cancelled = only(events, "OrderCancelled");
+    expect(cancelled, `${where}: cancelled`).to.not.equal(undefined);
+    expect(CANCEL_REASONS[cancelled!.args.reason], `${where}: cancel reason`).to.equal(reason);
+  }
+
+  // ------------------------------------------------------------------ set-up: 1,000+ positions, opened in two steps
 
   before(async function () {
-    this.timeout(300_000);
+    this.timeout(600_000);
     s = await deployBulkhead(connection);
     addresses = await addressesOf(s);
     clients = viemClients(provider);
     trader = s.actors.alice.address;
     keeper = s.actors.keeper.address;
+    // The widest execution window: a thousand executions take more than a minute of chain time here.
+    await mined(s.config.connect(s.actors.governance).setGlobalParams({ ...s.global, maxExecutionDelay: 300n }));
 
     // Deep liquidity, so that large positions fit the utilisation and reservation bounds.
     await mined(s.usd.mint(s.actors.lp2, 10n ** 15n * USD));
@@ -290,11 +427,13 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
       markets.push({ id: BigInt(markets.length), feed, feedDecimals, params, price });
     }
 
-    // Open the positions, many per block.
+    // Request the opens, many per block. Each escrows the collateral it is to record plus the opening fee at the
+    // price its round will publish (the current one), so that the recorded collateral is the chosen one.
     const engine = await s.engine.getAddress();
     const firstId = await s.engine.nextPositionId();
     const { timestamp } = await latest();
-    const opens = Array.from({ length: POSITIONS }, () => {
+    const requested = new Map<bigint, { market: Market; isLong: boolean; size: bigint; escrow: bigint }>();
+    const opens = Array.from({ length: POSITIONS }, (_, i) => {
       const market = rng.pick(markets);
       const isLong = rng.chance(50);
       const collateral = rng.logBetween(s.global.minCollateral, 10n ** 9n * USD);
@@ -311,40 +450,66 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
           size -= size / 100n + 1n;
         if (size === 0n) size = 1n;
       }
-      const acceptable = isLong ? MaxUint256 : 0n;
+      const escrow = collateral + ratioOfNotionalUp(size, market.price, market.params.openFeeRatio, SCALE);
+      requested.set(firstId + BigInt(i), { market, isLong, size, escrow });
       return {
         to: engine,
-        data: s.engine.interface.encodeFunctionData("open", [
+        data: s.engine.interface.encodeFunctionData("requestOpen", [
           market.id,
           isLong,
           size,
-          collateral,
-          acceptable,
+          escrow,
+          isLong ? MaxUint256 : 0n,
           timestamp + 86_400n,
+          s.global.minExecutionFee,
         ]),
       };
     });
-    const openedIn = await batched(opens);
-    const lastId = (await s.engine.nextPositionId()) - 1n;
-    for (let id = firstId; id <= lastId; id++) open.add(id);
-    expect(open.size, "opened positions").to.be.greaterThanOrEqual(1_000);
+    expect(
+      (await batched(opens)).every((tx) => tx.success),
+      "every request went through",
+    ).to.equal(true);
+    const ids = [...requested.keys()];
+    const { byPosition } = await executeAll(ids);
 
-    // Every cap is the lower of maxProfitRatio × collateral and maxProfitNotionalRatio × notional at the open price.
-    const opened = decodePositionEvents(
-      await s.engine.queryFilter(s.engine.filters.PositionOpened(), Number(openedIn[0]!.blockNumber)),
-    );
+    // Every open takes its fee from the escrowed collateral and caps its profit with what is left (`previewOpen`),
+    // and the cap is the lower of maxProfitRatio × collateral and maxProfitNotionalRatio × notional.
     const bothBoundsSeen = { collateral: 0, notional: 0 };
-    for (const event of opened) {
-      if (event.eventName !== "PositionOpened") continue;
-      const { positionId, marketId, size, price, collateral } = event.args;
-      const params = markets[Number(marketId)]!.params;
-      const position = await positionOf(positionId, event.blockNumber!);
-      const cap = capOf(collateral, size, price, params.maxProfitRatio, params.maxProfitNotionalRatio, SCALE);
-      expect(position.maxProfit, `cap of ${positionId}`).to.equal(cap);
-      if (cap === (collateral * params.maxProfitRatio) / WAD) bothBoundsSeen.collateral++;
+    for (const [id, { market, isLong, size, escrow }] of requested) {
+      const events = byPosition.get(id);
+      const expected = previewOpen({
+        isLong,
+        size,
+        collateral: escrow,
+        market: { price: market.price },
+        params: market.params,
+        global: s.global,
+        scale: SCALE,
+      });
+      if (expected.cancelReason !== null) {
+        expectCancelled(`open of ${id}`, events, expected.cancelReason);
+        continue;
+      }
+      const opened = only(events, "PositionOpened");
+      expect(opened, `open of ${id}`).to.not.equal(undefined);
+      const { fee, collateral, maxProfit, price } = opened!.args;
+      expect({ fee, collateral, maxProfit, price }, `open of ${id}`).to.deep.equal({
+        fee: expected.fee,
+        collateral: expected.collateral,
+        maxProfit: expected.maxProfit,
+        price: expected.entryPrice,
+      });
+      const position = await positionOf(id, opened!.blockNumber!);
+      expect(position.maxProfit, `cap of ${id}`).to.equal(maxProfit);
+      const params = market.params;
+      if (maxProfit === (collateral * params.maxProfitRatio) / WAD) bothBoundsSeen.collateral++;
       else bothBoundsSeen.notional++;
+      expect(capOf(collateral, size, price, params.maxProfitRatio, params.maxProfitNotionalRatio, SCALE)).to.equal(
+        maxProfit,
+      );
+      open.add(id);
     }
-    expect(opened.length, "opens checked").to.equal(open.size);
+    expect(open.size, "opened positions").to.be.greaterThanOrEqual(1_000);
     expect(bothBoundsSeen.collateral, "caps bound by collateral").to.be.greaterThan(20);
     expect(bothBoundsSeen.notional, "caps bound by notional").to.be.greaterThan(20);
   });
@@ -365,11 +530,9 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     const liquidatable: bigint[] = [];
     await inChunks(ids, 64, async (id) => {
       let position = positionCache.get(id);
-      let vault = balanceCache.get(id);
-      if (position === undefined || vault === undefined) {
-        [position, vault] = await Promise.all([positionOf(id, number), vaultBalance(id)]);
+      if (position === undefined) {
+        position = await positionOf(id, number);
         positionCache.set(id, position);
-        balanceCache.set(id, vault);
       }
       const market = states.get(position.marketId)!;
       expect(market.timestamp, "one block").to.equal(timestamp);
@@ -381,7 +544,9 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
         s.lens.liquidationPrice(id),
       ]);
       const valuation = getPositionValuation({ position, market, scale: SCALE });
-      const preview = previewLiquidation({ position, market, scale: SCALE, vaultBalance: vault, timestamp });
+      // No order is pending and nobody donated: the vault holds exactly the recorded amounts, so the lens (which
+      // reads the vault's balance for the keeper's reward) and the engine's recorded keeper reserve agree.
+      const preview = previewLiquidation({ position, market, scale: SCALE, timestamp });
       expect(preview, `${where}: previewLiquidation`).to.deep.equal({
         liquidatable: lensPreview.liquidatable,
         equity: lensPreview.equity,
@@ -400,7 +565,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
       expect(isAtCap({ position, price: market.price, scale: SCALE }), `${where}: atCap`).to.equal(
         atCapBatch[ids.indexOf(id)],
       );
-      if (atCapBatch[ids.indexOf(id)]) atCapSeen++;
+      if (atCapBatch[ids.indexOf(id)]) counts.atCapSeen++;
       const decided = isPositionLiquidatable({ position, market, scale: SCALE });
       expect(decided, `${where}: liquidatable`).to.equal(onChainBatch[ids.indexOf(id)]);
       if (decided) liquidatable.push(id);
@@ -423,20 +588,25 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     }
   }
 
+  /** Fresh rounds of every market, then time past any grace period: orders that add risk may execute. */
+  async function outOfGrace(): Promise<void> {
+    for (const market of markets) await publish(market, market.price);
+    await networkHelpers.time.increase(GRACE_PERIOD + 1n);
+  }
+
   it("values 1,000+ random positions along random price paths exactly as the lens does", async function () {
-    this.timeout(300_000);
+    this.timeout(600_000);
     let compared = 0;
     let liquidatableSeen = 0;
     let notLiquidatableSeen = 0;
     let inGraceSeen = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      // Time passes (borrow fees grow); a gap longer than a feed's heartbeat is an outage, then a grace period.
-      const gap = rng.pick([
-        0n,
-        rng.between(1n, 3_000n),
-        rng.between(3_600n, 86_400n),
-        rng.between(86_400n, 90n * 86_400n),
-      ]);
+      // Time passes (borrow fees grow); a gap longer than a feed's heartbeat is an outage, then a grace period. The
+      // first round starts with one longer than every heartbeat (two days at most), the others at random.
+      const gap =
+        round === 0
+          ? 3n * 86_400n
+          : rng.pick([0n, rng.between(1n, 3_000n), rng.between(3_600n, 86_400n), rng.between(86_400n, 90n * 86_400n)]);
       if (gap > 0n) await networkHelpers.time.increase(gap);
       if (round === 1) {
         // Governance moves some markets' parameters (the engine accrues at the old rates first).
@@ -447,7 +617,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
         }
       }
       await movePrices();
-      if (rng.chance(50)) await networkHelpers.time.increase(rng.between(1n, GRACE_PERIOD + 60n));
+      if (round > 0 && rng.chance(50)) await networkHelpers.time.increase(rng.between(1n, GRACE_PERIOD + 60n));
       const states = await marketStates();
       const { timestamp } = await latest();
       inGraceSeen += [...states.values()].filter((m) => m.liquidationResumesAt > timestamp).length;
@@ -459,90 +629,183 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
 
       if (round % 2 === 1) await modifySome(`round ${round}`);
     }
-    expect(compared, "valuations compared").to.be.greaterThanOrEqual(ROUNDS * 1_000);
+    expect(compared, "valuations compared").to.be.greaterThanOrEqual(ROUNDS * 900);
     // The path must have exercised both decisions and the grace period.
     expect(liquidatableSeen, "liquidatable valuations").to.be.greaterThan(50);
     expect(notLiquidatableSeen, "healthy valuations").to.be.greaterThan(50);
     expect(inGraceSeen, "markets seen in a grace period").to.be.greaterThan(0);
-    expect(atCapSeen, "valuations at the cap").to.be.greaterThan(10);
+    expect(counts.atCapSeen, "valuations at the cap").to.be.greaterThan(10);
   });
 
-  /** Increases, decreases and margin moves on random positions; checks the engine's new entry prices and fees. */
+  /**
+   * Increase and decrease orders and margin moves on random positions. Each outcome is predicted from the state
+   * before, moved to its block's time: a margin removal's refusal or its new collateral and cap, an order's execution
+   * (fees, entry price, collateral, the sticky cap of an increase, a decrease's share of the cap), its cancellation for
+   * margin, or the liquidation it makes instead when the position is liquidatable at the latest price.
+   */
   async function modifySome(label: string): Promise<void> {
+    await outOfGrace();
     const engine = await s.engine.getAddress();
     const states = await marketStates();
-    const before = new Map<bigint, Position>();
-    const calls: { to: string; data: string }[] = [];
+    type Change =
+      | { kind: "increase"; sizeDelta: bigint; collateralDelta: bigint }
+      | { kind: "decrease"; sizeDelta: bigint }
+      | { kind: "add"; amount: bigint }
+      | { kind: "remove"; amount: bigint };
+    const changes: { id: bigint; position: Position; change: Change; data: string }[] = [];
+    const fee = s.global.minExecutionFee;
     for (const id of open) {
       if (!rng.chance(25)) continue;
       const position = await positionOf(id);
-      const market = states.get(position.marketId)!;
-      before.set(id, position);
-      const far = market.timestamp + 86_400n;
-      const kind = rng.pick(["increase", "decrease", "add", "remove"] as const);
+      const far = states.get(position.marketId)!.timestamp + 86_400n;
       const bound = (adding: boolean): bigint => (position.isLong === adding ? MaxUint256 : 0n);
+      const kind = rng.pick(["increase", "decrease", "add", "remove"] as const);
+      let change: Change;
       let data: string;
       if (kind === "increase") {
         const sizeDelta = position.size / rng.between(2n, 20n) + 1n;
-        data = s.engine.interface.encodeFunctionData("increase", [
+        const collateralDelta = position.collateral / 3n;
+        change = { kind, sizeDelta, collateralDelta };
+        data = s.engine.interface.encodeFunctionData("requestIncrease", [
           id,
           sizeDelta,
-          position.collateral / 3n,
+          collateralDelta,
           bound(true),
           far,
+          fee,
         ]);
       } else if (kind === "decrease" && position.size > 1n) {
-        data = s.engine.interface.encodeFunctionData("decrease", [
+        const sizeDelta = position.size / rng.between(2n, 10n);
+        change = { kind, sizeDelta };
+        data = s.engine.interface.encodeFunctionData("requestDecrease", [
           id,
-          position.size / rng.between(2n, 10n),
+          sizeDelta,
           bound(false),
           far,
+          fee,
+          trader,
         ]);
       } else if (kind === "remove") {
-        data = s.engine.interface.encodeFunctionData("removeMargin", [
-          id,
-          position.collateral / rng.between(5n, 50n) + 1n,
-        ]);
+        const amount = position.collateral / rng.between(5n, 50n) + 1n;
+        change = { kind, amount };
+        data = s.engine.interface.encodeFunctionData("removeMargin", [id, amount, trader]);
       } else {
-        data = s.engine.interface.encodeFunctionData("addMargin", [id, rng.logBetween(1n, position.collateral)]);
+        const amount = rng.logBetween(1n, position.collateral);
+        change = { kind: "add", amount };
+        data = s.engine.interface.encodeFunctionData("addMargin", [id, amount]);
       }
-      calls.push({ to: engine, data });
+      changes.push({ id, position, change, data });
       positionCache.delete(id);
-      balanceCache.delete(id);
     }
-    const fromBlock = (await latest()).number + 1n;
-    await batched(calls);
+    const sent = await batched(changes.map(({ data }) => ({ to: engine, data })));
 
-    const logs = await s.engine.queryFilter(s.engine.filters.PositionIncreased(), Number(fromBlock));
-    for (const log of logs) {
-      const event = decodePositionEvents([log])[0];
-      if (event?.eventName !== "PositionIncreased") throw new Error("expected PositionIncreased");
-      const { positionId, sizeDelta, price, newEntryPrice, fees } = event.args;
-      const old = before.get(positionId)!;
-      const market = markets[Number(old.marketId)]!;
-      const index = await s.engine.borrowIndex(old.marketId, old.isLong, { blockTag: log.blockNumber });
-      const where = `${label}: increase of ${positionId}`;
-      expect(newEntryPrice, `${where}: entry price`).to.equal(
-        entryAfterIncrease(old.isLong, old.size, old.entryPrice, sizeDelta, price, old.maxProfit, SCALE),
-      );
-      // The cap is sticky: the old cap plus what the increase brings.
-      const after = await positionOf(positionId, BigInt(log.blockNumber));
-      const expected = previewIncrease({
-        position: old,
-        sizeDelta,
-        collateralDelta: event.args.collateralDelta,
-        price,
+    // Margin moves are instant: each predicted at its block's time, at the latest price.
+    for (const [i, { id, position, change }] of changes.entries()) {
+      const tx = sent[i]!;
+      if (change.kind !== "remove") {
+        expect(tx.success, `${label}: ${change.kind} of ${id} went through`).to.equal(true);
+        continue;
+      }
+      const market = projectTo(states.get(position.marketId)!, tx.timestamp);
+      const expected = previewRemoveMargin({
+        position,
+        amount: change.amount,
+        market,
         params: market.params,
+        global: s.global,
         scale: SCALE,
       });
+      const where = `${label}: removing ${change.amount} from ${id}`;
+      if (expected.error !== null) {
+        expect(tx.success, `${where}: refused (${expected.error})`).to.equal(false);
+        counts.removeRefused++;
+        continue;
+      }
+      expect(tx.success, `${where}: went through`).to.equal(true);
+      const after = await positionOf(id, tx.blockNumber);
+      // The cap follows the collateral down: min(cap, maxProfitRatio × the collateral left).
       expect(after.maxProfit, `${where}: cap`).to.equal(expected.maxProfit);
-      expect(after.entryPrice, `${where}: stored entry`).to.equal(expected.entryPrice);
-      if (isAtCap({ position: old, price, scale: SCALE })) increasedBeyondCap++;
-      expect(fees, `${where}: fees`).to.equal(
-        borrowFee(old.size, old.entryPrice, index - old.borrowIndex, SCALE) +
-          ratioOfNotionalUp(sizeDelta, price, market.params.openFeeRatio, SCALE),
+      expect(expected.maxProfit).to.equal(
+        capAfterRemoveMargin(position.maxProfit, expected.collateral, market.params.maxProfitRatio),
       );
-      increasedChecked++;
+      expect(after.collateral, `${where}: collateral`).to.equal(expected.collateral);
+      counts.removed++;
+    }
+
+    // The orders' second step, then each outcome against the SDK's preview at its execution.
+    const orders = changes.filter(({ change }) => change.kind === "increase" || change.kind === "decrease");
+    const { byPosition, timeOf } = await executeAll(orders.map(({ id }) => id));
+    for (const { id, position, change } of orders) {
+      const events = byPosition.get(id);
+      const outcome = events?.find((e) => e.eventName === "OrderExecuted" || e.eventName === "OrderCancelled");
+      expect(outcome, `${label}: outcome of ${id}'s ${change.kind}`).to.not.equal(undefined);
+      const market = projectTo(states.get(position.marketId)!, await timeOf(outcome!));
+      const where = `${label}: ${change.kind} of ${id}`;
+      // Rule 3: a position liquidatable at the latest price is liquidated instead.
+      if (getPositionValuation({ position, market, scale: SCALE }).isLiquidatable) {
+        expectLiquidation(
+          where,
+          only(events, "PositionLiquidated"),
+          previewLiquidation({ position, market, scale: SCALE }),
+        );
+        expectCancelled(where, events, "PositionClosed");
+        open.delete(id);
+        counts.liquidatedAtExecution++;
+        continue;
+      }
+      const common = { position, market, params: market.params, global: s.global, scale: SCALE };
+      if (change.kind === "increase") {
+        const expected = previewIncrease({
+          ...common,
+          sizeDelta: change.sizeDelta,
+          collateralDelta: change.collateralDelta,
+        });
+        if (expected.cancelReason !== null) {
+          expectCancelled(where, events, expected.cancelReason);
+          counts.cancelledMargin++;
+          continue;
+        }
+        const increased = only(events, "PositionIncreased");
+        expect(increased, `${where}: executed`).to.not.equal(undefined);
+        const { fees, newSize, newEntryPrice, newCollateral, newMaxProfit, price } = increased!.args;
+        // The cap is sticky: the old cap plus what the increase brings.
+        expect({ fees, newSize, newEntryPrice, newCollateral, newMaxProfit, price }, where).to.deep.equal({
+          fees: expected.fees,
+          newSize: expected.size,
+          newEntryPrice: expected.entryPrice,
+          newCollateral: expected.collateral,
+          newMaxProfit: expected.maxProfit,
+          price: market.price,
+        });
+        expect((await positionOf(id, increased!.blockNumber!)).maxProfit, `${where}: stored cap`).to.equal(
+          expected.maxProfit,
+        );
+        if (isAtCap({ position, price: market.price, scale: SCALE })) counts.increasedBeyondCap++;
+        counts.increased++;
+      } else if (change.kind === "decrease") {
+        const expected = previewDecrease({ ...common, sizeDelta: change.sizeDelta });
+        if (expected.cancelReason !== null) {
+          expectCancelled(where, events, expected.cancelReason);
+          counts.cancelledMargin++;
+          continue;
+        }
+        const decreased = only(events, "PositionDecreased");
+        expect(decreased, `${where}: executed`).to.not.equal(undefined);
+        const { pnl, fees, payout, newSize, newCollateral, newMaxProfit } = decreased!.args;
+        expect({ pnl, fees, payout, newSize, newCollateral, newMaxProfit }, where).to.deep.equal({
+          pnl: expected.pnl,
+          fees: expected.fees,
+          payout: expected.payout,
+          newSize: expected.size,
+          newCollateral: expected.collateral,
+          newMaxProfit: expected.maxProfit,
+        });
+        // The closed part took floor(cap × Δ / size) of the cap; the rest stays.
+        const kept = capKeptAfterDecrease(position.maxProfit, change.sizeDelta, position.size);
+        expect(position.maxProfit - kept).to.equal((position.maxProfit * change.sizeDelta) / position.size);
+        expect((await positionOf(id, decreased!.blockNumber!)).maxProfit, `${where}: cap`).to.equal(kept);
+        counts.decreased++;
+      }
     }
   }
 
@@ -551,8 +814,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
   it("decides liquidatable / not at the boundary price exactly as liquidate does", async function () {
     this.timeout(300_000);
     // Fresh prices, no outage in sight.
-    for (const market of markets) await publish(market, market.price);
-    await networkHelpers.time.increase(GRACE_PERIOD + 1n);
+    await outOfGrace();
     for (const market of markets) await publish(market, market.price);
 
     const candidates = [...open].filter(() => rng.chance(15)).slice(0, 120);
@@ -567,15 +829,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
       const now = states.get(position.marketId)!;
       const marketInfo = markets[Number(position.marketId)]!;
       // The market as it will be at `at`: borrow indices accrue linearly.
-      const elapsed = at - now.timestamp;
-      const projected = (price: bigint): MarketState => ({
-        ...now,
-        price,
-        borrowIndexLong: accrueBorrowIndex(now.borrowIndexLong, now.params.borrowRateLong, elapsed),
-        borrowIndexShort: accrueBorrowIndex(now.borrowIndexShort, now.params.borrowRateShort, elapsed),
-        timestamp: at,
-        liquidationResumesAt: 0n,
-      });
+      const projected = (price: bigint): MarketState => ({ ...projectTo(now, at, price), liquidationResumesAt: 0n });
       const unit = 10n ** (18n - marketInfo.feedDecimals);
       const liquidatableAt = (ticks: bigint): boolean =>
         getPositionValuation({ position, market: projected(ticks * unit), scale: SCALE }).isLiquidatable;
@@ -616,7 +870,7 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
           liquidated++;
         } catch (error) {
           const decoded = decodeBulkheadError(error);
-          if (decoded instanceof LiquidationGracePeriodError) throw decoded;
+          if (decoded instanceof GracePeriodError) throw decoded;
           expect(decoded, `${where}: liquidate refused`).to.be.instanceOf(NotLiquidatableError);
           if (!(decoded instanceof NotLiquidatableError)) throw error;
           expect(expected, `${where}: the SDK said liquidatable`).to.equal(false);
@@ -638,24 +892,12 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     for (const market of markets) market.price = representable(market.price, market.feedDecimals);
   });
 
-  // ------------------------------------------------------------------ events of closes and liquidations
+  // ------------------------------------------------------------------ events of take-profits, closes and liquidations
 
-  /** A market's state moved forward to `timestamp` (same price and parameters): borrow indices accrue linearly. */
-  function projectTo(market: MarketState, timestamp: bigint): MarketState {
-    const elapsed = timestamp - market.timestamp;
-    return {
-      ...market,
-      borrowIndexLong: accrueBorrowIndex(market.borrowIndexLong, market.params.borrowRateLong, elapsed),
-      borrowIndexShort: accrueBorrowIndex(market.borrowIndexShort, market.params.borrowRateShort, elapsed),
-      timestamp,
-    };
-  }
-
-  it("predicts the engine's take-profit, close and liquidation amounts (events) to the unit", async function () {
-    this.timeout(300_000);
+  it("predicts the engine's take-profit, close (bad debt included) and liquidation amounts (events) to the unit", async function () {
+    this.timeout(600_000);
     await movePrices();
-    await networkHelpers.time.increase(GRACE_PERIOD + 1n);
-    for (const market of markets) await publish(market, market.price);
+    await outOfGrace();
     const engine = await s.engine.getAddress();
 
     // Take profit on every position at its cap, in batches; predict each from the state before.
@@ -664,8 +906,8 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     const flags: boolean[] = [];
     for (let i = 0; i < tpIds.length; i += 400) flags.push(...(await s.lens.atCap(tpIds.slice(i, i + 400))));
     const capped = tpIds.filter((_, i) => flags[i] === true);
-    const tpBefore = new Map<bigint, { position: Position; vault: bigint }>();
-    for (const id of capped) tpBefore.set(id, { position: await positionOf(id), vault: await vaultBalance(id) });
+    const tpBefore = new Map<bigint, Position>();
+    for (const id of capped) tpBefore.set(id, await positionOf(id));
     const tpBatches: bigint[][] = [];
     for (let i = 0; i < capped.length; i += 40) tpBatches.push(capped.slice(i, i + 40));
     const takenIn = await batched(
@@ -682,9 +924,9 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
       const logs = await s.engine.queryFilter(s.engine.filters.ProfitTaken(), Number(takenIn[0]!.blockNumber));
       for (const event of decodePositionEvents(logs)) {
         if (event.eventName !== "ProfitTaken") continue;
-        const { position, vault } = tpBefore.get(event.args.positionId)!;
+        const position = tpBefore.get(event.args.positionId)!;
         const market = projectTo(tpStates.get(position.marketId)!, tpTimeOf.get(event.blockNumber!)!);
-        const expected = previewTakeProfit({ position, market, scale: SCALE, vaultBalance: vault });
+        const expected = previewTakeProfit({ position, market, scale: SCALE });
         expect(
           {
             price: event.args.price,
@@ -710,42 +952,102 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     expect(taken, "positions closed at their cap").to.equal(capped.length);
     expect(taken, "positions closed at their cap").to.be.greaterThan(5);
 
-    // Close a sample of positions; predict each from the state before, moved to its block's time.
-    const states = await marketStates();
-    const toClose = [...open].filter(() => rng.chance(8));
-    const before = new Map<bigint, { position: Position; vault: bigint }>();
-    for (const id of toClose) before.set(id, { position: await positionOf(id), vault: await vaultBalance(id) });
-    const closeCalls = toClose.map((id) => {
-      const bound = before.get(id)!.position.isLong ? 0n : MaxUint256;
-      return { to: engine, data: s.engine.interface.encodeFunctionData("close", [id, bound, 2n ** 40n]) };
-    });
-    const closedIn = await batched(closeCalls);
-    const timeOf = new Map(closedIn.map((block) => [block.blockNumber, block.timestamp]));
-    const closedLogs = await s.engine.queryFilter(s.engine.filters.PositionClosed(), Number(closedIn[0]!.blockNumber));
-    for (const event of decodePositionEvents(closedLogs)) {
-      if (event.eventName !== "PositionClosed") continue;
-      const { position, vault } = before.get(event.args.positionId)!;
-      const market = projectTo(states.get(position.marketId)!, timeOf.get(event.blockNumber!)!);
-      const expected = previewClose({ position, market, scale: SCALE, vaultBalance: vault });
-      expect(
-        { pnl: event.args.pnl, fees: event.args.fees, payout: event.args.payout, badDebt: event.args.badDebt },
-        `close of ${event.args.positionId}`,
-      ).to.deep.equal({ pnl: expected.pnl, fees: expected.fees, payout: expected.payout, badDebt: expected.badDebt });
-      open.delete(event.args.positionId);
-      closedChecked++;
+    // Request closes of a sample of positions. Their round's answer is a jump (down or up) and the latest price the
+    // one before it: a position healthy at the latest price closes at the jump, with bad debt where the jump wiped
+    // its collateral out (rule 7: the liquidation split without keeper fee or penalty; an unpaid closing fee is not
+    // bad debt). One liquidatable at the latest price is liquidated instead (rule 3).
+    const toClose = [...open].filter(() => rng.chance(20));
+    const closeCalls = [];
+    for (const id of toClose) {
+      const position = await positionOf(id);
+      const bound = position.isLong ? 0n : MaxUint256;
+      closeCalls.push({
+        to: engine,
+        data: s.engine.interface.encodeFunctionData("requestClose", [
+          id,
+          bound,
+          2n ** 40n,
+          s.global.minExecutionFee,
+          trader,
+        ]),
+      });
     }
-    expect(closedChecked, "closes checked").to.equal(toClose.length);
-    expect(closedChecked, "closes checked").to.be.greaterThan(30);
+    const states = await marketStates();
+    const before = new Map<bigint, Position>();
+    for (const id of toClose) before.set(id, await positionOf(id));
+    expect(
+      (await batched(closeCalls)).every((tx) => tx.success),
+      "every close request went through",
+    ).to.equal(true);
+    const jumps = new Map(
+      markets.map((m) => [
+        m.id,
+        representable(
+          rng.chance(50) ? (m.price * rng.between(1n, 6n)) / 10n : (m.price * rng.between(15n, 40n)) / 10n,
+          m.feedDecimals,
+        ),
+      ]),
+    );
+    const { byPosition, timeOf } = await executeAll(toClose, jumps);
+    for (const id of toClose) {
+      const position = before.get(id)!;
+      const events = byPosition.get(id);
+      const outcome = events?.find((e) => e.eventName === "OrderExecuted" || e.eventName === "OrderCancelled");
+      expect(outcome, `close of ${id}: outcome`).to.not.equal(undefined);
+      const at = await timeOf(outcome!);
+      const latestMarket = projectTo(states.get(position.marketId)!, at);
+      const where = `close of ${id}`;
+      if (getPositionValuation({ position, market: latestMarket, scale: SCALE }).isLiquidatable) {
+        expectLiquidation(
+          where,
+          only(events, "PositionLiquidated"),
+          previewLiquidation({ position, market: latestMarket, scale: SCALE }),
+        );
+        counts.liquidatedAtExecution++;
+        open.delete(id);
+        continue;
+      }
+      const roundMarket = projectTo(states.get(position.marketId)!, at, jumps.get(position.marketId)!);
+      const expected = previewClose({ position, market: roundMarket, params: roundMarket.params, scale: SCALE });
+      const closed = only(events, "PositionClosed");
+      expect(closed, `${where}: executed`).to.not.equal(undefined);
+      expect(
+        {
+          price: closed!.args.price,
+          pnl: closed!.args.pnl,
+          fees: closed!.args.fees,
+          payout: closed!.args.payout,
+          badDebt: closed!.args.badDebt,
+        },
+        where,
+      ).to.deep.equal({
+        price: roundMarket.price,
+        pnl: expected.pnl,
+        fees: expected.fees,
+        payout: expected.payout,
+        badDebt: expected.badDebt,
+      });
+      if (expected.badDebt > 0n) {
+        counts.closedWithBadDebt++;
+        // Bad debt leaves nothing but the keeper reserve, and waives the closing fee.
+        expect(expected.payout, `${where}: payout with bad debt`).to.equal(position.keeperReserve);
+        expect(expected.closeFee, `${where}: closing fee with bad debt`).to.equal(0n);
+      }
+      open.delete(id);
+      counts.closed++;
+    }
+    expect(counts.closed, "closes checked").to.be.greaterThan(30);
+    expect(counts.closedWithBadDebt, "closes with bad debt").to.be.greaterThan(0);
 
     // Crash every market, liquidate in batches (healthy ids mixed in), and compare every split.
     for (const market of markets) await publish(market, (market.price * rng.between(1n, 9n)) / 10n);
     const states2 = await marketStates();
-    const candidates = new Map<bigint, { position: Position; vault: bigint }>();
-    for (const id of open) candidates.set(id, { position: await positionOf(id), vault: await vaultBalance(id) });
+    const candidates = new Map<bigint, Position>();
+    for (const id of open) candidates.set(id, await positionOf(id));
     const preview = (id: bigint, timestamp: bigint): ReturnType<typeof previewLiquidation> => {
-      const { position, vault } = candidates.get(id)!;
+      const position = candidates.get(id)!;
       const market = projectTo(states2.get(position.marketId)!, timestamp);
-      return previewLiquidation({ position, market, scale: SCALE, vaultBalance: vault, timestamp });
+      return previewLiquidation({ position, market, scale: SCALE, timestamp });
     };
     const soon = states2.values().next().value!.timestamp + 1n;
     const ids = [...open];
@@ -772,35 +1074,26 @@ describe("SDK maths ≡ contracts (differential, seeded)", function () {
     const seen = new Set<bigint>();
     for (const event of liquidations) {
       if (event.eventName !== "PositionLiquidated") continue;
-      const expected = preview(event.args.positionId, timeOf2.get(event.blockNumber!)!);
-      expect(
-        {
-          keeperReward: event.args.keeperReward,
-          penalty: event.args.penalty,
-          ownerRefund: event.args.ownerRefund,
-          badDebt: event.args.badDebt,
-          price: event.args.price,
-          closeFee: event.args.closeFee,
-        },
-        `split of ${event.args.positionId}`,
-      ).to.deep.equal({
-        keeperReward: expected.keeperReward,
-        penalty: expected.penalty,
-        ownerRefund: expected.ownerRefund,
-        badDebt: expected.badDebt,
-        price: expected.price,
-        closeFee: expected.closeFee,
-      });
+      expectLiquidation(
+        `liquidation of ${event.args.positionId}`,
+        event,
+        preview(event.args.positionId, timeOf2.get(event.blockNumber!)!),
+      );
       seen.add(event.args.positionId);
       open.delete(event.args.positionId);
-      liquidatedByBatch++;
+      counts.liquidatedByBatch++;
     }
     expect([...seen].sort(), "liquidated exactly the positions the SDK said").to.deep.equal(
       [...expectedLiquidated].sort(),
     );
-    expect(liquidatedByBatch, "liquidations checked").to.be.greaterThan(30);
-    expect(increasedChecked, "increases checked").to.be.greaterThan(20);
-    expect(increasedBeyondCap, "increases of positions beyond their cap").to.be.greaterThan(0);
+    expect(counts.liquidatedByBatch, "liquidations checked").to.be.greaterThan(30);
+    expect(counts.increased, "increases checked").to.be.greaterThan(20);
+    expect(counts.increasedBeyondCap, "increases of positions beyond their cap").to.be.greaterThan(0);
+    expect(counts.decreased, "decreases checked").to.be.greaterThan(20);
+    expect(counts.removed, "margin removals checked").to.be.greaterThan(20);
+    expect(counts.removeRefused, "margin removals refused as predicted").to.be.greaterThan(0);
+    expect(counts.cancelledMargin, "orders cancelled for margin as predicted").to.be.greaterThan(0);
+    expect(counts.liquidatedAtExecution, "executions that liquidated instead").to.be.greaterThan(0);
   });
 });
 
@@ -908,18 +1201,14 @@ describe("SDK pool maths ≡ LiquidityPool (differential, seeded)", function () 
     // Positions on both sides of both markets: their caps reserve most of the pool, so redemptions run short.
     await mined(s.usd.mint(s.actors.alice, 10n ** 9n * USD));
     await mined(s.usd.connect(s.actors.alice).approve(s.engine, MaxUint256));
-    const { timestamp } = await latestBlock();
+    // Opened in two steps (request, round, execution) at the feeds' current prices.
     for (let i = 0; i < 16; i++) {
       const marketId = BigInt(i % 2);
       const collateral = rng.between(500n, 5_000n) * USD;
       const notional = collateral * rng.between(2n, 9n) * SCALE;
       const size = (notional * WAD) / prices[i % 2]!;
       const isLong = rng.chance(60);
-      await mined(
-        s.engine
-          .connect(s.actors.alice)
-          .open(marketId, isLong, size, collateral, isLong ? MaxUint256 : 0n, timestamp + 86_400n),
-      );
+      await openPosition(s, s.actors.alice, marketId, isLong, size, collateral);
     }
   });
 
@@ -1027,10 +1316,7 @@ describe("SDK pool maths ≡ LiquidityPool (differential, seeded)", function () 
         // A large position reserves most of what is free: the rush is executed in part.
         const notional = ((await s.pool.freeLiquidity()) * 9n) / 10n;
         const size = (notional * SCALE * WAD) / prices[0]!;
-        const { timestamp } = await latestBlock();
-        await mined(
-          s.engine.connect(s.actors.alice).open(0n, true, size, notional / 4n, MaxUint256, timestamp + 86_400n),
-        );
+        await openPosition(s, s.actors.alice, 0n, true, size, notional / 4n);
       }
       await movePricesAndSettle();
       {

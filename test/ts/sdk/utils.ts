@@ -103,3 +103,21 @@ export async function addressesOf(s: Bulkhead): Promise<BulkheadAddresses> {
     bulkheadLens: (await s.lens.getAddress()) as Address,
   };
 }
+
+/**
+ * Waits until `owner` has requested an order after block `fromBlock` (an SDK call running concurrently, such as
+ * `requestOpenAndWait`), so that a test can publish the round that order executes at. Returns the position's id.
+ */
+export async function untilOrderRequested(
+  s: Bulkhead,
+  owner: string,
+  fromBlock: bigint,
+): Promise<{ positionId: bigint; blockNumber: bigint }> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const [log] = await s.engine.queryFilter(s.engine.filters.OrderRequested(undefined, owner), Number(fromBlock) + 1);
+    if (log !== undefined) return { positionId: log.args.positionId, blockNumber: BigInt(log.blockNumber) };
+    if (Date.now() > deadline) throw new Error(`no order requested by ${owner} after block ${fromBlock}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -26,26 +26,45 @@ import {
   InvalidDeploymentError,
   marginEngineAbi,
   NotLiquidatableError,
-  openPositionAndWait,
+  NothingToClaimError,
+  OrderCancelledError,
+  OrderNotPendingError,
+  OrderRequestedEventNotFoundError,
   PermitNotSupportedError,
   PositionMathError,
-  PositionNotOpenError,
-  PositionOpenedEventNotFoundError,
+  PositionNotFoundError,
+  PositionPendingError,
+  requestOpenAndWait,
   settlementTokenAbi,
   simulateAddMargin,
-  simulateOpenPosition,
+  simulateRequestOpen,
   TransactionRevertedError,
+  UnknownEnumValueError,
   UnknownRevertError,
-  waitForPositionOpened,
+  waitForOrder,
+  waitForOrderRequested,
+  WaitForOrderTimeoutError,
   WalletClientRequiredError,
   type BulkheadAddresses,
 } from "../../../sdk/src/index.js";
 import * as mocks from "../../../sdk/src/mocks.js";
 import * as mocksEthers from "../../../sdk/src/mocks-ethers.js";
 import * as ethersEntry from "../../../sdk/src/ethers.js";
-import { deployBulkhead, ETH, ETH_PRICE, fund, setPrice, USD, WAD, type Bulkhead } from "../fixture.js";
+import {
+  deployBulkhead,
+  ETH,
+  ETH_PRICE,
+  fund,
+  now,
+  openPosition,
+  publishRound,
+  setPrice,
+  USD,
+  WAD,
+  type Bulkhead,
+} from "../fixture.js";
 import { sdkConnection } from "./connection.js";
-import { addressesOf } from "./utils.js";
+import { addressesOf, untilOrderRequested } from "./utils.js";
 
 const { networkHelpers, provider } = sdkConnection;
 const transport = custom(provider as unknown as EIP1193Provider);
@@ -64,14 +83,19 @@ describe("SDK in viem's idiom", function () {
       const cause = new Error("socket hang up");
       const errors: BulkheadError[] = [
         new InvalidDeploymentError("no engine", { cause }),
-        new AccountRequiredError("openPosition"),
+        new AccountRequiredError("requestOpen"),
         new PermitNotSupportedError("0x0000000000000000000000000000000000000001"),
-        new PositionNotOpenError(7n),
+        new PositionNotFoundError(7n),
         new TransactionRevertedError("0x01"),
         new PositionMathError("overflow", "a × b"),
         new ChainMismatchError(1, 31337),
-        new WalletClientRequiredError("closePosition"),
-        new PositionOpenedEventNotFoundError("0x02"),
+        new WalletClientRequiredError("requestClose"),
+        new OrderRequestedEventNotFoundError("0x02"),
+        new PositionPendingError(8n),
+        new OrderCancelledError({ positionId: 9n, kind: "Open", reason: "Margin", refund: 1n, executorFee: 2n }),
+        new OrderNotPendingError(10n, "Close"),
+        new WaitForOrderTimeoutError(11n, 1_000),
+        new UnknownEnumValueError("OrderKind", 9),
         new ContractPanicError({ code: 0x11n, data }),
         new ContractRevertStringError({ reason: "nope", data: "0x08c379a0" }),
         new UnknownRevertError({ data: "0x12345678" }),
@@ -87,6 +111,7 @@ describe("SDK in viem's idiom", function () {
       expect(errors[0]!.details).to.equal("socket hang up");
       expect(errors[0]!.cause).to.equal(cause);
       expect(errors[5]!.details).to.equal("a × b");
+      expect(errors[10]!.shortMessage).to.equal("The Open order of position 9 was cancelled: Margin.");
     });
 
     it("walk follows the cause chain through viem's errors to the root", async function () {
@@ -139,12 +164,20 @@ describe("SDK in viem's idiom", function () {
       const reader = publicClient().extend(bulkheadPublicActions({ addresses }));
       const writer = walletClient(alice).extend(bulkheadWalletActions({ addresses }));
       const both = walletClient(alice).extend(bulkheadActions({ deployment: { chainId: 31337, addresses } as never }));
-      const { positionId, event } = await writer.openPositionAndWait({
-        marketId: ETH,
-        isLong: true,
-        size: WAD,
-        collateral: 600n * USD,
+      // Step one through the wallet client, step two through anyone's: the feed's next round, then an execution.
+      const requested = await reader.waitForOrderRequested({
+        hash: await writer.requestOpen({ marketId: ETH, isLong: true, size: WAD, collateral: 600n * USD }),
       });
+      const positionId = requested.positionId;
+      expect((await reader.getOrderStatus({ positionId })).status).to.equal("Waiting");
+      await publishRound(s, ETH);
+      const keeperWriter = walletClient(s.actors.keeper.address as Address).extend(
+        bulkheadWalletActions({ addresses }),
+      );
+      await reader.waitForBulkheadReceipt({ hash: await keeperWriter.executeOrder({ positionId }) });
+      const outcome = await reader.waitForOrder({ hash: requested.receipt.transactionHash });
+      if (outcome.status !== "executed") throw new Error("the open should have executed");
+      const event = eventsNamed(outcome.events, "PositionOpened")[0]!.args;
       expect(event.owner).to.equal(alice);
       expect((await reader.getPosition({ positionId }))?.size).to.equal(WAD);
       expect((await both.getPositionSummary({ positionId })).equity).to.equal(await s.lens.equity(positionId));
@@ -161,7 +194,7 @@ describe("SDK in viem's idiom", function () {
       expect(await reader.getChainId()).to.equal(31337);
       // Writes without an account say so, as typed errors.
       const noAccount = createWalletClient({ transport }).extend(bulkheadActions({ addresses }));
-      await expectRejection(noAccount.closePosition({ positionId }), AccountRequiredError);
+      await expectRejection(noAccount.requestClose({ positionId }), AccountRequiredError);
       expect(() => bulkheadActions({ addresses: undefined as never })).to.throw(InvalidDeploymentError);
       // A deployment is for one chain: a client on another is refused as it is extended.
       const mainnetClient = createPublicClient({ transport, chain: mainnet });
@@ -184,52 +217,97 @@ describe("SDK in viem's idiom", function () {
       const send = async (request: Parameters<typeof writeContract>[1]): Promise<sdk.PositionEvent[]> =>
         (await client.waitForBulkheadReceipt({ hash: await writeContract(wallet, request) })).events;
 
-      const opened = await client.simulateOpenPosition({
+      const keeper = s.actors.keeper.address as Address;
+      const keeperWallet = walletClient(keeper);
+      const sendAs = async (
+        who: typeof wallet,
+        request: Parameters<typeof writeContract>[1],
+      ): Promise<sdk.PositionEvent[]> =>
+        (await client.waitForBulkheadReceipt({ hash: await writeContract(who, request) })).events;
+      /** The feed's next round, then the keeper executes through `simulateExecuteOrder`'s request. */
+      const execute = async (positionId: bigint): Promise<sdk.PositionEvent[]> => {
+        await publishRound(s, ETH);
+        const executed = await client.simulateExecuteOrder({ account: keeper, positionId });
+        expect(executed.request.functionName).to.equal("executeOrder");
+        const events = await sendAs(keeperWallet, executed.request);
+        expect(eventsNamed(events, "OrderExecuted").map((e) => e.args.positionId)).to.deep.equal([positionId]);
+        return events;
+      };
+
+      const opened = await client.simulateRequestOpen({
         account: alice,
         marketId: ETH,
         isLong: true,
         size: 2n * WAD,
         collateral: 1_000n * USD,
       });
-      expect(opened.request.functionName).to.equal("open");
+      expect(opened.request.functionName).to.equal("requestOpen");
       expect(opened.request.abi).to.equal(marginEngineAbi);
       expect(opened.request.account.address).to.equal(alice);
-      const openEvents = await send(opened.request);
-      const positionId = eventsNamed(openEvents, "PositionOpened")[0]!.args.positionId;
-      // The simulated result is the id the open then got.
+      const requestEvents = await send(opened.request);
+      const positionId = eventsNamed(requestEvents, "OrderRequested")[0]!.args.positionId;
+      // The simulated result is the id the request then got.
       expect(opened.result).to.equal(positionId);
+      expect(eventsNamed(await execute(positionId), "PositionOpened")[0]!.args.size).to.equal(2n * WAD);
 
-      const increased = await client.simulateIncreasePosition({
+      const increased = await client.simulateRequestIncrease({
         account: alice,
         positionId,
         sizeDelta: WAD,
         collateralDelta: 100n * USD,
       });
-      expect(eventsNamed(await send(increased.request), "PositionIncreased")[0]!.args.newSize).to.equal(3n * WAD);
-      const decreased = await client.simulateDecreasePosition({ account: alice, positionId, sizeDelta: WAD });
-      expect(eventsNamed(await send(decreased.request), "PositionDecreased")[0]!.args.newSize).to.equal(2n * WAD);
+      await send(increased.request);
+      expect(eventsNamed(await execute(positionId), "PositionIncreased")[0]!.args.newSize).to.equal(3n * WAD);
+      const decreased = await client.simulateRequestDecrease({ account: alice, positionId, sizeDelta: WAD });
+      await send(decreased.request);
+      expect(eventsNamed(await execute(positionId), "PositionDecreased")[0]!.args.newSize).to.equal(2n * WAD);
       const added = await client.simulateAddMargin({ account: alice, positionId, amount: 10n * USD });
       expect(eventsNamed(await send(added.request), "MarginAdded")).to.have.length(1);
       const removed = await client.simulateRemoveMargin({ account: alice, positionId, amount: 10n * USD });
-      expect(eventsNamed(await send(removed.request), "MarginRemoved")).to.have.length(1);
-      const closed = await client.simulateClosePosition({ account: alice, positionId });
-      expect(eventsNamed(await send(closed.request), "PositionClosed")[0]!.args.positionId).to.equal(positionId);
+      expect(eventsNamed(await send(removed.request), "MarginRemoved")[0]!.args.receiver).to.equal(alice);
+      const closed = await client.simulateRequestClose({ account: alice, positionId });
+      await send(closed.request);
+      expect(eventsNamed(await execute(positionId), "PositionClosed")[0]!.args.positionId).to.equal(positionId);
 
-      // Keepers: one liquidation and a batch.
+      // An order nobody executed before its deadline: anyone cancels it, with a full refund to the owner.
+      const late = await client.simulateRequestOpen({
+        account: alice,
+        marketId: ETH,
+        isLong: false,
+        size: WAD,
+        collateral: 500n * USD,
+        deadline: (await now(s)) + 30n,
+      });
+      await send(late.request);
+      await networkHelpers.time.increase(60n);
+      expect((await client.getOrderStatus({ positionId: late.result })).status).to.equal("Cancellable");
+      const cancelled = await client.simulateCancelOrder({ account: keeper, positionId: late.result });
+      const cancelEvents = await sendAs(keeperWallet, cancelled.request);
+      expect(eventsNamed(cancelEvents, "OrderCancelled")[0]!.args).to.deep.include({
+        positionId: late.result,
+        reason: sdk.CANCEL_REASONS.indexOf("Expired"),
+        refund: 500n * USD + s.global.keeperReserve + s.global.minExecutionFee,
+        executorFee: 0n,
+      });
+
+      // Keepers: one liquidation and a batch; a batch of executions.
       const ids: bigint[] = [];
       for (let i = 0; i < 2; i++) {
-        const { request } = await client.simulateOpenPosition({
+        const { request, result } = await client.simulateRequestOpen({
           account: alice,
           marketId: ETH,
           isLong: true,
           size: 10n * WAD,
-          collateral: 3_000n * USD,
+          collateral: 3_050n * USD,
         });
-        ids.push(eventsNamed(await send(request), "PositionOpened")[0]!.args.positionId);
+        await send(request);
+        ids.push(result);
       }
+      await publishRound(s, ETH);
+      const batchExecution = await client.simulateExecuteOrders({ account: keeper, positionIds: [...ids, 999n] });
+      expect(batchExecution.result).to.equal(2n);
+      await sendAs(keeperWallet, batchExecution.request);
       await setPrice(s, ETH, (ETH_PRICE * 94n) / 100n);
-      const keeper = s.actors.keeper.address as Address;
-      const keeperWallet = walletClient(keeper);
       const single = await client.simulateLiquidate({ account: keeper, positionId: ids[0]! });
       await client.waitForBulkheadReceipt({ hash: await keeperWallet.writeContract(single.request) });
       const batch = await client.simulateLiquidateBatch({ account: keeper, positionIds: [ids[1]!, 999n] });
@@ -239,25 +317,14 @@ describe("SDK in viem's idiom", function () {
       ]);
       // A position that is not liquidatable: the simulation throws the typed error, nothing is sent.
       await setPrice(s, ETH, ETH_PRICE);
-      const { positionId: healthy } = await openPositionAndWait(wallet, {
-        addresses,
-        marketId: ETH,
-        isLong: false,
-        size: WAD,
-        collateral: 1_000n * USD,
-      });
+      const healthy = await openPosition(s, s.actors.alice, ETH, false, WAD, 1_000n * USD);
       await expectRejection(client.simulateLiquidate({ account: keeper, positionId: healthy }), NotLiquidatableError);
       await expectRejection(
         client.simulateRemoveMargin({ account: alice, positionId: healthy, amount: 995n * USD }),
         CollateralBelowMinimumError,
       );
-      // claimRefund: nothing deferred for this position, a typed revert from the simulation.
-      const refund = client.simulateClaimRefund({ account: alice, positionId: healthy, to: alice });
-      const refused = await refund.then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      expect(refused).to.be.instanceOf(sdk.BulkheadContractError).and.instanceOf(BaseError);
+      // claim: nothing waits for this position, a typed revert from the simulation.
+      await expectRejection(client.simulateClaim({ account: alice, positionId: healthy }), NothingToClaimError);
 
       // LPs: request, execute (anyone), claim by assets; redeem by request, claim by assets then shares.
       const lp = s.actors.bob.address as Address;
@@ -338,15 +405,21 @@ describe("SDK in viem's idiom", function () {
       await client.waitForBulkheadReceipt({ hash: await lpWallet.writeContract(back.request) });
       expect((await client.getPoolState()).redeemQueue).to.deep.equal([]);
 
-      // A position whose pnl reaches its cap is closed at the cap by anyone.
+      // A position whose pnl reaches its cap is closed at the cap by anyone. The SDK opens it and executes it itself.
       const wallet = walletClient(alice);
-      const { positionId } = await openPositionAndWait(wallet, {
+      const from = await publicClient().getBlockNumber();
+      const opening = requestOpenAndWait(wallet, {
         addresses,
         marketId: ETH,
         isLong: true,
         size: WAD,
         collateral: 1_000n * USD,
+        execute: true,
       });
+      await untilOrderRequested(s, alice, from);
+      await publishRound(s, ETH);
+      const { positionId, outcome } = await opening;
+      expect(outcome.event.executor).to.equal(alice);
       const { maxProfit } = await s.engine.position(positionId);
       await setPrice(s, ETH, ETH_PRICE * 3n);
       expect(await client.getAtCap({ positionIds: [positionId, 999n] })).to.deep.equal([true, false]);
@@ -367,7 +440,7 @@ describe("SDK in viem's idiom", function () {
       const client = publicClient();
       const before = await client.getTransactionCount({ address: carol });
       await expectRejection(
-        simulateOpenPosition(client, {
+        simulateRequestOpen(client, {
           addresses,
           account: carol,
           marketId: ETH,
@@ -380,25 +453,83 @@ describe("SDK in viem's idiom", function () {
       expect(await client.getTransactionCount({ address: carol })).to.equal(before);
     });
 
-    it("waitForPositionOpened returns the new id, and says so when a transaction opened nothing", async function () {
+    it("waitForOrderRequested returns the new id, and waitForOrder the outcome; each says so when there is none", async function () {
       const wallet = walletClient(alice);
       const client = publicClient();
-      const hash = await sdk.openPosition(wallet, {
+      const hash = await sdk.requestOpen(wallet, {
         addresses,
         marketId: ETH,
         isLong: false,
         size: WAD,
         collateral: 500n * USD,
       });
-      const opened = await waitForPositionOpened(client, { hash, addresses });
-      expect(opened.positionId).to.equal((await s.engine.nextPositionId()) - 1n);
-      expect(opened.event).to.deep.include({ owner: alice, isLong: false, size: WAD });
-      expect(opened.receipt.transactionHash).to.equal(hash);
-      const added = await sdk.addMargin(wallet, { addresses, positionId: opened.positionId, amount: USD });
+      const requested = await waitForOrderRequested(client, { hash, addresses });
+      expect(requested.positionId).to.equal((await s.engine.nextPositionId()) - 1n);
+      expect(requested.kind).to.equal("Open");
+      expect(requested.event).to.deep.include({
+        owner: alice,
+        isLong: false,
+        sizeDelta: WAD,
+        collateralDelta: 500n * USD,
+      });
+      expect(requested.receipt.transactionHash).to.equal(hash);
+      // No round yet: waiting gives up after the timeout, typed.
+      await expectRejection(waitForOrder(client, { addresses, hash, timeout: 100 }), WaitForOrderTimeoutError);
+      await publishRound(s, ETH);
+      // By position: the order pending now. It executes (here by the waiting client itself, Alice's).
+      const outcome = await waitForOrder(wallet, { addresses, positionId: requested.positionId, execute: true });
+      expect(outcome).to.deep.include({ status: "executed", kind: "Open", positionId: requested.positionId });
+      // The same outcome, looked for from the request's block.
+      const again = await waitForOrder(client, {
+        addresses,
+        positionId: requested.positionId,
+        kind: "Open",
+        fromBlock: requested.blockNumber,
+      });
+      expect(again.transactionHash).to.equal(outcome.transactionHash);
       await expectRejection(
-        waitForPositionOpened(client, { hash: added, addresses }),
-        PositionOpenedEventNotFoundError,
+        waitForOrder(client, { addresses, positionId: requested.positionId }),
+        OrderNotPendingError,
       );
+      const added = await sdk.addMargin(wallet, { addresses, positionId: requested.positionId, amount: USD });
+      await expectRejection(
+        waitForOrderRequested(client, { hash: added, addresses }),
+        OrderRequestedEventNotFoundError,
+      );
+    });
+
+    it("addMargin tops up anyone's position; removeMargin pays the receiver the owner names", async function () {
+      const id = await openPosition(s, s.actors.alice, ETH, true, WAD, 600n * USD);
+      const bob = s.actors.bob.address as Address;
+      await s.usd.mint(bob, 100n * USD);
+      const bobWallet = walletClient(bob);
+      // Bob has no allowance: the SDK approves exactly the amount first.
+      const topUp = await sdk.addMargin(bobWallet, { addresses, positionId: id, amount: 40n * USD });
+      const added = eventsNamed(
+        (await sdk.waitForBulkheadReceipt(publicClient(), { hash: topUp, addresses })).events,
+        "MarginAdded",
+      );
+      expect(added[0]!.args).to.deep.include({
+        positionId: id,
+        from: bob,
+        amount: 40n * USD,
+        newCollateral: 640n * USD,
+      });
+      expect(await s.usd.balanceOf(bob)).to.equal(60n * USD);
+      const carol = s.actors.carol.address as Address;
+      const removed = await sdk.removeMargin(walletClient(alice), {
+        addresses,
+        positionId: id,
+        amount: 30n * USD,
+        receiver: carol,
+      });
+      const event = eventsNamed(
+        (await sdk.waitForBulkheadReceipt(publicClient(), { hash: removed, addresses })).events,
+        "MarginRemoved",
+      )[0]!.args;
+      expect(event).to.deep.include({ amount: 30n * USD, newCollateral: 610n * USD, receiver: carol });
+      expect(await s.usd.balanceOf(carol)).to.equal(30n * USD);
+      expect(event.newMaxProfit).to.equal((await s.engine.position(id)).maxProfit);
     });
   });
 
