@@ -5,7 +5,26 @@
  * together with the cursor (last block applied) and its hash, so a crash at any instant loses nothing and a restart
  * resumes after the cursor without a rescan.
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { createRequire } from "node:module";
+import type { StatementSync } from "node:sqlite";
+
+/**
+ * `node:sqlite`, loaded without its one-time "SQLite is an experimental feature" warning: `npm run keeper` turns the
+ * warning off with a flag, but a process that hosts the keeper's core (the demo, the tests) would print it.
+ */
+export const { DatabaseSync } = ((): typeof import("node:sqlite") => {
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (!String(typeof warning === "string" ? warning : warning.message).includes("SQLite")) {
+      (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+    }
+  }) as typeof process.emitWarning;
+  try {
+    return createRequire(import.meta.url)("node:sqlite") as typeof import("node:sqlite");
+  } finally {
+    process.emitWarning = emit;
+  }
+})();
 
 export type Table = "positions" | "orders" | "lp";
 /** Version of the rows' shape: a database of another version is refused (a rescan rebuilds it). */
@@ -18,7 +37,7 @@ export interface Cursor {
 }
 
 export class Store {
-  readonly db: DatabaseSync;
+  readonly db: InstanceType<typeof DatabaseSync>;
   /** In-memory mirror of every table (the evaluation never reads SQLite). */
   readonly rows: Record<Table, Map<string, unknown>> = { positions: new Map(), orders: new Map(), lp: new Map() };
   private readonly put: Record<Table, StatementSync>;

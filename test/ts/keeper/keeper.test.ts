@@ -5,11 +5,11 @@
  * mistakes). The keeper runs as its own process, as an operator runs it.
  */
 import path from "node:path";
-import { DatabaseSync } from "node:sqlite";
 
 import { expect } from "chai";
 import type { Address, Hex } from "viem";
 
+import { DatabaseSync } from "../../../keeper/src/store.js";
 import { readDeployment } from "../deploy/support/chain.js";
 import { runToEnd, scaled, startNode, temporaryDir, type TestNode } from "../deploy/support/processes.js";
 import { Driver, KEYS, startKeeper, startProxy, USD, WAD, type KeeperProcess, type Proxy } from "./support.js";
