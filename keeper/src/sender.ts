@@ -152,7 +152,15 @@ export class Sender {
    * Checks every transaction in flight: records what a mined one did, replaces one that waited too long. Returns the
    * receipts mined since the last call.
    */
-  async poll(): Promise<TransactionReceipt[]> {
+  poll(): Promise<TransactionReceipt[]> {
+    // One check at a time (the loop between heads and a pass may both ask): a receipt is accounted for once.
+    this.polling ??= this.check().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private polling: Promise<TransactionReceipt[]> | undefined;
+
+  private async check(): Promise<TransactionReceipt[]> {
     const mined: TransactionReceipt[] = [];
     for (const [kind, f] of [...this.inFlight]) {
       let receipt: TransactionReceipt | undefined;
