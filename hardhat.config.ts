@@ -18,7 +18,9 @@ const require = createRequire(import.meta.url);
 /** Fuzz / invariant effort. `default` is fast enough for every run; `ci` is what CI runs; `deep` is run by `npm run test:deep`. */
 const TEST_PROFILES = {
   default: { fuzzRuns: 256, invariantRuns: 32, invariantDepth: 32 },
-  ci: { fuzzRuns: 1_000, invariantRuns: 256, invariantDepth: 64 },
+  // The invariant handler predicts every call's outcome (about 6 ms a call): 64 × 64 calls per campaign keeps CI near
+  // its budget; `deep` is the long campaign.
+  ci: { fuzzRuns: 1_000, invariantRuns: 64, invariantDepth: 64 },
   deep: { fuzzRuns: 10_000, invariantRuns: 10_000, invariantDepth: 32 },
 } as const;
 
