@@ -3,18 +3,32 @@
  * `npm run deploy`, brings in two LPs through the pool's asynchronous flow (request, wait `lpDelay`, execute, claim),
  * bounds BTC's profit caps by notional, funds traders and drives a price path with feed rounds. Every trade is a
  * two-step order: the trader requests it (what it brings is escrowed in the position's vault), the feed publishes its
- * next round, and a keeper executes every pending order in one batch at that round's answer. The keeper process does
- * not exist yet, so the demo plays the keeper itself: after each round it executes the pending orders, takes profit
- * on what reached its cap and liquidates what went under (confirming with the lens first). An order outside its
- * owner's price bound is cancelled, a freed vault is reused, the survivors close, an LP redeems and claims, and the
- * summary checks the invariants that make it a bulkhead, orders and LP requests included.
+ * next round, and a keeper executes every pending order in one batch at that round's answer.
+ *
+ * The keeper is the real one (keeper/): its core runs in this process over a viem client built on the embedded
+ * chain's EIP-1193 provider, exactly as `npm run keeper` runs it over RPC URLs (state from the engine's and the pool's
+ * events, one lens snapshot per market per block, candidates confirmed with the lens before it sends). After each
+ * round the demo lets it make its passes and prints what its transactions did: LP requests executed, orders executed
+ * (an order outside its owner's price bound cancelled), profit taken at the cap, liquidations. A freed vault is
+ * reused, the survivors close, an LP redeems and claims, and the summary checks the invariants that make it a
+ * bulkhead, orders and LP requests included.
  */
+import { Writable } from "node:stream";
+
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { ContractTransactionReceipt, ContractTransactionResponse, EventLog, Result } from "ethers";
+import type {
+  ContractTransactionReceipt,
+  ContractTransactionResponse,
+  EventLog,
+  LogDescription,
+  Result,
+  TransactionReceipt,
+} from "ethers";
 import hre from "hardhat";
+import { createPublicClient, custom, type EIP1193Provider } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
 
 import {
-  BulkheadLens__factory,
   InsuranceFund__factory,
   LiquidityPool__factory,
   MarginEngine__factory,
@@ -25,6 +39,12 @@ import {
 import type { MarketParamsStruct } from "../typechain-types/contracts/RiskConfig.js";
 import { runCommand } from "../deploy/lib/command.js";
 import { deployBulkhead } from "../deploy/lib/deploy.js";
+import { keeperOptions } from "../keeper/src/config.js";
+import { Keeper } from "../keeper/src/keeper.js";
+import { createLogger } from "../keeper/src/log.js";
+import { createMetrics } from "../keeper/src/metrics.js";
+import { Store } from "../keeper/src/store.js";
+import { parseDeployment } from "../sdk/src/deployment.js";
 
 const USD = 10n ** 6n;
 const WAD = 10n ** 18n;
@@ -45,6 +65,10 @@ const CANCEL_REASONS = [
   "margin",
 ];
 const KINDS = ["none", "open", "increase", "decrease", "close"];
+/** Hardhat's default accounts (the embedded chain's signers) come from this public test mnemonic. */
+const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
+/** The order in which a round's keeper transactions are told (they are sent concurrently). */
+const JOBS = ["executeDeposits", "executeRedeems", "executeOrders", "takeProfitBatch", "liquidateBatch"];
 
 const usd = (units: bigint): string => {
   const sign = units < 0n ? "-" : "";
@@ -82,7 +106,6 @@ await runCommand(async () => {
     const engine = MarginEngine__factory.connect(at.engine.address, deployer);
     const pool = LiquidityPool__factory.connect(at.pool.address, deployer);
     const insurance = InsuranceFund__factory.connect(at.insuranceFund.address, deployer);
-    const lens = BulkheadLens__factory.connect(at.lens.address, deployer);
     const config = RiskConfig__factory.connect(at.riskConfig.address, deployer);
     const feeds = record.markets.map((m) => MockV3Aggregator__factory.connect(m.feed.address, deployer));
     const marketName = (id: bigint | number): string => record.markets[Number(id)]?.name ?? "?";
@@ -95,6 +118,207 @@ await runCommand(async () => {
       `orders execute at the first feed round after their request, within ${maxExecutionDelay} s of it; ` +
         `each pays its executor ${usd(executionFee)} tUSD`,
     );
+
+    // ---------------------------------------------------------------- the keeper
+    // The keeper's core in this process, over a viem client on the embedded chain's EIP-1193 provider, with the key
+    // of the `keeper` signer (Hardhat's account #9); its state in an in-memory database.
+    const keeperAccount = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex: 9 });
+    if (keeperAccount.address !== keeper.address) throw new Error("the keeper signer is not Hardhat's account #9");
+    const keeperStore = new Store(":memory:");
+    // The demo tells what the keeper's transactions did; of its log it shows the margin calls (with the round they
+    // follow) and any warning or error.
+    const marginCalls: string[] = [];
+    const keeperLog = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split("\n")) {
+          if (line === "") continue;
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          if (entry.msg === "margin call") {
+            // One already liquidatable is told by its liquidation.
+            if (entry.liquidatable === true) continue;
+            const id = BigInt(entry.positionId as string);
+            marginCalls.push(
+              `  keeper: margin call for #${id} ${names.get(id) ?? "?"}, health ${(entry.health as number).toFixed(2)} ` +
+                `(liquidatable below 1.00)`,
+            );
+          } else if (entry.level !== "info") process.stderr.write(`keeper: ${line}\n`);
+        }
+        done();
+      },
+    });
+    const keeperCore = new Keeper({
+      // No priority fee: nobody competes for this chain's blocks. At the default tip (1 gwei) a batch of 0.10 tUSD
+      // execution fees would not pay for its gas at 3,000 USD per ETH, and the keeper would rightly wait.
+      options: keeperOptions({ priorityFeeGwei: 0 }),
+      deployment: parseDeployment(record),
+      client: createPublicClient({ transport: custom(connection.provider as EIP1193Provider), cacheTime: 0 }),
+      account: keeperAccount,
+      store: keeperStore,
+      metrics: createMetrics(),
+      log: createLogger("info", keeperLog),
+    });
+    const names = new Map<bigint, string>();
+    const marketOf = new Map<bigint, bigint>();
+    const vaults = new Set<string>();
+    /** Positions with an order waiting for its round. */
+    const pending = new Set<bigint>();
+    /** Open positions. */
+    const open: { id: bigint; name: string; owner: string }[] = [];
+    const summary = { executed: 0, cancelled: 0, liquidated: 0, taken: 0, closed: 0, reused: 0 };
+    let keeperEarned = 0n;
+    const drop = (id: bigint): void => {
+      const i = open.findIndex((p) => p.id === id);
+      if (i >= 0) open.splice(i, 1);
+    };
+
+    /** The events of a receipt that the engine and the pool emitted, decoded. */
+    const decoded = (receipt: TransactionReceipt): LogDescription[] =>
+      receipt.logs.flatMap((log) => {
+        const address = log.address.toLowerCase();
+        const iface =
+          address === at.engine.address.toLowerCase()
+            ? engine.interface
+            : address === at.pool.address.toLowerCase()
+              ? pool.interface
+              : undefined;
+        const event = iface?.parseLog(log);
+        return event === null || event === undefined ? [] : [event];
+      });
+
+    /** What one of the keeper's transactions did. */
+    const tell = (label: string, job: string, receipt: TransactionReceipt): void => {
+      const events = decoded(receipt);
+      const ids = [
+        ...new Set(events.flatMap((e) => (e.args.positionId === undefined ? [] : [e.args.positionId as bigint]))),
+      ];
+      const list = ids.map((id) => `#${id}`).join(", ");
+      if (job === "executeDeposits") console.log(`\n${label}: keeper executes the deposit requests`);
+      else if (job === "executeRedeems") console.log(`\n${label}: keeper executes the redemption queue`);
+      else if (job === "executeOrders") console.log(`\n${label}: keeper executes the pending orders of ${list}`);
+      else if (job === "takeProfitBatch") console.log(`\n${label}: keeper takes profit on ${list} at the cap`);
+      else console.log(`\n${label}: keeper liquidates ${list} (gas ${receipt.gasUsed})`);
+      for (const event of events) {
+        const a = event.args;
+        const id = a.getValue("positionId") as bigint | undefined;
+        const who = `#${id} ${(names.get(id ?? 0n) ?? "?").padEnd(6)}`;
+        switch (event.name) {
+          case "DepositExecuted":
+            keeperEarned += a.getValue("fee") as bigint;
+            console.log(
+              `  executed ${usd(a.getValue("assets") as bigint)} tUSD for ${a.getValue("controller") as string}: ` +
+                `${shares(a.getValue("shares") as bigint)} shares at ${(Number(a.getValue("price") as bigint) / 1e12).toFixed(6)} tUSD per share`,
+            );
+            break;
+          case "RedeemExecuted":
+            keeperEarned += a.getValue("fee") as bigint;
+            console.log(
+              `  executed ${shares(a.getValue("shares") as bigint)} shares of ${a.getValue("controller") as string}: ` +
+                `${usd(a.getValue("assets") as bigint)} tUSD set aside, ${shares(a.getValue("remainingShares") as bigint)} left`,
+            );
+            break;
+          case "OrderExecuted":
+            summary.executed++;
+            keeperEarned += a.getValue("executionFee") as bigint;
+            break;
+          case "OrderCancelled": {
+            summary.cancelled++;
+            const fee = a.getValue("executorFee") as bigint;
+            keeperEarned += fee;
+            console.log(
+              `  ${who} ${KINDS[Number(a.getValue("kind"))]} cancelled (${CANCEL_REASONS[Number(a.getValue("reason"))]}): ` +
+                `${usd(a.getValue("refund") as bigint)} refunded, the executor keeps ${usd(fee)}`,
+            );
+            break;
+          }
+          case "PositionOpened": {
+            open.push({ id: id!, name: names.get(id!) ?? "?", owner: a.getValue("owner") as string });
+            console.log(
+              `  ${who} opened at ${price(a.getValue("price") as bigint)}: collateral ` +
+                `${usd(a.getValue("collateral") as bigint)} after a ${usd(a.getValue("fee") as bigint)} opening fee, ` +
+                `cap ${usd(a.getValue("maxProfit") as bigint)}`,
+            );
+            break;
+          }
+          case "PositionIncreased":
+            console.log(
+              `  ${who} increased by ${size(a.getValue("sizeDelta") as bigint)} at ${price(a.getValue("price") as bigint)}`,
+            );
+            break;
+          case "PositionDecreased":
+            console.log(
+              `  ${who} decreased by ${size(a.getValue("sizeDelta") as bigint)} at ${price(a.getValue("price") as bigint)}: ` +
+                `pnl ${usd(a.getValue("pnl") as bigint)}, fees ${usd(a.getValue("fees") as bigint)}, ` +
+                `paid ${usd(a.getValue("payout") as bigint)}`,
+            );
+            break;
+          case "PositionClosed":
+            summary.closed++;
+            drop(id!);
+            console.log(
+              `  ${who} closed at ${price(a.getValue("price") as bigint)}: pnl ${usd(a.getValue("pnl") as bigint)}, ` +
+                `fees ${usd(a.getValue("fees") as bigint)}, paid ${usd(a.getValue("payout") as bigint)} ` +
+                `(keeper reserve included)`,
+            );
+            break;
+          case "ProfitTaken": {
+            const reward = a.getValue("keeperReward") as bigint;
+            keeperEarned += reward;
+            summary.taken++;
+            drop(id!);
+            console.log(
+              `  #${id} ${names.get(id!)}: profit ${usd(a.getValue("profit") as bigint)} (the cap), ` +
+                `fees ${usd(a.getValue("fees") as bigint)}, owner ${usd(a.getValue("payout") as bigint)}, keeper ${usd(reward)}`,
+            );
+            break;
+          }
+          case "PositionLiquidated": {
+            const reward = a.getValue("keeperReward") as bigint;
+            keeperEarned += reward;
+            summary.liquidated++;
+            drop(id!);
+            console.log(
+              `  #${id} ${names.get(id!)}: closing fee ${usd(a.getValue("closeFee") as bigint)}, keeper ${usd(reward)}, ` +
+                `insurance ${usd(a.getValue("penalty") as bigint)}, owner ${usd(a.getValue("ownerRefund") as bigint)}, ` +
+                `bad debt ${usd(a.getValue("badDebt") as bigint)}`,
+            );
+            break;
+          }
+        }
+      }
+    };
+
+    /**
+     * The keeper's passes after a round: each reads the new blocks and acts; they go on while one sends something (an
+     * executed open can be at its cap at once). Then what its transactions did, job by job.
+     */
+    const keeperActs = async (label: string): Promise<void> => {
+      const from = await ethers.provider.getBlockNumber();
+      for (let pass = 0; pass < 5; pass++) {
+        const before = await ethers.provider.getBlockNumber();
+        await keeperCore.tick();
+        if ((await ethers.provider.getBlockNumber()) === before) break;
+      }
+      const to = await ethers.provider.getBlockNumber();
+      const sent: { job: string; receipt: TransactionReceipt }[] = [];
+      for (let b = from + 1; b <= to; b++) {
+        const block = await ethers.provider.getBlock(b, true);
+        for (const tx of block?.prefetchedTransactions ?? []) {
+          if (tx.from !== keeper.address) continue;
+          const call = engine.interface.parseTransaction(tx) ?? pool.interface.parseTransaction(tx);
+          const receipt = await ethers.provider.getTransactionReceipt(tx.hash);
+          if (call === null || receipt === null) continue;
+          sent.push({ job: call.name, receipt });
+        }
+      }
+      sent.sort((x, y) => JOBS.indexOf(x.job) - JOBS.indexOf(y.job));
+      if (sent.length === 0) console.log(`\n${label}: nothing to do`);
+      for (const { job, receipt } of sent) tell(label, job, receipt);
+      for (const line of marginCalls.splice(0)) console.log(line);
+      for (const id of [...pending]) {
+        const [order, close] = await engine.orders(id);
+        if (order.kind === 0n && close.kind === 0n) pending.delete(id);
+      }
+    };
 
     // ---------------------------------------------------------------- liquidity
     const minted = new Map<string, bigint>();
@@ -133,13 +357,7 @@ await runCommand(async () => {
         `pool equity ${usd(await pool.equityAssets())} tUSD; executable after lpDelay = ${lp.lpDelay} s`,
     );
     await networkHelpers.time.increase(lp.lpDelay);
-    for (const event of eventsOf(await mined(pool.connect(keeper).executeDeposits(controllers)), "DepositExecuted")) {
-      const a = event.args;
-      console.log(
-        `  executed ${usd(a.getValue("assets") as bigint)} tUSD for ${a.getValue("controller") as string}: ` +
-          `${shares(a.getValue("shares") as bigint)} shares at ${(Number(a.getValue("price") as bigint) / 1e12).toFixed(6)} tUSD per share`,
-      );
-    }
+    await keeperActs(`lpDelay has passed`);
     for (const c of controllers) {
       const claimable = await pool.maxDeposit(c);
       if (claimable === 0n) continue;
@@ -157,17 +375,7 @@ await runCommand(async () => {
     await mined(config.setMarketParams(1n, { ...btcParams, maxProfitNotionalRatio: WAD / 20n }));
     console.log("governance bounds BTC-USD profit caps at 5 % of notional (and 900 % of collateral, as before)");
 
-    // ---------------------------------------------------------------- orders and the keeper
-    const names = new Map<bigint, string>();
-    const marketOf = new Map<bigint, bigint>();
-    const vaults = new Set<string>();
-    /** Positions with an order waiting for its round. */
-    const pending = new Set<bigint>();
-    /** Open positions the keeper watches, with the vault each uses. */
-    const open: { id: bigint; name: string; owner: string }[] = [];
-    const summary = { executed: 0, cancelled: 0, liquidated: 0, taken: 0, closed: 0, reused: 0 };
-    let keeperEarned = 0n;
-
+    // ---------------------------------------------------------------- orders
     const deadline = async (marketId: number): Promise<bigint> =>
       BigInt(await networkHelpers.time.latest()) + BigInt(record.markets[marketId]?.params.maxOrderWait ?? 60);
     const funded = async (who: HardhatEthersSigner, amount: bigint): Promise<void> => {
@@ -233,135 +441,6 @@ await runCommand(async () => {
       await networkHelpers.time.setNextBlockTimestamp((await networkHelpers.time.latest()) + 1);
       await mined(feed.updateAnswer(answer ?? (await feed.latestRoundData()).answer));
     };
-    const drop = (id: bigint): void => {
-      const i = open.findIndex((p) => p.id === id);
-      if (i >= 0) open.splice(i, 1);
-    };
-
-    /** What a keeper does after a round: execute pending orders, take profit at the cap, liquidate. */
-    const keeperActs = async (label: string): Promise<void> => {
-      let acted = false;
-      // The keeper's confirmation: one lens call says which pending orders can execute now (status 2, Executable).
-      const waiting = [...pending];
-      const states = await lens.executable(waiting);
-      const ready = waiting.filter((_, i) => states[i]?.status === 2n);
-      if (ready.length > 0) {
-        const receipt = await mined(engine.connect(keeper).executeOrders(ready));
-        console.log(`\n${label}: keeper executes the pending orders of ${ready.map((id) => `#${id}`).join(", ")}`);
-        acted = true;
-        for (const event of eventsOf(
-          receipt,
-          "OrderExecuted",
-          "OrderCancelled",
-          "PositionOpened",
-          "PositionIncreased",
-          "PositionDecreased",
-          "PositionClosed",
-        )) {
-          const a = event.args;
-          const id = a.getValue("positionId") as bigint;
-          const who = `#${id} ${(names.get(id) ?? "?").padEnd(6)}`;
-          switch (event.fragment.name) {
-            case "OrderExecuted":
-              summary.executed++;
-              keeperEarned += a.getValue("executionFee") as bigint;
-              break;
-            case "OrderCancelled": {
-              summary.cancelled++;
-              const fee = a.getValue("executorFee") as bigint;
-              keeperEarned += fee;
-              console.log(
-                `  ${who} ${KINDS[Number(a.getValue("kind"))]} cancelled (${CANCEL_REASONS[Number(a.getValue("reason"))]}): ` +
-                  `${usd(a.getValue("refund") as bigint)} refunded, the executor keeps ${usd(fee)}`,
-              );
-              break;
-            }
-            case "PositionOpened": {
-              open.push({ id, name: names.get(id) ?? "?", owner: a.getValue("owner") as string });
-              const cap = a.getValue("maxProfit") as bigint;
-              console.log(
-                `  ${who} opened at ${price(a.getValue("price") as bigint)}: collateral ` +
-                  `${usd(a.getValue("collateral") as bigint)} after a ${usd(a.getValue("fee") as bigint)} opening fee, ` +
-                  `cap ${usd(cap)}`,
-              );
-              break;
-            }
-            case "PositionIncreased":
-              console.log(
-                `  ${who} increased by ${size(a.getValue("sizeDelta") as bigint)} at ${price(a.getValue("price") as bigint)}`,
-              );
-              break;
-            case "PositionDecreased":
-              console.log(
-                `  ${who} decreased by ${size(a.getValue("sizeDelta") as bigint)} at ${price(a.getValue("price") as bigint)}: ` +
-                  `pnl ${usd(a.getValue("pnl") as bigint)}, fees ${usd(a.getValue("fees") as bigint)}, ` +
-                  `paid ${usd(a.getValue("payout") as bigint)}`,
-              );
-              break;
-            case "PositionClosed":
-              summary.closed++;
-              drop(id);
-              console.log(
-                `  ${who} closed at ${price(a.getValue("price") as bigint)}: pnl ${usd(a.getValue("pnl") as bigint)}, ` +
-                  `fees ${usd(a.getValue("fees") as bigint)}, paid ${usd(a.getValue("payout") as bigint)} ` +
-                  `(keeper reserve included)`,
-              );
-              break;
-          }
-        }
-        for (const id of ready) {
-          const [order, close] = await engine.orders(id);
-          if (order.kind === 0n && close.kind === 0n) pending.delete(id);
-        }
-      }
-
-      // Positions whose pnl reached their cap are closed at the cap by anyone (the keeper earns the reserve).
-      const tracked = open.map((p) => p.id);
-      const capped = await lens.atCap(tracked);
-      const atCap = tracked.filter((_, i) => capped[i] === true);
-      if (atCap.length > 0) {
-        const receipt = await mined(engine.connect(keeper).takeProfitBatch(atCap));
-        console.log(`\n${label}: keeper takes profit on ${atCap.map((id) => `#${id}`).join(", ")} at the cap`);
-        acted = true;
-        for (const event of eventsOf(receipt, "ProfitTaken")) {
-          const a = event.args;
-          const id = a.getValue("positionId") as bigint;
-          const reward = a.getValue("keeperReward") as bigint;
-          keeperEarned += reward;
-          summary.taken++;
-          drop(id);
-          console.log(
-            `  #${id} ${names.get(id)}: profit ${usd(a.getValue("profit") as bigint)} (the cap), ` +
-              `fees ${usd(a.getValue("fees") as bigint)}, owner ${usd(a.getValue("payout") as bigint)}, keeper ${usd(reward)}`,
-          );
-        }
-      }
-
-      // Liquidations, confirmed the same way: one call answers for every tracked position.
-      const ids = open.map((p) => p.id);
-      const flags = await lens.liquidatable(ids);
-      const due = ids.filter((_, i) => flags[i] === true);
-      if (due.length > 0) {
-        const receipt = await mined(engine.connect(keeper).liquidateBatch(due));
-        console.log(`\n${label}: keeper liquidates ${due.map((id) => `#${id}`).join(", ")} (gas ${receipt.gasUsed})`);
-        acted = true;
-        for (const event of eventsOf(receipt, "PositionLiquidated")) {
-          const a = event.args;
-          const id = a.getValue("positionId") as bigint;
-          const reward = a.getValue("keeperReward") as bigint;
-          keeperEarned += reward;
-          summary.liquidated++;
-          drop(id);
-          console.log(
-            `  #${id} ${names.get(id)}: closing fee ${usd(a.getValue("closeFee") as bigint)}, keeper ${usd(reward)}, ` +
-              `insurance ${usd(a.getValue("penalty") as bigint)}, owner ${usd(a.getValue("ownerRefund") as bigint)}, ` +
-              `bad debt ${usd(a.getValue("badDebt") as bigint)}`,
-          );
-        }
-      }
-      if (!acted) console.log(`\n${label}: nothing to do`);
-    };
-
     // ---------------------------------------------------------------- traders request, the next rounds execute
     console.log("\nTraders request positions (nothing trades until the next round):");
     const traders = [
@@ -479,7 +558,8 @@ await runCommand(async () => {
     await networkHelpers.time.increase(lp.lpSettle);
     const [executionOpen, retryAt] = await pool.lpExecutionStatus();
     if (!executionOpen) await networkHelpers.time.increaseTo(retryAt);
-    await mined(pool.connect(keeper).executeRedeems(10n));
+    await keeperActs("lp2's redemption is due");
+    keeperStore.close();
     const redeemable = await pool.maxWithdraw(lp2.address);
     await mined(pool.connect(lp2).redeem(await pool.maxRedeem(lp2.address), lp2.address, lp2.address));
     console.log(
@@ -557,7 +637,9 @@ await runCommand(async () => {
       const received = (await token.balanceOf(p.owner)) - (before.get(p.owner) ?? 0n);
       console.log(`  #${p.id} ${p.name.padEnd(6)} received ${usd(received)} tUSD on closing`);
     }
-    console.log(`  keeper earned ${usd(keeperEarned)} tUSD (execution fees, keeper reserves, liquidation fees)`);
+    console.log(
+      `  keeper earned ${usd(keeperEarned)} tUSD (execution fees, keeper reserves, liquidation fees, LP execution fees)`,
+    );
     console.log(
       `  pool ${usd(poolBalance)} tUSD (equity ${usd(await pool.equityAssets())}); ` +
         `insurance fund ${usd(insuranceBalance)} tUSD`,
