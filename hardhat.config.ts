@@ -1,4 +1,6 @@
+import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 
 import hardhatEthers from "@nomicfoundation/hardhat-ethers";
 import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matchers";
@@ -32,12 +34,17 @@ if (profile === undefined) {
   );
 }
 
-/** The invariant suite's sources (see `solidity.overrides`). */
-const INVARIANT_SOURCES = [
-  "test/solidity/invariant/Bulkhead.invariant.t.sol",
-  "test/solidity/invariant/EngineModel.sol",
-  "test/solidity/invariant/HandlerState.sol",
-  "test/solidity/invariant/LpActions.sol",
+/**
+ * Test sources compiled in jobs of their own (see `solidity.overrides`): the invariant suite and the attack suite. With
+ * every test in one job, wasm solc runs out of memory.
+ */
+const SEPARATE_TEST_SOURCES = [
+  ...["Bulkhead.invariant.t.sol", "EngineModel.sol", "HandlerState.sol", "LpActions.sol"].map(
+    (file) => `test/solidity/invariant/${file}`,
+  ),
+  ...readdirSync(path.join(import.meta.dirname, "test/solidity/attacks"))
+    .filter((file) => file.endsWith(".t.sol"))
+    .map((file) => `test/solidity/attacks/${file}`),
 ];
 
 /** The one compiler: solc 0.8.28 from the npm `solc` package, so compilation needs no download. */
@@ -73,10 +80,10 @@ export default defineConfig({
     // only, so they compile in one job that never rebuilds the contracts, and test the bytecode that is deployed.
     splitTestsCompilation: true,
     compilers: [compiler()],
-    // The invariant suite compiles in a job of its own: with every other test in one job, wasm solc runs out of memory
-    // (the build hook still compiles it without the optimizer and the IR pipeline, like every test job).
+    // The invariant and attack suites compile in jobs of their own: with every test in one job, wasm solc runs out of
+    // memory (the build hook compiles every test job without the optimizer and the IR pipeline).
     overrides: Object.fromEntries(
-      INVARIANT_SOURCES.map((source) => [
+      SEPARATE_TEST_SOURCES.map((source) => [
         source,
         { ...compiler(), settings: { ...compiler().settings, optimizer: { enabled: false }, viaIR: false } },
       ]),
