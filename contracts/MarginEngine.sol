@@ -233,7 +233,10 @@ contract MarginEngine is IMarginEngine, EngineStorage {
 
     /// @inheritdoc IMarginEngine
     function orders(uint256 positionId) external view returns (Order memory order, Order memory close) {
-        return (_orders[positionId], _closes[positionId]);
+        (order, close) = (_orders[positionId], _closes[positionId]);
+        Position memory p = _positions[positionId];
+        if (order.kind != OrderKind.None) order.receiver = _receiverOf(order, p);
+        if (close.kind != OrderKind.None) close.receiver = _receiverOf(close, p);
     }
 
     /// @inheritdoc IMarginEngine

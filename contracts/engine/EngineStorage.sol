@@ -263,6 +263,11 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
         }
     }
 
+    /// @dev Who receives what an order pays out: the receiver the owner named, stored as zero when it is the owner.
+    function _receiverOf(Order memory o, Position memory p) internal pure returns (address) {
+        return o.receiver == address(0) ? p.owner : o.receiver;
+    }
+
     /// @dev Reads and deletes a pending order.
     function _popOrder(uint256 positionId, bool isClose) internal returns (Order memory o) {
         if (isClose) {
@@ -370,19 +375,24 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
 
     /// @dev Replaces a position's terms `from` by `to` in its side's aggregates and in the engine's totals: an empty
     /// `from` adds a position, an empty `to` removes one. Every aggregate changes here and nowhere else. Entry
-    /// notionals are rounded up both ways, so the sums never underflow.
+    /// notionals are rounded up both ways, so the sums never underflow. Only the slots whose terms change are read
+    /// and written: a margin change touches one.
     function _account(Position memory from, Position memory to) internal {
         Position memory ref = to.size == 0 ? from : to;
+        SideState storage s = _sideState[ref.marketId][ref.isLong];
+        if (to.collateral != from.collateral || to.maxProfit != from.maxProfit) {
+            s.collateral = (uint256(s.collateral) + to.collateral - from.collateral).toUint128();
+            s.maxProfit = (uint256(s.maxProfit) + to.maxProfit - from.maxProfit).toUint128();
+            if (to.maxProfit != from.maxProfit) {
+                _totalReserved = (uint256(_totalReserved) + to.maxProfit - from.maxProfit).toUint128();
+            }
+        }
+        if (to.size == from.size && to.entryPrice == from.entryPrice && to.borrowIndex == from.borrowIndex) return;
         uint256 fromNotional = PositionMath.notionalUp(from.size, from.entryPrice);
         uint256 toNotional = PositionMath.notionalUp(to.size, to.entryPrice);
-        SideState storage s = _sideState[ref.marketId][ref.isLong];
-        SideState memory side = s;
-        s.openInterest = (uint256(side.openInterest) + to.size - from.size).toUint128();
-        s.entryNotional = (uint256(side.entryNotional) + toNotional - fromNotional).toUint128();
-        s.collateral = (uint256(side.collateral) + to.collateral - from.collateral).toUint128();
-        s.maxProfit = (uint256(side.maxProfit) + to.maxProfit - from.maxProfit).toUint128();
-        s.feeDebt = side.feeDebt + _feeDebtOf(toNotional, to.borrowIndex) - _feeDebtOf(fromNotional, from.borrowIndex);
-        _totalReserved = (uint256(_totalReserved) + to.maxProfit - from.maxProfit).toUint128();
+        s.openInterest = (uint256(s.openInterest) + to.size - from.size).toUint128();
+        s.entryNotional = (uint256(s.entryNotional) + toNotional - fromNotional).toUint128();
+        s.feeDebt = s.feeDebt + _feeDebtOf(toNotional, to.borrowIndex) - _feeDebtOf(fromNotional, from.borrowIndex);
         _totalEntryNotional = (uint256(_totalEntryNotional) + toNotional - fromNotional).toUint128();
     }
 

@@ -65,7 +65,6 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         if (collateral < global.minCollateral) revert CollateralBelowMinimum(collateral, global.minCollateral);
         Order memory o = _newOrder(OrderKind.Open, c, deadline, executionFee, size, acceptablePrice);
         o.collateralDelta = collateral.toUint96();
-        o.receiver = msg.sender;
 
         positionId = ++_lastPositionId;
         address vault = _takeVault();
@@ -98,7 +97,6 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         _checkAddsRisk(p.marketId, c);
         Order memory o = _newOrder(OrderKind.Increase, c, deadline, executionFee, sizeDelta, acceptablePrice);
         o.collateralDelta = collateralDelta.toUint96();
-        o.receiver = msg.sender;
         _orders[positionId] = o;
         _emitRequested(positionId, p, o);
 
@@ -122,7 +120,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         _clearStale(positionId, p, c);
         _checkNoPendingOrder(positionId);
         Order memory o = _newOrder(OrderKind.Decrease, c, deadline, executionFee, sizeDelta, acceptablePrice);
-        o.receiver = receiver;
+        // The owner is stored as zero: a slot left empty costs no write.
+        if (receiver != msg.sender) o.receiver = receiver;
         _orders[positionId] = o;
         _emitRequested(positionId, p, o);
 
@@ -143,7 +142,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         _clearStale(positionId, p, c);
         if (_closes[positionId].kind != OrderKind.None) revert ClosePending(positionId);
         Order memory o = _newOrder(OrderKind.Close, c, deadline, executionFee, 0, acceptablePrice);
-        o.receiver = receiver;
+        // The owner is stored as zero: a slot left empty costs no write.
+        if (receiver != msg.sender) o.receiver = receiver;
 
         // A pending order whose round does not exist yet is replaced: the close must not wait behind it. One whose
         // round exists executes first.
@@ -367,12 +367,12 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             remaining,
             newCollateral,
             d.keptMaxProfit,
-            o.receiver
+            _receiverOf(o, p)
         );
 
         if (d.settlement > 0) POOL.pay(p.vault, uint256(d.settlement));
         else if (d.settlement < 0) IPositionVault(p.vault).pay(address(POOL), uint256(-d.settlement));
-        _payOut(positionId, p.vault, p.owner, o.receiver, d.payout);
+        _payOut(positionId, p.vault, p.owner, _receiverOf(o, p), d.payout);
         return (true, CancelReason.Expired);
     }
 
@@ -409,14 +409,14 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             borrowFee + split.closeFee,
             payout,
             split.badDebt,
-            o.receiver
+            _receiverOf(o, p)
         );
 
         // Flows between the protocol's own contracts first, so no outside account is paid while they are unsettled.
         if (split.fromPool != 0) POOL.pay(p.vault, split.fromPool);
         if (split.toPool != 0) IPositionVault(p.vault).pay(address(POOL), split.toPool);
         if (insuranceCover != 0) INSURANCE_FUND.cover(address(POOL), insuranceCover);
-        _payOut(positionId, p.vault, p.owner, o.receiver, payout);
+        _payOut(positionId, p.vault, p.owner, _receiverOf(o, p), payout);
         return (true, CancelReason.Expired);
     }
 
@@ -494,7 +494,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             o.deadline,
             o.executionFee,
             o.roundId,
-            o.receiver
+            _receiverOf(o, p)
         );
     }
 

@@ -59,7 +59,7 @@ struct Order {
     uint128 sizeDelta;
     /// @dev Worst execution price the owner accepts, USD WAD.
     uint128 acceptablePrice;
-    /// @dev Receives what a decrease or close pays out.
+    /// @dev Receives what the order pays out; stored as zero for the owner (the views report the owner).
     address receiver;
     /// @dev Collateral escrowed in the vault for an open or increase, asset units.
     uint96 collateralDelta;
