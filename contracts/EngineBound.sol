@@ -29,5 +29,9 @@ abstract contract EngineBound is IEngineBound {
         if (engine_ == address(0)) revert ZeroEngine();
         _engine = engine_;
         emit EngineBound(engine_);
+        _afterBind();
     }
+
+    /// @dev Called once the engine is bound.
+    function _afterBind() internal virtual {}
 }

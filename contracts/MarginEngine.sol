@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
@@ -19,7 +20,7 @@ import {
     SideState
 } from "./interfaces/IMarginEngine.sol";
 import {IPositionVault} from "./interfaces/IPositionVault.sol";
-import {IRiskConfig, MarketParams} from "./interfaces/IRiskConfig.sol";
+import {GlobalParams, IRiskConfig, MarketParams} from "./interfaces/IRiskConfig.sol";
 import {PositionMath} from "./libraries/PositionMath.sol";
 import {EngineStorage} from "./engine/EngineStorage.sol";
 import {PositionVault} from "./PositionVault.sol";
@@ -53,6 +54,8 @@ contract MarginEngine is IMarginEngine, EngineStorage {
         ORDER_MODULE = orderModule;
         LIQUIDATION_MODULE = liquidationModule;
         VAULT_IMPLEMENTATION = address(new PositionVault(asset));
+        _syncGlobal();
+        for (uint256 i; i < riskConfig.marketCount(); ++i) _syncMarket(i);
     }
 
     /// @dev A module runs its own immutables on this contract's storage: they must be this contract's.
@@ -261,8 +264,7 @@ contract MarginEngine is IMarginEngine, EngineStorage {
 
     /// @inheritdoc IMarginEngine
     function borrowIndex(uint256 marketId, bool isLong) external view returns (uint256) {
-        (MarketParams memory market, , , , ) = RISK_CONFIG.tradingConfig(marketId);
-        return _index(_accrued(_marketState[marketId], market), isLong);
+        return _index(_accruedState(marketId), isLong);
     }
 
     /// @inheritdoc IMarginEngine
@@ -272,7 +274,25 @@ contract MarginEngine is IMarginEngine, EngineStorage {
 
     /// @inheritdoc IMarginEngine
     function marketCount() external view nonReentrantView returns (uint256) {
-        return RISK_CONFIG.marketCount();
+        return _marketCount;
+    }
+
+    /// @inheritdoc IMarginEngine
+    function tradingConfig(
+        uint256 marketId
+    )
+        external
+        view
+        returns (
+            MarketParams memory market,
+            GlobalParams memory global,
+            AggregatorV3Interface sequencer,
+            bool paused,
+            uint256 settlement
+        )
+    {
+        Context memory c = _orderContext(marketId);
+        return (c.market, c.global, c.sequencer, c.paused, c.settlement);
     }
 
     /// @inheritdoc IMarginEngine
@@ -292,7 +312,16 @@ contract MarginEngine is IMarginEngine, EngineStorage {
 
     /// @inheritdoc IMarginEngine
     function accrue(uint256 marketId) external nonReentrant {
-        (MarketParams memory market, , , , ) = RISK_CONFIG.tradingConfig(marketId);
-        _marketState[marketId] = _accrued(_marketState[marketId], market);
+        _marketState[marketId] = _accruedState(marketId);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function syncMarket(uint256 marketId) external nonReentrant {
+        _syncMarket(marketId);
+    }
+
+    /// @inheritdoc IMarginEngine
+    function syncGlobal() external nonReentrant {
+        _syncGlobal();
     }
 }

@@ -54,6 +54,7 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
         _marketCount = uint16(marketId + 1);
         _markets[marketId] = params;
         emit MarketListed(marketId, params);
+        _pushMarket(marketId);
     }
 
     /// @inheritdoc IRiskConfig
@@ -61,16 +62,16 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
         if (marketId >= _marketCount) revert UnknownMarket(marketId);
         if (_settlementPrices[marketId] != 0) revert MarketSettled(marketId);
         RiskBounds.checkMarket(params);
-        address engine_ = engine();
-        // Time so far is charged at the old rates.
-        if (engine_ != address(0)) IMarginEngine(engine_).accrue(marketId);
         _markets[marketId] = params;
         emit MarketParamsUpdated(marketId, params);
+        // The engine charges time so far at the old rates before it copies the new ones.
+        _pushMarket(marketId);
     }
 
     /// @inheritdoc IRiskConfig
     function setGlobalParams(GlobalParams calldata params) external restricted {
         _setGlobalParams(params);
+        _pushGlobal();
     }
 
     /// @inheritdoc IRiskConfig
@@ -80,6 +81,7 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
         }
         _sequencerFeed = feed;
         emit SequencerFeedUpdated(address(feed));
+        _pushGlobal();
     }
 
     /// @inheritdoc IRiskConfig
@@ -110,21 +112,21 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
         uint256 settleableAt = badSince + RiskBounds.DEAD_FEED_PERIOD;
         if (block.timestamp < settleableAt) revert FeedNotDead(marketId, badSince, settleableAt);
         uint256 price = ChainlinkOracle.normalize(uint256(answer), m.feedDecimals);
-        address engine_ = engine();
-        // Borrow fees accrue up to the settlement at the market's rates.
-        if (engine_ != address(0)) IMarginEngine(engine_).accrue(marketId);
         _settlementPrices[marketId] = price;
         emit MarketSettlementStarted(marketId, price, roundId);
+        _pushMarket(marketId);
     }
 
     /// @inheritdoc IRiskConfig
     function pause() external restricted {
         _pause();
+        _pushGlobal();
     }
 
     /// @inheritdoc IRiskConfig
     function unpause() external restricted {
         _unpause();
+        _pushGlobal();
     }
 
     // ================================================================ views
@@ -181,6 +183,25 @@ contract RiskConfig is IRiskConfig, AccessManaged, Pausable, EngineBound {
     {
         if (marketId >= _marketCount) revert UnknownMarket(marketId);
         return (_markets[marketId], _global, _sequencerFeed, paused(), _settlementPrices[marketId]);
+    }
+
+    // ================================================================ the engine's copy
+
+    /// @dev The engine reads its own copy of what it needs (SPEC §3: parameters cached in the engine): every change
+    /// is pushed to it, and binding pushes everything.
+    function _afterBind() internal override {
+        _pushGlobal();
+        for (uint256 i; i < _marketCount; ++i) _pushMarket(i);
+    }
+
+    function _pushMarket(uint256 marketId) internal {
+        address engine_ = engine();
+        if (engine_ != address(0)) IMarginEngine(engine_).syncMarket(marketId);
+    }
+
+    function _pushGlobal() internal {
+        address engine_ = engine();
+        if (engine_ != address(0)) IMarginEngine(engine_).syncGlobal();
     }
 
     function _setGlobalParams(GlobalParams memory params) internal {

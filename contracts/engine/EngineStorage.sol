@@ -110,6 +110,16 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     uint128 internal _totalEntryNotional;
     uint256 internal _lastPositionId;
 
+    // The engine's copy of the risk configuration: what every operation reads, from its own storage instead of by a
+    // call. Copied at construction and whenever the configuration changes, which the risk configuration pushes
+    // (`syncMarket`, `syncGlobal`); anyone may sync, since a sync only copies the configuration's state.
+    mapping(uint256 marketId => MarketParams) internal _marketParams;
+    mapping(uint256 marketId => uint256 price) internal _settlementPrices;
+    GlobalParams internal _globalParams;
+    AggregatorV3Interface internal _sequencer;
+    bool internal _paused;
+    uint16 internal _marketCount;
+
     constructor(IERC20 asset, ILiquidityPool pool, IInsuranceFund insuranceFund, IRiskConfig riskConfig) {
         uint8 decimals = IERC20Metadata(address(asset)).decimals();
         if (decimals > 18) revert UnsupportedDecimals(decimals);
@@ -118,6 +128,25 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
         INSURANCE_FUND = insuranceFund;
         RISK_CONFIG = riskConfig;
         SCALE = 10 ** (18 - decimals);
+    }
+
+    // ================================================================ configuration copy
+
+    /// @dev Copies a market's parameters and settlement price (and the number of markets). Time so far is charged
+    /// at the rates being replaced.
+    function _syncMarket(uint256 marketId) internal {
+        (MarketParams memory market, , , , uint256 settlement) = RISK_CONFIG.tradingConfig(marketId);
+        if (marketId < _marketCount) _marketState[marketId] = _accruedState(marketId);
+        _marketParams[marketId] = market;
+        _settlementPrices[marketId] = settlement;
+        _marketCount = RISK_CONFIG.marketCount().toUint16();
+    }
+
+    /// @dev Copies the engine-wide parameters, the sequencer feed and the pause flag.
+    function _syncGlobal() internal {
+        _globalParams = RISK_CONFIG.globalParams();
+        _sequencer = RISK_CONFIG.sequencerFeed();
+        _paused = RISK_CONFIG.paused();
     }
 
     // ================================================================ market context
@@ -153,7 +182,7 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     /// @dev `_context` that reports a bad price (`priced` false) instead of reverting. Reverts while the sequencer
     /// is down.
     function _tryContext(uint256 marketId) internal view returns (bool priced, Context memory c) {
-        (c.market, c.global, c.sequencer, c.paused, c.settlement) = RISK_CONFIG.tradingConfig(marketId);
+        c = _orderContext(marketId);
         c.state = _accrued(_marketState[marketId], c.market);
         // A market in settlement trades its last good answer, whatever its feed and the sequencer say.
         if (c.settlement != 0) {
@@ -171,18 +200,39 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     /// @dev The parameters, pause flag and settlement price of a market, without a price: enough to judge an order
     /// (see `_verdict`) or take a request, whatever the oracle and the sequencer say.
     function _orderContext(uint256 marketId) internal view returns (Context memory c) {
-        (c.market, c.global, c.sequencer, c.paused, c.settlement) = RISK_CONFIG.tradingConfig(marketId);
+        if (marketId >= _marketCount) revert IRiskConfig.UnknownMarket(marketId);
+        c.market = _marketParams[marketId];
+        c.global = _globalParams;
+        c.sequencer = _sequencer;
+        c.paused = _paused;
+        c.settlement = _settlementPrices[marketId];
     }
 
     /// @dev Indices grown to now at the market's rates.
     function _accrued(MarketState memory state, MarketParams memory market) internal view returns (MarketState memory) {
+        return _accrued(state, market.borrowRateLong, market.borrowRateShort);
+    }
+
+    /// @dev Indices grown to now at the given rates (WAD per second).
+    function _accrued(
+        MarketState memory state,
+        uint256 rateLong,
+        uint256 rateShort
+    ) internal view returns (MarketState memory) {
         if (state.lastAccrual != 0) {
             uint256 elapsed = block.timestamp - state.lastAccrual;
-            state.longIndex = (state.longIndex + market.borrowRateLong * elapsed).toUint96();
-            state.shortIndex = (state.shortIndex + market.borrowRateShort * elapsed).toUint96();
+            state.longIndex = (state.longIndex + rateLong * elapsed).toUint96();
+            state.shortIndex = (state.shortIndex + rateShort * elapsed).toUint96();
         }
         state.lastAccrual = uint40(block.timestamp);
         return state;
+    }
+
+    /// @dev A known market's indices grown to now, reading only its rates.
+    function _accruedState(uint256 marketId) internal view returns (MarketState memory) {
+        if (marketId >= _marketCount) revert IRiskConfig.UnknownMarket(marketId);
+        MarketParams storage market = _marketParams[marketId];
+        return _accrued(_marketState[marketId], market.borrowRateLong, market.borrowRateShort);
     }
 
     function _index(MarketState memory state, bool isLong) internal pure returns (uint96) {

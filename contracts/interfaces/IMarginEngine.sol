@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {IInsuranceFund} from "./IInsuranceFund.sol";
 import {ILiquidityPool} from "./ILiquidityPool.sol";
 import {IOracleErrors} from "./IOracleErrors.sol";
-import {IRiskConfig} from "./IRiskConfig.sol";
+import {GlobalParams, IRiskConfig, MarketParams} from "./IRiskConfig.sol";
 
 /// @notice A position as stored (four slots). A position whose open order has not executed yet has an owner, a
 /// market, a side, a vault and a keeper reserve, and a size of zero.
@@ -508,12 +509,35 @@ interface IMarginEngine is IMarginEngineOrders, IMarginEngineLiquidation {
     /// @notice The aggregates of a market side.
     function sideState(uint256 marketId, bool isLong) external view returns (SideState memory);
 
-    /// @notice Markets listed in the risk configuration.
+    /// @notice Markets listed in the risk configuration (as of the engine's last sync).
     function marketCount() external view returns (uint256);
+
+    /// @notice The engine's copy of `IRiskConfig.tradingConfig(marketId)`: what its operations read.
+    function tradingConfig(
+        uint256 marketId
+    )
+        external
+        view
+        returns (
+            MarketParams memory market,
+            GlobalParams memory global,
+            AggregatorV3Interface sequencer,
+            bool paused,
+            uint256 settlement
+        );
 
     /// @notice Accrues a market's borrow indices to now. Anyone may call; the risk configuration does before a rate
     /// changes, so past time is charged at the old rate.
     function accrue(uint256 marketId) external;
+
+    /// @notice Copies a market's parameters and settlement price from the risk configuration into the engine, which
+    /// reads them from its own storage; time so far is charged at the rates being replaced. The risk configuration
+    /// calls it on every change it makes; anyone may call, since it only copies the configuration's state.
+    function syncMarket(uint256 marketId) external;
+
+    /// @notice Copies the engine-wide parameters, the sequencer feed and the pause flag from the risk configuration
+    /// into the engine; called like `syncMarket`.
+    function syncGlobal() external;
 
     /// @notice The implementation behind every position vault clone.
     function VAULT_IMPLEMENTATION() external view returns (address);
