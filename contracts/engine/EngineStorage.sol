@@ -136,7 +136,8 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     /// at the rates being replaced.
     function _syncMarket(uint256 marketId) internal {
         (MarketParams memory market, , , , uint256 settlement) = RISK_CONFIG.tradingConfig(marketId);
-        if (marketId < _marketCount) _marketState[marketId] = _accruedState(marketId);
+        // A market never traded has no index to accrue: it starts with its first trade.
+        if (_marketState[marketId].lastAccrual != 0) _marketState[marketId] = _accruedState(marketId);
         _marketParams[marketId] = market;
         _settlementPrices[marketId] = settlement;
         _marketCount = RISK_CONFIG.marketCount().toUint16();

@@ -264,6 +264,16 @@ export async function checkDeployment(
       );
     }
   }
+  // The engine trades on its own copy of the configuration, which RiskConfig pushes on every change.
+  const marketCount = await config.marketCount();
+  expect("engine's market count is the risk config's", await engine.marketCount(), marketCount);
+  for (let id = 0n; id < marketCount; id++) {
+    expect(
+      `engine's copy of market ${id}'s configuration`,
+      await engine.tradingConfig(id),
+      await config.tradingConfig(id),
+    );
+  }
   return { ok: findings.every((f) => f.ok), findings };
 }
 

@@ -31,6 +31,10 @@ describe("deploy on the embedded chain, in-process", function () {
         "engine's liquidation module is the recorded one",
         "order module uses the engine's asset, pool, insurance fund and risk config",
         "liquidation module uses the engine's asset, pool, insurance fund and risk config",
+        // The engine's copy of the configuration, pushed by RiskConfig, is the configuration.
+        "engine's market count is the risk config's",
+        "engine's copy of market 0's configuration",
+        "engine's copy of market 1's configuration",
       ]);
 
       // The seed is a deposit request: executable lpDelay (60 s) after it was sent.
