@@ -253,11 +253,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         n.entryPrice = price.toUint128();
         n.borrowIndex = _index(c.state, p.isLong);
         n.maxProfit = _capOf(n.collateral, n.size, price, c).toUint96();
-        if (!_meetsOpenRules(n, c, price)) return (false, CancelReason.Margin);
-        if (!_fits(p, n, c)) return (false, CancelReason.Capacity);
-
-        _account(p, n);
-        _positions[positionId] = n;
+        (bool ok, CancelReason reason) = _admit(positionId, p, n, c, price);
+        if (!ok) return (false, reason);
         emit PositionOpened(
             positionId,
             p.owner,
@@ -273,7 +270,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         );
 
         if (fee != 0) IPositionVault(p.vault).pay(address(POOL), fee);
-        return (true, CancelReason.Expired);
+        return (true, reason);
     }
 
     /// @dev Adds size (and the escrowed collateral) at `price`. The borrow fee and the opening fee come out of the
@@ -299,11 +296,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
             .toUint128();
         n.borrowIndex = _index(c.state, p.isLong);
         n.maxProfit = (p.maxProfit + _capOf(o.collateralDelta, o.sizeDelta, price, c)).toUint96();
-        if (!_meetsOpenRules(n, c, price)) return (false, CancelReason.Margin);
-        if (!_fits(p, n, c)) return (false, CancelReason.Capacity);
-
-        _account(p, n);
-        _positions[positionId] = n;
+        (bool ok, CancelReason reason) = _admit(positionId, p, n, c, price);
+        if (!ok) return (false, reason);
         emit PositionIncreased(
             positionId,
             o.sizeDelta,
@@ -317,6 +311,22 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         );
 
         if (fees != 0) IPositionVault(p.vault).pay(address(POOL), fees);
+        return (true, reason);
+    }
+
+    /// @dev Records `n` in place of `p` if it meets the rules of a position that adds risk (margin at the round's
+    /// and the latest price, minimums) and the pool can carry it; else says why not, changing nothing.
+    function _admit(
+        uint256 positionId,
+        Position memory p,
+        Position memory n,
+        Context memory c,
+        uint256 price
+    ) internal returns (bool, CancelReason) {
+        if (!_meetsOpenRules(n, c, price)) return (false, CancelReason.Margin);
+        if (!_fits(p, n, c)) return (false, CancelReason.Capacity);
+        _account(p, n);
+        _positions[positionId] = n;
         return (true, CancelReason.Expired);
     }
 
