@@ -107,7 +107,7 @@ contract LensTest is FeedMarkets {
             "pool paid"
         );
         assertEq(usd.balanceOf(vault), donation, "vault not emptied of its records");
-        _assertDeleted(id);
+        _assertDeleted(id, donation);
     }
 
     /// @dev Makes the BTC feed revert, as a feed whose aggregator broke.

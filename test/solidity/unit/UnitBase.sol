@@ -192,9 +192,30 @@ abstract contract UnitBase is BaseTest {
         assertEq(a.keeperReserve, b.keeperReserve, "position.keeperReserve");
     }
 
+    /// @dev The position's record is gone and its vault, like every vault no position uses, holds nothing.
     function _assertDeleted(uint256 positionId) internal view {
+        _assertDeleted(positionId, 0);
+    }
+
+    /// @dev The position's record is gone, and the vaults no position uses hold `donations` in all: what was sent to
+    /// vaults beside the engine (the position's own vault is free now, so its records were paid out in full).
+    function _assertDeleted(uint256 positionId, uint256 donations) internal view {
         _assertPosition(engine.position(positionId), _emptyPosition());
-        assertEq(vaultBalance(positionId), 0, "vault not emptied");
+        assertEq(engine.vaultOf(positionId), address(0), "vault still assigned");
+        assertEq(_freeVaultsBalance(), donations, "a free vault holds more than its donations");
+    }
+
+    /// @dev The asset held by every vault the engine has cloned that no position (open or pending) uses. Clones are
+    /// the engine's creations after its vault implementation (nonce 1).
+    function _freeVaultsBalance() internal view returns (uint256 total) {
+        uint256 lastId = engine.nextPositionId() - 1;
+        uint256 nonce = vm.getNonce(address(engine));
+        for (uint256 n = 2; n < nonce; ++n) {
+            address vault = vm.computeCreateAddress(address(engine), n);
+            bool used;
+            for (uint256 id = 1; id <= lastId && !used; ++id) used = engine.vaultOf(id) == vault;
+            if (!used) total += usd.balanceOf(vault);
+        }
     }
 
     function _emptyPosition() internal pure returns (Position memory p) {}
