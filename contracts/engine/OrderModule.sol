@@ -161,19 +161,21 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
 
     /// @inheritdoc IMarginEngineOrders
     function executeOrder(uint256 positionId) external onlyDelegated nonReentrant {
-        if (!_executeNext(positionId)) revert OrderNotReady(positionId);
+        MarketRead[] memory reads = new MarketRead[](_marketCount);
+        if (!_executeNext(positionId, reads)) revert OrderNotReady(positionId);
         // The close behind an executed order may be due at the same round.
-        _executeNext(positionId);
+        _executeNext(positionId, reads);
     }
 
     /// @inheritdoc IMarginEngineOrders
     function executeOrders(
         uint256[] calldata positionIds
     ) external onlyDelegated nonReentrant returns (uint256 executed) {
+        MarketRead[] memory reads = new MarketRead[](_marketCount);
         for (uint256 i; i < positionIds.length; ++i) {
-            if (!_executeNext(positionIds[i])) continue;
+            if (!_executeNext(positionIds[i], reads)) continue;
             ++executed;
-            if (_executeNext(positionIds[i])) ++executed;
+            if (_executeNext(positionIds[i], reads)) ++executed;
         }
     }
 
@@ -189,12 +191,17 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
     /// outside grace, a position liquidatable at the latest good price is liquidated instead. Rule 16: an open or
     /// increase whose round falls inside a grace period is cancelled. Rule 6: a price or margin failure pays the
     /// executor; pause, grace and capacity failures (which an executor can time) refund the trader in full.
-    function _executeNext(uint256 positionId) internal returns (bool) {
+    function _executeNext(uint256 positionId, MarketRead[] memory reads) internal returns (bool) {
         Position memory p = _positions[positionId];
         if (p.owner == address(0)) return false;
         (Order memory o, bool isClose) = _nextOrder(positionId);
         if (o.kind == OrderKind.None) return false;
-        (bool priced, Context memory c) = _tryLoad(p.marketId);
+        MarketRead memory m = reads[p.marketId];
+        if (!m.loaded) {
+            (m.priced, m.c) = _tryLoad(p.marketId);
+            m.loaded = true;
+        }
+        (bool priced, Context memory c) = (m.priced, m.c);
         Verdict memory v = _verdict(o, c);
         if (v.action == CANCEL) {
             _cancel(positionId, p, _popOrder(positionId, isClose), v.reason, false);
@@ -203,7 +210,13 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         // No round yet, or no good latest price to check the position against: wait (the window may run out).
         if (v.action == WAIT || !priced) return false;
 
-        uint256 resumesAt = _resumesAt(c);
+        // One look back over the feed's rounds serves both grace questions: whether liquidations run now, and
+        // whether the order's round fell inside a grace period (rule 16). Looking back from the round's time finds the
+        // same latest outage as from now, or an older one whose grace ended before now.
+        if (m.graceAsOf != v.updatedAt + 1) {
+            (m.graceAsOf, m.resumesAt) = (v.updatedAt + 1, _resumesAtAsOf(c, v.updatedAt));
+        }
+        uint256 resumesAt = m.resumesAt;
         if (p.size != 0 && resumesAt <= block.timestamp) {
             (bool isLiquidatable, , , ) = _split(p, c, c.price);
             if (isLiquidatable) {
@@ -214,8 +227,8 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         _popOrder(positionId, isClose);
         (bool ok, CancelReason reason) = (true, CancelReason.Expired);
         if (o.kind == OrderKind.Open || o.kind == OrderKind.Increase) {
-            // Inside a grace period now, or at the round's own time (rule 16).
-            if (resumesAt > block.timestamp || v.updatedAt < _resumesAtAsOf(c, v.updatedAt)) {
+            // Inside a grace period at the round's own time, and so now too (rule 16).
+            if (v.updatedAt < resumesAt) {
                 (ok, reason) = (false, CancelReason.GracePeriod);
             } else if (!_addsRiskAllowed(c)) (ok, reason) = (false, CancelReason.Paused);
             else if (o.kind == OrderKind.Open) (ok, reason) = _executeOpen(positionId, p, o, c, v.price);
@@ -232,6 +245,17 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         emit OrderExecuted(positionId, o.kind, msg.sender, v.roundId, v.price, o.executionFee);
         if (o.executionFee != 0) IPositionVault(p.vault).pay(msg.sender, o.executionFee);
         return true;
+    }
+
+    /// @dev What one call has read of a market, so that a batch reads each market once: its context, and the grace
+    /// answer for the last execution-round time asked (`graceAsOf` is that time + 1; zero: none yet). Nothing a batch
+    /// does changes them: the block, the prices and the parameters stay.
+    struct MarketRead {
+        bool loaded;
+        bool priced;
+        Context c;
+        uint256 graceAsOf;
+        uint256 resumesAt;
     }
 
     // The `_execute…` functions return whether the order traded and, if not, why (the reason is unused when it did).
