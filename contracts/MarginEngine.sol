@@ -249,7 +249,7 @@ contract MarginEngine is IMarginEngine, EngineStorage {
 
     /// @inheritdoc IMarginEngine
     function freeVaultCount() external view returns (uint256) {
-        return _freeVaults.length;
+        return _freeVaultCount;
     }
 
     /// @inheritdoc IMarginEngine

@@ -103,12 +103,16 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     /// @dev The pending close of a position.
     mapping(uint256 positionId => Order) internal _closes;
     mapping(uint256 positionId => Claim) internal _claims;
-    /// @dev Emptied vaults, reused last in, first out.
-    address[] internal _freeVaults;
+    /// @dev Emptied vaults, reused last in, first out: entries below `_freeVaultCount`. Taking one leaves its entry
+    /// in place, so the next vault freed overwrites a non-zero slot (~17k cheaper than an array's push after pop).
+    mapping(uint256 index => address vault) internal _freeVaults;
 
     uint128 internal _totalReserved;
     uint128 internal _totalEntryNotional;
-    uint256 internal _lastPositionId;
+    /// @dev The last position id given out (ids start at 1), in one slot with the free vault count: an open reads
+    /// and writes both.
+    uint192 internal _lastPositionId;
+    uint64 internal _freeVaultCount;
 
     // The engine's copy of the risk configuration: what every operation reads, from its own storage instead of by a
     // call. Copied at construction and whenever the configuration changes, which the risk configuration pushes
@@ -474,7 +478,7 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
         Position memory none;
         if (p.size != 0) _account(p, none);
         delete _positions[positionId];
-        _freeVaults.push(p.vault);
+        _freeVaults[_freeVaultCount++] = p.vault;
     }
 
     // ================================================================ vaults and payouts
@@ -482,12 +486,12 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     /// @dev An emptied vault if one waits, else a new clone. A reused vault's balance above its records (zero) is a
     /// donation: swept to the insurance fund, so no later position can be paid from it.
     function _takeVault() internal returns (address vault) {
-        uint256 free = _freeVaults.length;
+        uint256 free = _freeVaultCount;
         // The implementation is the core's immutable: read from it, since a module runs the core's storage, not its
         // code. Only a new vault needs it.
         if (free == 0) return Clones.clone(IMarginEngine(address(this)).VAULT_IMPLEMENTATION());
         vault = _freeVaults[free - 1];
-        _freeVaults.pop();
+        _freeVaultCount = uint64(free - 1); // free > 0 here: fits
         uint256 excess = ASSET.balanceOf(vault);
         if (excess != 0) {
             emit VaultSwept(vault, excess);
