@@ -196,11 +196,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         if (p.owner == address(0)) return false;
         (Order memory o, bool isClose) = _nextOrder(positionId);
         if (o.kind == OrderKind.None) return false;
-        MarketRead memory m = reads[p.marketId];
-        if (!m.loaded) {
-            (m.priced, m.c) = _tryLoad(p.marketId);
-            m.loaded = true;
-        }
+        MarketRead memory m = _read(reads, p.marketId);
         (bool priced, Context memory c) = (m.priced, m.c);
         Verdict memory v = _verdict(o, c);
         if (v.action == CANCEL) {
@@ -210,13 +206,7 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         // No round yet, or no good latest price to check the position against: wait (the window may run out).
         if (v.action == WAIT || !priced) return false;
 
-        // One look back over the feed's rounds serves both grace questions: whether liquidations run now, and
-        // whether the order's round fell inside a grace period (rule 16). Looking back from the round's time finds the
-        // same latest outage as from now, or an older one whose grace ended before now.
-        if (m.graceAsOf != v.updatedAt + 1) {
-            (m.graceAsOf, m.resumesAt) = (v.updatedAt + 1, _resumesAtAsOf(c, v.updatedAt));
-        }
-        uint256 resumesAt = m.resumesAt;
+        uint256 resumesAt = _graceAsOf(m, v.updatedAt);
         if (p.size != 0 && resumesAt <= block.timestamp) {
             (bool isLiquidatable, , , ) = _split(p, c, c.price);
             if (isLiquidatable) {
@@ -256,6 +246,24 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         Context c;
         uint256 graceAsOf;
         uint256 resumesAt;
+    }
+
+    /// @dev The market's read, loading it on first use.
+    function _read(MarketRead[] memory reads, uint256 marketId) internal returns (MarketRead memory m) {
+        m = reads[marketId];
+        if (!m.loaded) {
+            (m.priced, m.c) = _tryLoad(marketId);
+            m.loaded = true;
+        }
+    }
+
+    /// @dev When liquidations and risk-adding operations resume, looking back from `roundTime`. One look back over the
+    /// feed's rounds serves both grace questions of an execution: whether liquidations run now, and whether the
+    /// order's round fell inside a grace period (rule 16). Looking back from the round's time finds the same latest
+    /// outage as from now, or an older one whose grace ended before now.
+    function _graceAsOf(MarketRead memory m, uint256 roundTime) internal view returns (uint256) {
+        if (m.graceAsOf != roundTime + 1) (m.graceAsOf, m.resumesAt) = (roundTime + 1, _resumesAtAsOf(m.c, roundTime));
+        return m.resumesAt;
     }
 
     // The `_execute…` functions return whether the order traded and, if not, why (the reason is unused when it did).

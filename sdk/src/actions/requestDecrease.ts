@@ -1,19 +1,16 @@
 import type { Hash, WriteContractErrorType } from "viem";
 
-import type { BulkheadAddresses } from "../deployment.js";
 import type { DecodedRevert } from "../errors/decode.js";
 import type { AccountRequiredError, PermitNotSupportedError, PositionNotFoundError } from "../errors/sdk.js";
-import { ensureAllowance, type Approval } from "../internal/approval.js";
-import { accountOf, type WriteClient } from "../internal/client.js";
-import { existingPosition } from "../internal/position.js";
-import { resolveTrade } from "../internal/trade.js";
+import type { WriteClient } from "../internal/client.js";
+import { prepareReduceRequest, type ReduceRequestParameters } from "../internal/reduce.js";
 import { sendRequest } from "../internal/write.js";
 import { simulateRequestDecrease, type SimulateRequestDecreaseParameters } from "./simulateRequestDecrease.js";
 
 export interface RequestDecreaseParameters extends SimulateRequestDecreaseParameters {
-  addresses: Pick<BulkheadAddresses, "marginEngine" | "riskConfig" | "asset">;
+  addresses: ReduceRequestParameters["addresses"];
   /** How to get the allowance for the execution fee if it is short (default `"approve"`). */
-  approval?: Approval | undefined;
+  approval?: ReduceRequestParameters["approval"];
 }
 
 export type RequestDecreaseReturnType = Hash;
@@ -29,18 +26,7 @@ export async function requestDecrease(
   client: WriteClient,
   parameters: RequestDecreaseParameters,
 ): Promise<RequestDecreaseReturnType> {
-  const { addresses, positionId, approval = "approve" } = parameters;
-  const account = accountOf(client, parameters.account, "requestDecrease");
-  const position = await existingPosition(client, addresses, positionId);
-  const trade = await resolveTrade(client, addresses, position.marketId, !position.isLong, parameters);
-  await ensureAllowance(client, {
-    token: addresses.asset,
-    spender: addresses.marginEngine,
-    amount: trade.executionFee,
-    account,
-    approval,
-    deadline: trade.deadline,
-  });
+  const { account, trade } = await prepareReduceRequest(client, parameters, "requestDecrease");
   const { request } = await simulateRequestDecrease(client, {
     ...parameters,
     account,
