@@ -196,7 +196,11 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         if (p.owner == address(0)) return false;
         (Order memory o, bool isClose) = _nextOrder(positionId);
         if (o.kind == OrderKind.None) return false;
-        MarketRead memory m = _read(reads, p.marketId);
+        MarketRead memory m = reads[p.marketId];
+        if (!m.loaded) {
+            (m.priced, m.c) = _tryLoad(p.marketId);
+            m.loaded = true;
+        }
         (bool priced, Context memory c) = (m.priced, m.c);
         Verdict memory v = _verdict(o, c);
         if (v.action == CANCEL) {
@@ -246,15 +250,6 @@ contract OrderModule is IMarginEngineOrders, EngineModule {
         Context c;
         uint256 graceAsOf;
         uint256 resumesAt;
-    }
-
-    /// @dev The market's read, loading it on first use.
-    function _read(MarketRead[] memory reads, uint256 marketId) internal returns (MarketRead memory m) {
-        m = reads[marketId];
-        if (!m.loaded) {
-            (m.priced, m.c) = _tryLoad(marketId);
-            m.loaded = true;
-        }
     }
 
     /// @dev When liquidations and risk-adding operations resume, looking back from `roundTime`. One look back over the
