@@ -121,8 +121,8 @@ library RiskBounds {
         _check("lpSettle", p.lpSettle, MIN_LP_SETTLE, MAX_LP_SETTLE);
         _check("lpResume", p.lpResume, 0, MAX_LP_RESUME);
         _check("minRequest", p.minRequest, MIN_MIN_REQUEST_USD * unit, MAX_MIN_REQUEST_USD * unit);
-        // The fee comes out of the request, so it can never exceed the smallest one.
-        _check("executionFee", p.executionFee, 0, Math.min(MAX_LP_EXECUTION_FEE_USD * unit, p.minRequest));
+        // The fee comes out of the request: below the smallest one, so that every request buys shares or assets.
+        _check("executionFee", p.executionFee, 0, Math.min(MAX_LP_EXECUTION_FEE_USD * unit, p.minRequest - 1));
     }
 
     function _check(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {

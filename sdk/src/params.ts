@@ -135,7 +135,7 @@ export const LP_PARAM_SPECS = {
   lpSettle: { unit: "seconds", bound: [1n, 3_600n] },
   lpResume: { unit: "seconds", bound: [0n, 86_400n] },
   minRequest: { unit: "assetAmount", bound: [1n * TENTH_USD, 1_000_000n * TENTH_USD] },
-  // Also at most minRequest: the fee comes out of the request.
+  // Also below minRequest: the fee comes out of the request, and every request must buy something.
   executionFee: { unit: "assetAmount", bound: [0n, 100n * TENTH_USD] },
 } as const satisfies { readonly [K in LpParamField]: ParamSpec };
 
@@ -178,7 +178,7 @@ export function globalBoundOf(field: GlobalParamField, assetDecimals: bigint): r
 
 /**
  * The on-chain `[min, max]` of an LP parameter for a token with `assetDecimals` decimals, given the minimum request
- * (`executionFee` is at most `minRequest`), as `RiskBounds.checkLp` computes it.
+ * (`executionFee` is below `minRequest`), as `RiskBounds.checkLp` computes it.
  */
 export function lpBoundOf(
   field: LpParamField,
@@ -186,6 +186,6 @@ export function lpBoundOf(
   lp: Pick<LpParams, "minRequest">,
 ): readonly [bigint, bigint] {
   const [min, max] = onChainBound(LP_PARAM_SPECS[field], field, assetDecimals);
-  if (field === "executionFee") return [min, lp.minRequest < max ? lp.minRequest : max];
+  if (field === "executionFee") return [min, lp.minRequest - 1n < max ? lp.minRequest - 1n : max];
   return [min, max];
 }

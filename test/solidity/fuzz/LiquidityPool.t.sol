@@ -40,7 +40,7 @@ contract LiquidityPoolFuzzTest is PoolHelpers {
         bool shapeFirst
     ) public {
         assets = _bound(assets, MIN_REQUEST, 10_000_000 * USD);
-        fee = _bound(fee, 0, MIN_REQUEST);
+        fee = _bound(fee, 0, MIN_REQUEST - 1);
         _setExecutionFee(fee);
         // Either the pool moves after the request (request at par) or before it (request at a refreshed price).
         if (shapeFirst) {

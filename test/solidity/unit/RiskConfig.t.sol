@@ -558,12 +558,13 @@ contract RiskConfigTest is UnitBase {
     }
 
     /// @dev The fee comes out of the request: it can never exceed the smallest request.
-    function test_setLpParams_executionFeeAtMostMinRequest() public {
+    /// @dev Every request buys something: the fee that comes out of it is below the smallest one.
+    function test_setLpParams_executionFeeBelowMinRequest() public {
         LpParams memory p = defaultLpParams(); // minRequest 10 USD
-        p.executionFee = uint80(MIN_REQUEST);
+        p.executionFee = uint80(MIN_REQUEST - 1);
         _assertLpAccepted(p);
-        p.executionFee = uint80(MIN_REQUEST + 1);
-        _assertLpRejected(p, "executionFee", MIN_REQUEST + 1, 0, MIN_REQUEST);
+        p.executionFee = uint80(MIN_REQUEST);
+        _assertLpRejected(p, "executionFee", MIN_REQUEST, 0, MIN_REQUEST - 1);
     }
 
     function test_setLpParams_revertsWhen_callerLacksTheGovernanceRole() public {

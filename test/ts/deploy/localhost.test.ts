@@ -314,11 +314,13 @@ describe("deploy to localhost (a hardhat node on 31337)", function () {
       const outside = min > 0n ? 0n : 2n ** 32n - 1n;
       expect(await boundsOf(construct(global, { ...lp, [field]: outside }))).to.deep.equal([field, min, max]);
     }
-    // The execution fee is at most the minimum request.
-    expect(lpBoundOf("executionFee", 6n, { minRequest: 2n * USD })).to.deep.equal([0n, 2n * USD]);
-    expect(
-      await boundsOf(construct(global, { ...lp, minRequest: 2n * USD, executionFee: 2n * USD + 1n })),
-    ).to.deep.equal(["executionFee", 0n, 2n * USD]);
+    // The execution fee is below the minimum request.
+    expect(lpBoundOf("executionFee", 6n, { minRequest: 2n * USD })).to.deep.equal([0n, 2n * USD - 1n]);
+    expect(await boundsOf(construct(global, { ...lp, minRequest: 2n * USD, executionFee: 2n * USD }))).to.deep.equal([
+      "executionFee",
+      0n,
+      2n * USD - 1n,
+    ]);
   });
 
   it("verify refuses a development chain", async function () {

@@ -189,8 +189,8 @@ describe("deployment parameters", function () {
       "global.minNotional: 9000000 is outside the contract's bounds [10000000, 10000000000000]",
       "lp.lpDelay: 30 is outside the contract's bounds [60, 86400]",
       "lp.lpSettle: 0 is outside the contract's bounds [1, 3600]",
-      // The fee comes out of the request: at most minRequest.
-      "lp.executionFee: 6000000 is outside the contract's bounds [0, 5000000]",
+      // The fee comes out of the request: below minRequest.
+      "lp.executionFee: 6000000 is outside the contract's bounds [0, 4999999]",
       "markets[0].maxProfitNotionalRatio: 1010000000000000000 is outside the contract's bounds " +
         "[10000000000000000, 1000000000000000000]",
       "markets[0].borrowRateShort: 0 is outside the contract's bounds [317097919, 31709791983]",
