@@ -242,10 +242,10 @@ describe("RiskConfig: pause and governance", function () {
         .to.be.revertedWithCustomError(config, "AccessManagedUnauthorized")
         .withArgs(who.address);
     }
-    // The fee comes out of the request, so it is at most the minimum request; the delay is at least a minute.
-    await expect(config.connect(governance).setLpParams({ ...raised, executionFee: 100n * USD + 1n }))
+    // The fee comes out of the request, so it is below the minimum request; the delay is at least a minute.
+    await expect(config.connect(governance).setLpParams({ ...raised, executionFee: 100n * USD }))
       .to.be.revertedWithCustomError(config, "ParameterOutOfBounds")
-      .withArgs(encodeBytes32String("executionFee"), 100n * USD + 1n, 0n, 100n * USD);
+      .withArgs(encodeBytes32String("executionFee"), 100n * USD, 0n, 100n * USD - 1n);
     await expect(config.connect(governance).setLpParams({ ...raised, lpDelay: 59n }))
       .to.be.revertedWithCustomError(config, "ParameterOutOfBounds")
       .withArgs(encodeBytes32String("lpDelay"), 59n, 60n, 86_400n);
