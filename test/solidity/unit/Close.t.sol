@@ -28,17 +28,6 @@ contract CloseTest is UnitBase {
         engine.requestClose(positionId, bound, _deadline(), FEE, receiver);
     }
 
-    /// @dev A new ETH round at `price`, one second later: observed after any request made now.
-    function _publish(uint256 price) internal {
-        vm.warp(block.timestamp + 1);
-        setPrice(ETH, price);
-    }
-
-    function _execute(uint256 positionId) internal {
-        vm.prank(keeper);
-        engine.executeOrder(positionId);
-    }
-
     function _assertRequestReverts(
         address caller,
         uint256 positionId,

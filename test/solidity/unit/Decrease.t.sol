@@ -24,17 +24,6 @@ contract DecreaseTest is UnitBase {
         engine.requestDecrease(positionId, sizeDelta, bound, _deadline(), FEE, receiver);
     }
 
-    /// @dev A new ETH round at `price`, one second later: observed after any request made now.
-    function _publish(uint256 price) internal {
-        vm.warp(block.timestamp + 1);
-        setPrice(ETH, price);
-    }
-
-    function _execute(uint256 positionId) internal {
-        vm.prank(keeper);
-        engine.executeOrder(positionId);
-    }
-
     /// @dev Requests a decrease paying the owner, bounded by `price`, and executes it at a new round at `price`.
     function _decreaseAt(uint256 positionId, uint256 sizeDelta, uint256 price) internal {
         _request(positionId, sizeDelta, price, engine.position(positionId).owner);

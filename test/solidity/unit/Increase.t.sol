@@ -33,17 +33,6 @@ contract IncreaseTest is UnitBase {
         engine.requestIncrease(positionId, sizeDelta, collateralDelta, bound, _deadline(), FEE);
     }
 
-    /// @dev A new ETH round at `price`, one second later: observed after any request made now.
-    function _publish(uint256 price) internal {
-        vm.warp(block.timestamp + 1);
-        setPrice(ETH, price);
-    }
-
-    function _execute(uint256 positionId) internal {
-        vm.prank(keeper);
-        engine.executeOrder(positionId);
-    }
-
     /// @dev Requests an increase bounded by `price`, then executes it at a new round at `price`.
     function _increaseAt(uint256 positionId, uint256 sizeDelta, uint256 collateralDelta, uint256 price) internal {
         _request(positionId, sizeDelta, collateralDelta, price);

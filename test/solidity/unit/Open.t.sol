@@ -48,17 +48,6 @@ contract OpenTest is UnitBase {
         id = engine.requestOpen(ETH, isLong, size, collateral, acceptablePrice, _deadline(), FEE);
     }
 
-    /// @dev A new ETH round at `price`, one second later: observed after any request made now.
-    function _publish(uint256 price) internal {
-        vm.warp(block.timestamp + 1);
-        setPrice(ETH, price);
-    }
-
-    function _execute(uint256 id) internal {
-        vm.prank(keeper);
-        engine.executeOrder(id);
-    }
-
     /// @dev Expects `requestOpen` by alice to revert with `err` and to change nothing (no id, no vault, no order).
     function _assertRequestReverts(
         uint256 marketId,

@@ -28,17 +28,6 @@ contract OrdersTest is UnitBase {
 
     // ------------------------------------------------------------ helpers
 
-    /// @dev A new ETH round at `price`, one second later: observed after any request made now.
-    function _publish(uint256 price) internal {
-        vm.warp(block.timestamp + 1);
-        setPrice(ETH, price);
-    }
-
-    function _execute(uint256 positionId) internal {
-        vm.prank(keeper);
-        engine.executeOrder(positionId);
-    }
-
     /// @dev `who` requests a long ETH open of `size` escrowing `collateral`, any price, the longest deadline.
     function _requestOpen(address who, uint256 size, uint256 collateral) internal returns (uint256) {
         return _requestOpen(who, ETH, size, collateral, type(uint128).max, _deadline());

@@ -307,6 +307,18 @@ abstract contract UnitBase is BaseTest {
 
     // ------------------------------------------------------------ clock and prices
 
+    /// @dev The ETH feed's next round, a second later, at `price`: the execution round of every order requested before.
+    function _publish(uint256 price) internal {
+        vm.warp(block.timestamp + 1);
+        setPrice(ETH, price);
+    }
+
+    /// @dev The keeper executes the position's next pending order.
+    function _execute(uint256 positionId) internal {
+        vm.prank(keeper);
+        engine.executeOrder(positionId);
+    }
+
     function _feed(uint256 marketId) internal view returns (IMockFeed) {
         return marketId == ETH ? ethFeed : btcFeed;
     }
