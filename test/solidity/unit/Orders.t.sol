@@ -1198,6 +1198,44 @@ contract OrdersTest is UnitBase {
         assertEq(engine.position(id).size, 1e18);
     }
 
+    /// @dev Two opens whose rounds fall either side of the grace period's end: `a`'s round inside it, `b`'s at its end.
+    function _opensAcrossTheGraceEnd() internal returns (uint256 a, uint256 b, uint256 graceEnd) {
+        graceEnd = _outage(ETH_PRICE) + GRACE;
+        vm.warp(graceEnd - 20);
+        a = _requestOpen(alice, 1e18, 603 * USD);
+        _publish(ETH_PRICE); // graceEnd − 19: inside the grace period
+        vm.warp(graceEnd - 1);
+        b = _requestOpen(bob, 1e18, 603 * USD);
+        _publish(ETH_PRICE); // graceEnd: outside it, and `a` is still inside its window
+    }
+
+    /// @dev Rule 16 in a batch: each order is judged at its own round, whatever the batch judged before it (a batch
+    /// reads a market once, and its grace answer for each round time).
+    function test_executeOrders_roundsEitherSideOfTheGraceEnd_eachJudgedAtItsOwnRound() public {
+        for (uint256 order; order < 2; ++order) {
+            uint256 snapshot = vm.snapshotState();
+            (uint256 a, uint256 b, ) = _opensAcrossTheGraceEnd();
+            uint256[] memory ids = new uint256[](2);
+            (ids[0], ids[1]) = order == 0 ? (a, b) : (b, a);
+            uint256 aliceBefore = usd.balanceOf(alice);
+            vm.expectEmit(address(engine));
+            emit IMarginEngineBase.OrderCancelled(
+                a,
+                OrderKind.Open,
+                CancelReason.GracePeriod,
+                keeper,
+                603 * USD + KEEPER_RESERVE + FEE,
+                0
+            );
+            vm.prank(keeper);
+            assertEq(engine.executeOrders(ids), 2, "both ended");
+            _assertDeleted(a);
+            assertEq(usd.balanceOf(alice), aliceBefore + 603 * USD + KEEPER_RESERVE + FEE, "a refunded in full");
+            assertEq(engine.position(b).size, 1e18, "b opened at its round");
+            vm.revertToState(snapshot);
+        }
+    }
+
     /// @dev Rules 16 and 7: during grace a close executes even if the position is liquidatable (liquidations wait),
     /// and with bad debt it takes the liquidation split without keeper fee or penalty: the whole collateral to the
     /// pool, the deficit to the insurance fund, the keeper reserve to the receiver, the execution fee to the keeper.
