@@ -7,6 +7,7 @@
 import { decodeEventLog, type Address, type Log } from "viem";
 
 import { iLiquidityPoolAbi, iMarginEngineAbi } from "../../sdk/src/abis.js";
+import { POSITION_EVENT_NAMES } from "../../sdk/src/events.js";
 import type { MarketSnapshot } from "./chain.js";
 import {
   lpKey,
@@ -54,18 +55,12 @@ export function decodeLogs(logs: Log[]): DecodedLog[] {
   return out;
 }
 
-const FOLLOWED = new Set([
-  "OrderRequested",
-  "OrderExecuted",
-  "OrderCancelled",
-  "PositionOpened",
-  "PositionIncreased",
-  "PositionDecreased",
-  "PositionClosed",
-  "PositionLiquidated",
-  "ProfitTaken",
-  "MarginAdded",
-  "MarginRemoved",
+/** Engine events that move no state the keeper tracks: claims and sweeps of donations. */
+const UNTRACKED_ENGINE_EVENTS: ReadonlySet<string> = new Set(["ClaimRecorded", "Claimed", "VaultSwept"]);
+
+/** The engine's events (the SDK's list, less the untracked) and the pool's request events. */
+const FOLLOWED: ReadonlySet<string> = new Set([
+  ...POSITION_EVENT_NAMES.filter((name) => !UNTRACKED_ENGINE_EVENTS.has(name)),
   "DepositRequest",
   "DepositExecuted",
   "DepositRefunded",
