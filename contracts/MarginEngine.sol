@@ -22,6 +22,7 @@ import {
 import {IPositionVault} from "./interfaces/IPositionVault.sol";
 import {GlobalParams, IRiskConfig, MarketParams} from "./interfaces/IRiskConfig.sol";
 import {PositionMath} from "./libraries/PositionMath.sol";
+import {PriceTicks} from "./libraries/PriceTicks.sol";
 import {EngineStorage} from "./engine/EngineStorage.sol";
 import {PositionVault} from "./PositionVault.sol";
 
@@ -270,6 +271,27 @@ contract MarginEngine is IMarginEngine, EngineStorage {
     /// @inheritdoc IMarginEngine
     function sideState(uint256 marketId, bool isLong) external view nonReentrantView returns (SideState memory) {
         return _sideState[marketId][isLong];
+    }
+
+    /// @inheritdoc IMarginEngine
+    function pastEdges(
+        uint256 marketId,
+        uint256 price
+    ) external view nonReentrantView returns (bool beyondCap, bool underWater) {
+        uint256 tick = PriceTicks.tickOf(price);
+        // Longs reach their caps as the price rises and go under water as it falls; shorts the other way round.
+        (bool found, uint256 edge) = PriceTicks.lowest(_capTicks[_sideKey(marketId, true)]);
+        beyondCap = found && tick > edge;
+        if (!beyondCap) {
+            (found, edge) = PriceTicks.highest(_capTicks[_sideKey(marketId, false)]);
+            beyondCap = found && tick < edge;
+        }
+        (found, edge) = PriceTicks.highest(_bankruptcyTicks[_sideKey(marketId, true)]);
+        underWater = found && tick <= edge;
+        if (!underWater) {
+            (found, edge) = PriceTicks.lowest(_bankruptcyTicks[_sideKey(marketId, false)]);
+            underWater = found && tick >= edge;
+        }
     }
 
     /// @inheritdoc IMarginEngine

@@ -26,6 +26,7 @@ import {IPositionVault} from "../interfaces/IPositionVault.sol";
 import {GlobalParams, IRiskConfig, MarketParams} from "../interfaces/IRiskConfig.sol";
 import {ChainlinkOracle} from "../libraries/ChainlinkOracle.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
+import {PriceTicks} from "../libraries/PriceTicks.sol";
 
 /// @title Engine storage
 /// @notice The one owner of the engine's state: the storage layout, the market context every priced operation loads,
@@ -86,6 +87,9 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     uint8 internal constant READY = 1;
     uint8 internal constant CANCEL = 2;
 
+    /// @dev A position without a cap or bankruptcy price (none while its open is pending).
+    uint256 internal constant NO_TICK = type(uint256).max;
+
     /// @dev An order's verdict: wait, execute at `price` (the answer of round `roundId`), or cancel for `reason`.
     struct Verdict {
         uint8 action;
@@ -123,6 +127,12 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     AggregatorV3Interface internal _sequencer;
     bool internal _paused;
     uint16 internal _marketCount;
+
+    // Where each open position's terms stop being what the pool values: per market side (`_sideKey`), the ticks of
+    // the positions' cap prices and of their bankruptcy prices. While the price is past none of them, the side's
+    // aggregate claim equals the sum of its positions' claims, which is when LP requests may execute.
+    mapping(uint256 sideKey => PriceTicks.Set) internal _capTicks;
+    mapping(uint256 sideKey => PriceTicks.Set) internal _bankruptcyTicks;
 
     constructor(IERC20 asset, ILiquidityPool pool, IInsuranceFund insuranceFund, IRiskConfig riskConfig) {
         uint8 decimals = IERC20Metadata(address(asset)).decimals();
@@ -434,6 +444,7 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     /// and written: a margin change touches one.
     function _account(Position memory from, Position memory to) internal {
         Position memory ref = to.size == 0 ? from : to;
+        _moveEdges(_sideKey(ref.marketId, ref.isLong), from, to);
         SideState storage s = _sideState[ref.marketId][ref.isLong];
         if (to.collateral != from.collateral || to.maxProfit != from.maxProfit) {
             s.collateral = (uint256(s.collateral) + to.collateral - from.collateral).toUint128();
@@ -449,6 +460,34 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
         s.entryNotional = (uint256(s.entryNotional) + toNotional - fromNotional).toUint128();
         s.feeDebt = s.feeDebt + _feeDebtOf(toNotional, to.borrowIndex) - _feeDebtOf(fromNotional, from.borrowIndex);
         _totalEntryNotional = (uint256(_totalEntryNotional) + toNotional - fromNotional).toUint128();
+    }
+
+    /// @dev Moves a position's cap and bankruptcy ticks from its old terms to its new ones (an empty term has none).
+    function _moveEdges(uint256 sideKey, Position memory from, Position memory to) private {
+        (uint256 fromCap, uint256 fromBankruptcy) = _edgeTicks(from);
+        (uint256 toCap, uint256 toBankruptcy) = _edgeTicks(to);
+        if (fromCap != toCap) {
+            if (fromCap != NO_TICK) PriceTicks.remove(_capTicks[sideKey], fromCap);
+            if (toCap != NO_TICK) PriceTicks.add(_capTicks[sideKey], toCap);
+        }
+        if (fromBankruptcy != toBankruptcy) {
+            if (fromBankruptcy != NO_TICK) PriceTicks.remove(_bankruptcyTicks[sideKey], fromBankruptcy);
+            if (toBankruptcy != NO_TICK) PriceTicks.add(_bankruptcyTicks[sideKey], toBankruptcy);
+        }
+    }
+
+    /// @dev The ticks of a position's cap price and bankruptcy price; `NO_TICK` where it has none.
+    function _edgeTicks(Position memory p) private view returns (uint256 cap, uint256 bankruptcy) {
+        if (p.size == 0) return (NO_TICK, NO_TICK);
+        uint256 price = PositionMath.capPrice(p.isLong, p.size, p.entryPrice, p.maxProfit, SCALE);
+        cap = price == 0 ? NO_TICK : PriceTicks.tickOf(price);
+        price = PositionMath.bankruptcyPrice(p.isLong, p.size, p.entryPrice, p.collateral, SCALE);
+        bankruptcy = price == 0 ? NO_TICK : PriceTicks.tickOf(price);
+    }
+
+    /// @dev The key of a market side in the tick sets.
+    function _sideKey(uint256 marketId, bool isLong) internal pure returns (uint256) {
+        return (marketId << 1) | (isLong ? 1 : 0);
     }
 
     /// @dev A position's term of its side's `feeDebt`: entry notional × its borrow index, rounded up, so the side's

@@ -88,9 +88,13 @@ library PoolValuation {
     }
 
     /// @notice Whether LP requests may execute now: every market with open interest that is not in settlement has a
-    /// fresh, positive answer at least `lpSettle` old and is at least `lpResume` past its post-outage grace period.
+    /// fresh, positive answer at least `lpSettle` old and is at least `lpResume` past its post-outage grace period,
+    /// and no position of any market with open interest is past its cap or bankruptcy price at the price the pool is
+    /// valued at (`engine.pastEdges`): only then is each side's claim the sum of its positions' claims, so that no
+    /// other position's cap or collateral can move it. Anyone can end that wait by taking profit or liquidating.
     /// @return open Whether they may.
-    /// @return retryAt When not: the earliest time worth retrying, or zero if that depends on a feed coming back.
+    /// @return retryAt When not: the earliest time worth retrying, or zero if that depends on a feed coming back or
+    /// on a position being taken at its cap or liquidated.
     function executionStatus(
         IMarginEngine engine,
         IRiskConfig config
@@ -101,14 +105,18 @@ library PoolValuation {
         bool unknown;
         for (uint256 i; i < count; ++i) {
             if (engine.sideState(i, true).openInterest == 0 && engine.sideState(i, false).openInterest == 0) continue;
-            if (config.settlementPrice(i) != 0) continue;
+            uint256 settlement = config.settlementPrice(i);
+            if (settlement != 0) {
+                if (_pastEdges(engine, i, settlement)) unknown = true;
+                continue;
+            }
             MarketParams memory params = config.marketParams(i);
-            (bool ok, , uint80 roundId, uint256 updatedAt) = ChainlinkOracle.tryRead(
+            (bool ok, uint256 price, uint80 roundId, uint256 updatedAt) = ChainlinkOracle.tryRead(
                 params.feed,
                 params.heartbeat,
                 params.feedDecimals
             );
-            if (!ok) {
+            if (!ok || _pastEdges(engine, i, price)) {
                 unknown = true;
                 continue;
             }
@@ -124,6 +132,12 @@ library PoolValuation {
         }
         if (unknown) return (false, 0);
         return (retryAt == 0, retryAt);
+    }
+
+    /// @dev Whether a position of the market is past its cap or bankruptcy price at `price`.
+    function _pastEdges(IMarginEngine engine, uint256 marketId, uint256 price) private view returns (bool) {
+        (bool beyondCap, bool underWater) = engine.pastEdges(marketId, price);
+        return beyondCap || underWater;
     }
 
     /// @dev When the grace period after the market's latest price outage ends (zero if there was none in the last

@@ -230,4 +230,35 @@ library PositionMath {
         if (numeratorShort <= 0 || size == 0) return 0;
         return Math.mulDiv(uint256(numeratorShort), WAD * WAD, size * (WAD + mmr));
     }
+
+    /// @notice The price at which a position's unrealised profit reaches its cap (`pnl` above, uncapped, equals
+    /// `maxProfit` from here on): `e + cap/size` for a long, `e − cap/size` for a short, the distance rounded up, so
+    /// that any price beyond it lets the position be taken at its cap. Zero for a short that cannot reach its cap at a
+    /// positive price.
+    function capPrice(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 maxProfit,
+        uint256 scale
+    ) internal pure returns (uint256) {
+        uint256 distance = Math.mulDiv(maxProfit * scale, WAD, size, Math.Rounding.Ceil);
+        if (isLong) return entryPrice + distance;
+        return distance < entryPrice ? entryPrice - distance : 0;
+    }
+
+    /// @notice The price at which a position's loss equals its collateral, fees left out (they only move it closer):
+    /// `e − C/size` for a long, `e + C/size` for a short, the distance rounded down. Zero for a long whose collateral
+    /// covers any fall to a positive price.
+    function bankruptcyPrice(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 collateral,
+        uint256 scale
+    ) internal pure returns (uint256) {
+        uint256 distance = Math.mulDiv(collateral * scale, WAD, size);
+        if (!isLong) return entryPrice + distance;
+        return distance < entryPrice ? entryPrice - distance : 0;
+    }
 }

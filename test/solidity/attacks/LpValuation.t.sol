@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {PoolHelpers} from "../utils/PoolHelpers.sol";
 
@@ -82,6 +83,24 @@ contract LpValuationAttackTest is PoolHelpers {
         assertEq(pool.pendingRedeemRequest(0, mallory), 0, "redemption left pending");
     }
 
+    /// @dev LP requests cannot execute now: a position is past its cap or under water, and the pool waits until
+    /// someone takes it at its cap or liquidates it (SPEC rule 10); the refused execution changes nothing.
+    function _assertLpWaits(address controller) internal {
+        (bool open, uint256 retryAt) = pool.lpExecutionStatus();
+        assertFalse(open, "LP executions open while a position is past its edge");
+        assertEq(retryAt, 0, "LP executions: a retry time although a keeper must act");
+        PoolSnapshot memory before = _poolSnapshot();
+        address[] memory controllers = new address[](1);
+        controllers[0] = controller;
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
+        vm.prank(mallory);
+        pool.executeDeposits(controllers);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
+        vm.prank(mallory);
+        pool.executeRedeems(type(uint256).max);
+        _assertPoolUnchanged(before);
+    }
+
     /// @dev Mallory's tokens plus her shares at the share price now.
     function _malloryWealth() internal view returns (uint256) {
         return usd.balanceOf(mallory) + _valueOf(pool.balanceOf(mallory));
@@ -113,42 +132,49 @@ contract LpValuationAttackTest is PoolHelpers {
         assertGe(_sharePrice(), lpPrice, "the passive LP lost");
     }
 
-    /// @dev FINDING (invariant 7 with late keepers): if nobody takes alice's profit for the whole attack (two
-    /// `lpDelay`s), the attacker refreshes the cached price while the dummy is open, deposits at it, closes the dummy,
-    /// refreshes the cache again and redeems at the restored price: worse-of pricing cannot help, since both prices it
-    /// compares were taken inside the attacker's window. The side's claim min(Σpnl, Σcap) counts up to the dummy's cap
-    /// of alice's profit beyond her own cap, so what the attacker can take is bounded by that excess (30,000 USD
-    /// here) times its share of the pool. This test pins that bound; take-profit keepers (above) close the window.
-    function test_knownIssue_attack_a_dummyCapToggle_lateKeepers_takeAtMostTheUntakenExcess() public {
-        openPosition(alice, ETH, true, 100e18, 30_000 * USD); // cap 270,000 USD
+    /// @dev Late keepers: nobody takes alice's profit. The side's claim min(Σpnl, Σcap) would count up to the dummy's
+    /// cap of alice's profit beyond her own cap, so no LP request executes while she is past her cap: the attacker
+    /// can go on only by taking her profit (for the keeper reserve), after which the dummy lifts nothing.
+    function test_attack_a_dummyCapToggle_lateKeepers_lpExecutionsWaitForTheTakeProfit() public {
+        uint256 alicePos = openPosition(alice, ETH, true, 100e18, 30_000 * USD); // cap 270,000 USD
         _mRequestDeposit(refresher1, MIN_REQUEST);
         setPrice(ETH, 6_000e18); // alice +300,000 USD: 30,000 USD beyond her cap
-        uint256 excess = 30_000 * USD;
-
         uint256 dummy = _mOpen(true, 10e18, 7_000 * USD);
         vm.warp(block.timestamp + LP_DELAY);
+        _assertLpWaits(refresher1);
+
+        uint256 tokens = usd.balanceOf(mallory);
+        vm.prank(mallory);
+        engine.takeProfit(alicePos);
+        uint256 earned = usd.balanceOf(mallory) - tokens;
+        assertEq(earned, KEEPER_RESERVE, "the take-profit reward");
+        uint256 lpPrice = _sharePrice();
+
         _mExecuteDeposit(refresher1);
         _mRequestDeposit(mallory, 1_000_000 * USD);
         _mRequestDeposit(refresher2, MIN_REQUEST);
         vm.warp(block.timestamp + LP_DELAY);
         _mExecuteDeposit(mallory);
         _mClose(dummy);
-        _mExecuteDeposit(refresher2); // the cache now reflects the dummy's close
+        _mExecuteDeposit(refresher2);
         _mRedeemAll();
 
-        assertGt(_malloryWealth(), MALLORY_FUNDS, "finding fixed: assert no profit here instead");
-        assertLe(_malloryWealth(), MALLORY_FUNDS + excess, "the attacker took more than the untaken excess");
+        assertLe(_malloryWealth(), MALLORY_FUNDS + earned, "the attacker profited beyond the keeper reserve");
+        assertGe(_sharePrice(), lpPrice, "the passive LP lost");
     }
 
-    /// @dev The brief's sequence as a plain user would run it (no cache refresh): the deposit pays the price cached
-    /// before the dummy, the redemption gets the one cached at the deposit's execution.
+    /// @dev The brief's sequence as a plain user would run it (no cache refresh), with the dummy opened while alice is
+    /// past her cap: the deposit waits until a keeper takes her profit, and then the dummy moves nothing.
     function test_attack_a_dummyCapToggle_withoutRefresh() public {
-        openPosition(alice, ETH, true, 100e18, 30_000 * USD);
+        uint256 alicePos = openPosition(alice, ETH, true, 100e18, 30_000 * USD);
         setPrice(ETH, 6_000e18);
-        uint256 lpPrice = _sharePrice();
         uint256 dummy = _mOpen(true, 10e18, 7_000 * USD);
         _mRequestDeposit(mallory, 1_000_000 * USD);
         vm.warp(block.timestamp + LP_DELAY);
+        _assertLpWaits(mallory);
+        vm.prank(keeper);
+        engine.takeProfit(alicePos);
+        uint256 lpPrice = _sharePrice();
         _mExecuteDeposit(mallory);
         _mClose(dummy);
         _mRedeemAll();
@@ -187,16 +213,22 @@ contract LpValuationAttackTest is PoolHelpers {
         assertGe(_sharePrice(), lpPrice, "the passive LP lost");
     }
 
-    /// @dev FINDING, the scale of (a)'s: with late keepers the same dummy lifts the side's claim by its whole cap
-    /// (600,000 USD, bounded by its notional and by what the pool can reserve), so the attacker takes its share of that.
-    function test_knownIssue_attack_b_largeDummyAtAnExtremePrice_lateKeepers_takeAtMostTheDummysCap() public {
-        openPosition(alice, ETH, true, 100e18, 30_000 * USD);
+    /// @dev (a) at ten times the scale, with late keepers: the dummy would lift the side's claim by its whole cap
+    /// (600,000 USD); no LP request executes until alice's profit is taken, and then the dummy lifts nothing.
+    function test_attack_b_largeDummyAtAnExtremePrice_lateKeepers_lpExecutionsWaitForTheTakeProfit() public {
+        uint256 alicePos = openPosition(alice, ETH, true, 100e18, 30_000 * USD);
         _mRequestDeposit(refresher1, MIN_REQUEST);
         setPrice(ETH, 30_000e18); // alice 2,430,000 USD beyond her cap
-        uint256 dummyCap = 600_000 * USD;
-
         uint256 dummy = _mOpen(true, 20e18, 70_000 * USD);
         vm.warp(block.timestamp + LP_DELAY);
+        _assertLpWaits(refresher1);
+
+        uint256 tokens = usd.balanceOf(mallory);
+        vm.prank(mallory);
+        engine.takeProfit(alicePos);
+        uint256 earned = usd.balanceOf(mallory) - tokens;
+        uint256 lpPrice = _sharePrice();
+
         _mExecuteDeposit(refresher1);
         _mRequestDeposit(mallory, 1_000_000 * USD);
         _mRequestDeposit(refresher2, MIN_REQUEST);
@@ -206,8 +238,8 @@ contract LpValuationAttackTest is PoolHelpers {
         _mExecuteDeposit(refresher2);
         _mRedeemAll();
 
-        assertGt(_malloryWealth(), MALLORY_FUNDS, "finding fixed: assert no profit here instead");
-        assertLe(_malloryWealth(), MALLORY_FUNDS + dummyCap, "the attacker took more than the dummy's cap");
+        assertLe(_malloryWealth(), MALLORY_FUNDS + earned, "the attacker profited beyond the keeper reserve");
+        assertGe(_sharePrice(), lpPrice, "the passive LP lost");
     }
 
     // ------------------------------------------------------------ (c) margin lifting a side's collateral sum
@@ -239,50 +271,49 @@ contract LpValuationAttackTest is PoolHelpers {
         assertGe(_sharePrice(), lpPrice, "the passive LP lost");
     }
 
-    /// @dev FINDING (invariant 7 with late keepers): the same while alice is left under water: the valuation counts
-    /// alice's loss up to the side's whole collateral, mallory's margin included, so mallory redeems at a price
-    /// 70,000 USD of pool value too high and takes her share of it from the passive LP; she then takes her margin
-    /// back. Bounded by alice's deficit beyond her own collateral (70,000 USD). Liquidation keepers close the window.
-    function test_knownIssue_attack_c_addMarginAroundARedemption_lateKeepers_takeAtMostTheDeficit() public {
+    /// @dev Late keepers: alice is left under water. The side's floor −Σcollateral would count her loss up to the
+    /// side's whole collateral, mallory's margin included; so no LP request executes while she is under water, and
+    /// the attacker can go on only by liquidating her (for the liquidator's reward), after which the margin lifts
+    /// nothing.
+    function test_attack_c_addMarginAroundARedemption_lateKeepers_lpExecutionsWaitForTheLiquidation() public {
         uint256 alicePos = openPosition(alice, ETH, true, 100e18, 30_000 * USD);
-        setPrice(ETH, 2_000e18);
-        uint256 deficit = 70_000 * USD;
-
+        setPrice(ETH, 2_000e18); // alice −100,000 USD on 30,000 USD
         uint256 own = _mOpen(true, 0.01e18, MIN_COLLATERAL);
         _mRequestDeposit(mallory, 1_000_000 * USD);
         _mRequestDeposit(refresher1, MIN_REQUEST);
         vm.warp(block.timestamp + LP_DELAY);
-        _mExecuteDeposit(mallory);
+        _assertLpWaits(mallory);
         vm.prank(mallory);
         engine.addMargin(own, 70_000 * USD);
+        _assertLpWaits(mallory);
+
+        uint256 tokens = usd.balanceOf(mallory);
+        vm.prank(mallory);
+        engine.liquidate(alicePos);
+        uint256 earned = usd.balanceOf(mallory) - tokens;
+        uint256 lpPrice = _sharePrice();
+
+        _mExecuteDeposit(mallory);
         _mExecuteDeposit(refresher1);
         _mRedeemAll();
         _mClose(own);
-        vm.prank(keeper);
-        engine.liquidate(alicePos);
 
-        assertGt(_malloryWealth(), MALLORY_FUNDS, "finding fixed: assert no profit here instead");
-        assertLe(_malloryWealth(), MALLORY_FUNDS + deficit, "the attacker took more than the deficit");
+        assertLe(_malloryWealth(), MALLORY_FUNDS + earned, "the attacker profited beyond the liquidator's reward");
+        assertGe(_sharePrice(), lpPrice, "the passive LP lost");
     }
 
     // ------------------------------------------------------------ (d) just-in-time LP around a capped close
 
-    /// @dev Alice's long sits at its cap; the valuation already counts the cap, so closing it at the cap moves the
-    /// share price only by the closing fee the pool earns. Mallory enters at the live price just before the close
-    /// and leaves just after.
+    /// @dev Alice's long is past its cap and keepers are late: mallory asks to enter just before the close at the cap
+    /// and leave just after. Her deposit waits until the profit is taken, and the close, valued at the cap already,
+    /// moves the share price only by the closing fee the pool earns.
     function test_attack_d_justInTimeAroundACappedClose() public {
         uint256 alicePos = openPosition(alice, ETH, true, 100e18, 30_000 * USD);
-        _mRequestDeposit(refresher1, MIN_REQUEST);
         setPrice(ETH, 6_000e18); // beyond the cap; keepers are late
-        vm.warp(block.timestamp + LP_DELAY);
-        _mExecuteDeposit(refresher1);
         uint256 lpPrice = _sharePrice();
         _mRequestDeposit(mallory, 1_000_000 * USD);
         vm.warp(block.timestamp + LP_DELAY);
-        _mExecuteDeposit(mallory);
-        uint256 shares = pool.balanceOf(mallory);
-        vm.prank(mallory);
-        pool.requestRedeem(shares, mallory, mallory);
+        _assertLpWaits(mallory);
 
         uint256 assetsBefore = pool.totalAssets();
         vm.prank(keeper);
@@ -292,6 +323,10 @@ contract LpValuationAttackTest is PoolHelpers {
         assertGe(pool.totalAssets(), assetsBefore + closeFee - 1, "the capped close dropped the valuation");
         assertLe(pool.totalAssets(), assetsBefore + closeFee + 1, "the capped close jumped the valuation");
 
+        _mExecuteDeposit(mallory);
+        uint256 shares = pool.balanceOf(mallory);
+        vm.prank(mallory);
+        pool.requestRedeem(shares, mallory, mallory);
         vm.warp(block.timestamp + LP_DELAY);
         _executeRedeems();
         _claimAssets(mallory);
@@ -301,9 +336,9 @@ contract LpValuationAttackTest is PoolHelpers {
 
     // ------------------------------------------------------------ (e) leaving before a bad-debt liquidation
 
-    /// @dev Two equal LPs; alice's long goes under water by more than its collateral. Mallory redeems before the
-    /// liquidation (the keeper is late): the valuation counts alice's loss only up to her collateral, so mallory gets
-    /// no more than the LP who stays ends up with.
+    /// @dev Two equal LPs; alice's long goes under water by more than its collateral. Mallory asks to redeem before
+    /// the liquidation (the keeper is late): her redemption waits until alice is liquidated, so she leaves with the
+    /// bad debt shared, like the LP who stays.
     function test_attack_e_redeemBeforeABadDebtLiquidation() public {
         uint256 alicePos = openPosition(alice, ETH, true, 100e18, 30_000 * USD);
         _mRequestDeposit(mallory, POOL_LIQUIDITY);
@@ -314,16 +349,20 @@ contract LpValuationAttackTest is PoolHelpers {
 
         vm.warp(block.timestamp + 60);
         setPrice(ETH, 2_000e18); // −100,000 USD on 30,000 USD of collateral
-        vm.warp(block.timestamp + LP_SETTLE);
-        _mRedeemAll();
-        uint256 out = usd.balanceOf(mallory) - (MALLORY_FUNDS - POOL_LIQUIDITY);
+        vm.prank(mallory);
+        pool.requestRedeem(shares, mallory, mallory);
+        vm.warp(block.timestamp + LP_DELAY);
+        _assertLpWaits(mallory);
 
-        uint256 lpPrice = _sharePrice();
         vm.prank(keeper);
         engine.liquidate(alicePos);
-        assertGe(_sharePrice(), lpPrice, "the liquidation lowered the share price");
+        uint256 lpValue = _valueOf(LP_SHARES);
+        vm.prank(mallory);
+        pool.executeRedeems(type(uint256).max);
+        uint256 out = _claimAssets(mallory);
         // The same stake, kept through the liquidation, is worth at least what mallory left with.
         assertLe(out, _valueOf(shares), "the LP who left first dodged the bad debt");
+        assertLe(out * LP_SHARES, lpValue * shares + shares, "mallory left with more per share than the LP kept");
     }
 
     // ------------------------------------------------------------ (f) a flash-sized deposit around a close with fees
