@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {
     CancelReason,
     IMarginEngineBase,
@@ -190,10 +191,10 @@ contract BadDebtAttackTest is AttackBase {
         assertEq(_total(_snapshot()), total, "conservation");
     }
 
-    /// @dev The pool values positions through per-side aggregates, each side's loss bounded by its collateral: before
-    /// the liquidation it counts only the 30,000 USD it can collect, not alice's whole 100,000 USD loss. An LP who
-    /// asks to leave on the crash and whose redemption executes before the liquidation must not escape their share of
-    /// the 70,000 USD the pool then absorbs: they get no more than executing after it gives.
+    /// @dev Alice is under water by 70,000 USD beyond her collateral, which the pool absorbs at her liquidation. An LP
+    /// who asks to leave on the crash cannot leave before it: LP requests wait while a position is under water (the
+    /// per-side floor would count her loss up to the side's whole collateral), so the redemption executes after the
+    /// liquidation, with the loss shared, exactly as it would had the keeper been prompt.
     function test_badDebt_lpExitBeforeLiquidation_cannotDodgeLoss() public {
         setPrice(ETH, ETH_PRICE);
         uint256 shares = deposit(lp2, POOL_LIQUIDITY);
@@ -207,11 +208,14 @@ contract BadDebtAttackTest is AttackBase {
         uint256 fair = _executeAndClaim(lp2);
         vm.revertToState(snapshotId);
 
-        uint256 early = _executeAndClaim(lp2);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
+        vm.prank(keeper);
+        pool.executeRedeems(type(uint256).max);
         vm.prank(keeper);
         engine.liquidate(aliceId);
-        assertGt(early, 0, "nothing executed");
-        assertLe(early, fair, "LP dodged the bad debt by leaving before the liquidation");
+        uint256 late = _executeAndClaim(lp2);
+        assertGt(late, 0, "nothing executed");
+        assertEq(late, fair, "the LP's exit depends on when the keeper came");
     }
 
     function _executeAndClaim(address who) internal returns (uint256 assets) {

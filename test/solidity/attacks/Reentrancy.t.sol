@@ -377,6 +377,11 @@ contract ReentrancyAttackTest is AttackBase {
         vm.warp(block.timestamp + LP_DELAY);
         setPrice(ETH, 2_000e18);
         vm.warp(block.timestamp + 60);
+        // The fixture's other longs are under water too; keepers liquidate them (LP requests wait until then).
+        uint256[] memory others = new uint256[](3);
+        (others[0], others[1], others[2]) = (attackerId, bobId, aliceId);
+        vm.prank(keeper);
+        assertEq(h.engine.liquidateBatch(others), 3, "setup: the other longs liquidated");
         bytes memory execute = abi.encodeCall(ILiquidityPool.executeDeposits, (_one(_a())));
 
         uint256 snapshotId = vm.snapshotState();

@@ -9,17 +9,20 @@ import {PoolHelpers} from "../utils/PoolHelpers.sol";
 contract LiquidityPoolFuzzTest is PoolHelpers {
     address internal depositor = makeAddr("depositor");
 
-    /// @dev A long and a short of random sizes, a price move of −40 % to +60 % and a donation, then time for the
-    /// round to settle: totalAssets differs from the balance and the live price from the cached one.
+    /// @dev A long and a short of random sizes, a price move of −40 % to +60 % (after which keepers liquidate or take
+    /// profit on what is past its edge), and a donation, then time for the round to settle: totalAssets differs from the balance and the live price from the cached one.
     function _shapePool(uint256 seed) internal {
         uint256 longCollateral = _bound(uint256(keccak256(abi.encode(seed, 1))), MIN_COLLATERAL, 20_000 * USD);
         uint256 shortCollateral = _bound(uint256(keccak256(abi.encode(seed, 2))), MIN_COLLATERAL, 20_000 * USD);
         uint256 leverage = _bound(uint256(keccak256(abi.encode(seed, 3))), 1, 9);
-        openPosition(alice, ETH, true, (longCollateral * UNIT_SCALE * leverage * WAD) / ETH_PRICE, longCollateral);
-        openPosition(bob, ETH, false, (shortCollateral * UNIT_SCALE * leverage * WAD) / ETH_PRICE, shortCollateral);
+        uint256 long =
+            openPosition(alice, ETH, true, (longCollateral * UNIT_SCALE * leverage * WAD) / ETH_PRICE, longCollateral);
+        uint256 short =
+            openPosition(bob, ETH, false, (shortCollateral * UNIT_SCALE * leverage * WAD) / ETH_PRICE, shortCollateral);
         uint256 moveBps = _bound(uint256(keccak256(abi.encode(seed, 4))), 6_000, 16_000);
         vm.warp(block.timestamp + 60);
         setPrice(ETH, ((ETH_PRICE * moveBps) / 10_000 / 1e10) * 1e10);
+        _keepersClearEdges(ETH, _ids(long, short));
         uint256 donation = _bound(uint256(keccak256(abi.encode(seed, 5))), 0, 100_000 * USD);
         if (donation != 0) _donate(carol, donation);
         vm.warp(block.timestamp + LP_SETTLE);

@@ -3,7 +3,9 @@ pragma solidity 0.8.28;
 
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 
+import {Position} from "../../../contracts/interfaces/IMarginEngine.sol";
 import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
+import {PositionMath} from "../../../contracts/libraries/PositionMath.sol";
 import {HandlerState} from "./HandlerState.sol";
 
 /// @title Invariant handler: the liquidity providers (ERC-7540)
@@ -181,9 +183,38 @@ abstract contract LpActions is HandlerState {
         for (uint256 i; i < 3; ++i) e.controllers[i] = _lpActor(i);
     }
 
+    /// @dev SPEC rule 10 with invariant 7: whenever LP requests may execute, the pool's valuation is exactly its
+    /// equity less the sum of the open positions' own claims, max(min(pnl, cap) − fees, −collateral) each, to within
+    /// rounding (a unit per position and term): no other position's cap or collateral moves the price an LP request
+    /// gets.
+    function _checkValuationIsTheSumOfClaims(uint256 totalAssets) internal {
+        int256 claims;
+        uint256 n;
+        for (uint256 i; i < _liveIds.length; ++i) {
+            Position memory p = s.engine.position(_liveIds[i]);
+            if (p.size == 0) continue;
+            ++n;
+            uint256 price = uint256(_feed(p.marketId).latestAnswer()) * 1e10;
+            int256 pnl = PositionMath.pnl(p.isLong, p.size, p.entryPrice, price, p.maxProfit, SCALE);
+            uint256 index = s.engine.borrowIndex(p.marketId, p.isLong);
+            uint256 fees = PositionMath.borrowFee(p.size, p.entryPrice, index - p.borrowIndex, SCALE);
+            int256 claim = pnl - int256(fees);
+            int256 floor = -int256(uint256(p.collateral));
+            claims += claim < floor ? floor : claim;
+        }
+        int256 expected = int256(s.pool.equityAssets()) - claims;
+        int256 diff = int256(totalAssets) - (expected < 0 ? int256(0) : expected);
+        _check(
+            (diff < 0 ? -diff : diff) <= int256(3 * n + 2),
+            "INV-7",
+            "LP executions open while the valuation is not the sum of the positions' claims"
+        );
+    }
+
     /// @notice Executes every LP actor's due deposit request (anyone may; here the keeper).
     function executeDeposits() external step {
         Execution memory e = _execution();
+        if (e.open) _checkValuationIsTheSumOfClaims(e.totalAssets);
         for (uint256 i; i < 3; ++i) {
             address who = e.controllers[i];
             (uint256 at, ) = s.pool.executableAt(who);
@@ -227,6 +258,7 @@ abstract contract LpActions is HandlerState {
     function executeRedeems(uint256 maxSeed) external step {
         uint256 maxRequests = _bound(maxSeed, 1, 4);
         Execution memory e = _execution();
+        if (e.open) _checkValuationIsTheSumOfClaims(e.totalAssets);
         for (uint256 i; i < 3; ++i) {
             address who = e.controllers[i];
             e.pendingBefore[i] = s.pool.pendingRedeemRequest(0, who);

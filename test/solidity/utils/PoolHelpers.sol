@@ -34,6 +34,25 @@ abstract contract PoolHelpers is UnitBase {
         _setLpParams(params);
     }
 
+    // ------------------------------------------------------------ keepers
+
+    /// @dev What prompt keepers do after a price move: take at its cap or liquidate each of `ids` that is past one of
+    /// its edges at the market's current price (LP requests wait until none is).
+    function _keepersClearEdges(uint256 marketId, uint256[] memory ids) internal {
+        (bool beyondCap, bool underWater) = engine.pastEdges(marketId, currentPrice(marketId));
+        if (!beyondCap && !underWater) return;
+        bool[] memory atCap = lens.atCap(ids);
+        bool[] memory liquidatable = lens.liquidatable(ids);
+        vm.startPrank(keeper);
+        for (uint256 i; i < ids.length; ++i) {
+            if (atCap[i]) engine.takeProfit(ids[i]);
+            else if (underWater && liquidatable[i]) engine.liquidate(ids[i]);
+        }
+        vm.stopPrank();
+        (beyondCap, underWater) = engine.pastEdges(marketId, currentPrice(marketId));
+        require(!beyondCap && !underWater, "PoolHelpers: a position is still past an edge");
+    }
+
     // ------------------------------------------------------------ steps of the flow
 
     function _requestRedeem(address who, uint256 shares) internal {
