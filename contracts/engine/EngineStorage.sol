@@ -466,13 +466,14 @@ abstract contract EngineStorage is IMarginEngineBase, ReentrancyGuardTransient {
     function _moveEdges(uint256 sideKey, Position memory from, Position memory to) private {
         (uint256 fromCap, uint256 fromBankruptcy) = _edgeTicks(from);
         (uint256 toCap, uint256 toBankruptcy) = _edgeTicks(to);
+        // Added before removed, so that a position moving alone in its side leaves the upper levels set.
         if (fromCap != toCap) {
-            if (fromCap != NO_TICK) PriceTicks.remove(_capTicks[sideKey], fromCap);
             if (toCap != NO_TICK) PriceTicks.add(_capTicks[sideKey], toCap);
+            if (fromCap != NO_TICK) PriceTicks.remove(_capTicks[sideKey], fromCap);
         }
         if (fromBankruptcy != toBankruptcy) {
-            if (fromBankruptcy != NO_TICK) PriceTicks.remove(_bankruptcyTicks[sideKey], fromBankruptcy);
             if (toBankruptcy != NO_TICK) PriceTicks.add(_bankruptcyTicks[sideKey], toBankruptcy);
+            if (fromBankruptcy != NO_TICK) PriceTicks.remove(_bankruptcyTicks[sideKey], fromBankruptcy);
         }
     }
 

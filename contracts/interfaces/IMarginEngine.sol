@@ -511,9 +511,10 @@ interface IMarginEngine is IMarginEngineOrders, IMarginEngineLiquidation {
 
     /// @notice Whether, at `price`, any position of the market is past one of its edges, where its side's aggregate
     /// claim stops being the sum of its positions' claims: beyond its cap price (it can be taken at its cap now), or
-    /// at or beyond its bankruptcy price, fees left out, to within 0.0122 % (it is liquidatable now). Prices are
-    /// compared on a grid of 2^-13 steps: a position beyond its cap by less than one step may not count yet. The
-    /// pool executes no LP request while either holds (SPEC rule 10).
+    /// at or beyond its bankruptcy price, fees left out (it is liquidatable now). Prices are compared on a grid of
+    /// 2^-10 (0.098 %) steps: a position beyond its cap by less than one step may not count yet, and one less than a
+    /// step above its bankruptcy price (a long; below, a short) counts already. The pool executes no LP request while
+    /// either holds (SPEC rule 10).
     /// @return beyondCap A position has passed its cap price.
     /// @return underWater A position has reached its bankruptcy price.
     function pastEdges(uint256 marketId, uint256 price) external view returns (bool beyondCap, bool underWater);

@@ -7,14 +7,15 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// @notice A multiset of prices on a logarithmic grid with its lowest and highest member in three storage reads: the
 /// engine keeps, per market side, where each position reaches its cap and where it goes under water, so that the pool
 /// can ask in O(1) whether any position is past either.
-/// @dev A tick is a price's binary exponent (7 bits) and the 13 bits after its leading one: 2^20 ticks, each at most
-/// 2^-13 (0.0122 %) of its price wide, monotone in the price. Prices of 2^128 and above share the top tick. Each tick
-/// counts its members; a three-level bitmap (one root word, 16 middle words, 4,096 leaf words) finds the extremes.
+/// @dev A tick is a price's binary exponent (7 bits) and the 10 bits after its leading one: 2^17 ticks, each at most
+/// 2^-10 (0.098 %) of its price wide, monotone in the price. Prices of 2^128 and above share the top tick. A three-level
+/// bitmap (one root word, two middle words, 512 leaf words) finds the extremes; a tick's members beyond the first are
+/// counted apart. A leaf word spans a quarter of a price, so most margin changes move a position within one word.
 library PriceTicks {
     /// @dev Bits of the price after its leading one that a tick keeps.
-    uint256 internal constant MANTISSA_BITS = 13;
+    uint256 internal constant MANTISSA_BITS = 10;
     /// @dev The top tick, shared by every price of 2^128 and above.
-    uint256 internal constant MAX_TICK = (1 << 20) - 1;
+    uint256 internal constant MAX_TICK = (1 << 17) - 1;
 
     struct Set {
         /// @dev Bit i: middle word i is not empty.
@@ -23,8 +24,13 @@ library PriceTicks {
         mapping(uint256 => uint256) middle;
         /// @dev Bit k of word w: tick w·256 + k has members.
         mapping(uint256 => uint256) leaves;
-        mapping(uint256 tick => uint256) count;
+        /// @dev Members of a tick beyond the first (the leaf bit stands for the first): a tick of one member, the
+        /// usual case on a fine grid, costs one bit.
+        mapping(uint256 tick => uint256) extra;
     }
+
+    /// @notice `remove` at a tick without members: a bookkeeping error, never expected.
+    error NoMember(uint256 tick);
 
     /// @notice The tick of a positive price; non-decreasing in the price.
     function tickOf(uint256 price) internal pure returns (uint256) {
@@ -38,12 +44,14 @@ library PriceTicks {
 
     /// @notice Adds one member at `tick`.
     function add(Set storage s, uint256 tick) internal {
-        uint256 n = s.count[tick];
-        s.count[tick] = n + 1;
-        if (n != 0) return;
         uint256 leaf = tick >> 8;
         uint256 word = s.leaves[leaf];
-        s.leaves[leaf] = word | (1 << (tick & 255));
+        uint256 bit = 1 << (tick & 255);
+        if (word & bit != 0) {
+            ++s.extra[tick];
+            return;
+        }
+        s.leaves[leaf] = word | bit;
         if (word != 0) return;
         uint256 middle = leaf >> 8;
         word = s.middle[middle];
@@ -54,11 +62,16 @@ library PriceTicks {
 
     /// @notice Removes one member at `tick`, which must have one.
     function remove(Set storage s, uint256 tick) internal {
-        uint256 n = s.count[tick] - 1;
-        s.count[tick] = n;
-        if (n != 0) return;
+        uint256 extra = s.extra[tick];
+        if (extra != 0) {
+            s.extra[tick] = extra - 1;
+            return;
+        }
         uint256 leaf = tick >> 8;
-        uint256 word = s.leaves[leaf] & ~(1 << (tick & 255));
+        uint256 word = s.leaves[leaf];
+        uint256 bit = 1 << (tick & 255);
+        if (word & bit == 0) revert NoMember(tick);
+        word &= ~bit;
         s.leaves[leaf] = word;
         if (word != 0) return;
         uint256 middle = leaf >> 8;

@@ -31,12 +31,12 @@ contract PriceTicksHarness {
         return PriceTicks.highest(_set);
     }
 
-    function count(uint256 tick) external view returns (uint256) {
-        return _set.count[tick];
+    function extra(uint256 tick) external view returns (uint256) {
+        return _set.extra[tick];
     }
 }
 
-/// @notice `PriceTicks`: the grid is monotone and at most 2^-13 of a price wide, and the set's extremes are those of a
+/// @notice `PriceTicks`: the grid is monotone and at most 2^-10 of a price wide, and the set's extremes are those of a
 /// plain list of its members after any sequence of additions and removals.
 contract PriceTicksFuzzTest is TestBase, StdAssertions, StdUtils {
     PriceTicksHarness internal h;
@@ -53,28 +53,28 @@ contract PriceTicksFuzzTest is TestBase, StdAssertions, StdUtils {
         assertLe(h.tickOf(a), h.tickOf(b), "a higher price has a lower tick");
     }
 
-    /// @dev Up to 2^127 a price and one 2^-13 of it higher (plus a wei) never share a tick, so a position past its
+    /// @dev Up to 2^127 a price and one 2^-10 of it higher (plus a wei) never share a tick, so a position past its
     /// edge by that much is always seen; a tick never spans more.
     function testFuzz_tickOf_isAtMostOneStepWide(uint256 price) public view {
         price = _bound(price, 1, 1 << 127);
-        uint256 step = price >> 13;
+        uint256 step = price >> 10;
         uint256 higher = price + step + 1;
-        assertLt(h.tickOf(price), h.tickOf(higher), "a tick spans more than 2^-13 of its price");
+        assertLt(h.tickOf(price), h.tickOf(higher), "a tick spans more than 2^-10 of its price");
         assertLe(h.tickOf(higher), PriceTicks.MAX_TICK, "tick beyond the grid");
     }
 
     function test_tickOf_knownPoints() public view {
         assertEq(h.tickOf(1), 0, "one wei");
-        assertEq(h.tickOf(2), 1 << 13, "two wei: the next exponent");
-        assertEq(h.tickOf(3), (1 << 13) | (1 << 12), "three wei: half-way through the exponent");
-        // 3,000 USD WAD: exponent 71, the next 13 bits of the price.
+        assertEq(h.tickOf(2), 1 << 10, "two wei: the next exponent");
+        assertEq(h.tickOf(3), (1 << 10) | (1 << 9), "three wei: half-way through the exponent");
+        // 3,000 USD WAD: exponent 71, the next 10 bits of the price.
         uint256 price = 3_000e18;
-        assertEq(h.tickOf(price), (71 << 13) | ((price >> (71 - 13)) & 0x1FFF), "3,000 USD");
+        assertEq(h.tickOf(price), (71 << 10) | ((price >> (71 - 10)) & 0x3FF), "3,000 USD");
         assertEq(h.tickOf(1 << 128), PriceTicks.MAX_TICK, "2^128 is the top tick");
         assertEq(h.tickOf(type(uint256).max), PriceTicks.MAX_TICK, "and so is anything above");
-        // The top tick starts 2^-13 below 2^128.
-        assertEq(h.tickOf((1 << 128) - (1 << 114)), PriceTicks.MAX_TICK, "the top tick's first price");
-        assertEq(h.tickOf((1 << 128) - (1 << 114) - 1), PriceTicks.MAX_TICK - 1, "just below the top tick");
+        // The top tick starts 2^-10 below 2^128.
+        assertEq(h.tickOf((1 << 128) - (1 << 117)), PriceTicks.MAX_TICK, "the top tick's first price");
+        assertEq(h.tickOf((1 << 128) - (1 << 117) - 1), PriceTicks.MAX_TICK - 1, "just below the top tick");
     }
 
     // ================================================================ the set against a model
@@ -82,7 +82,7 @@ contract PriceTicksFuzzTest is TestBase, StdAssertions, StdUtils {
     uint256[] internal _members;
 
     /// @dev Up to 48 operations: an addition at a tick drawn from a narrow or the whole grid (so that ticks share leaf
-    /// and middle words, or not), or the removal of a member; after each, the extremes and counts match the model.
+    /// and middle words, or not) or at a member's tick, or the removal of a member; after each, the extremes and counts match the model.
     function testFuzz_set_matchesAModel(uint256[48] calldata ops) public {
         for (uint256 i; i < ops.length; ++i) {
             uint256 op = ops[i];
@@ -92,10 +92,14 @@ contract PriceTicksFuzzTest is TestBase, StdAssertions, StdUtils {
                 _members[k] = _members[_members.length - 1];
                 _members.pop();
                 h.remove(tick);
+            } else if (op % 7 == 1 && _members.length != 0) {
+                uint256 tick = _members[(op >> 8) % _members.length]; // another member at a tick that has one
+                _members.push(tick);
+                h.add(tick);
             } else {
                 uint256 tick = op % 5 == 0
                     ? (op >> 8) % (PriceTicks.MAX_TICK + 1)
-                    : (70 << 13) + ((op >> 8) % 70_000); // around 2^70: several leaf and two middle words
+                    : (63 << 10) + ((op >> 8) % 9_000); // from 2^63: several leaf words across two middle words
                 _members.push(tick);
                 h.add(tick);
             }
@@ -124,7 +128,7 @@ contract PriceTicksFuzzTest is TestBase, StdAssertions, StdUtils {
         assertEq(high, max, "highest");
         uint256 n;
         for (uint256 i; i < _members.length; ++i) if (_members[i] == min) ++n;
-        assertEq(h.count(min), n, "count at the lowest");
+        assertEq(h.extra(min), n - 1, "members at the lowest beyond the first");
     }
 
     function test_set_extremesAtTheGridsEnds() public {
@@ -144,7 +148,10 @@ contract PriceTicksFuzzTest is TestBase, StdAssertions, StdUtils {
 
     function test_remove_aTickWithoutMembersReverts() public {
         h.add(5);
-        vm.expectRevert(); // arithmetic underflow: the engine only removes what it added
+        vm.expectRevert(abi.encodeWithSelector(PriceTicks.NoMember.selector, 6));
         h.remove(6);
+        h.remove(5);
+        vm.expectRevert(abi.encodeWithSelector(PriceTicks.NoMember.selector, 5));
+        h.remove(5);
     }
 }

@@ -11,7 +11,7 @@ import {PoolHelpers} from "../utils/PoolHelpers.sol";
 /// until one has. The edges follow every change of a position's terms.
 contract EdgesTest is PoolHelpers {
     /// @dev A tick of the engine's price grid is at most 1/STEP of its price wide.
-    uint256 internal constant STEP = 2 ** 13;
+    uint256 internal constant STEP = 2 ** 10;
 
     // ------------------------------------------------------------ helpers
 
