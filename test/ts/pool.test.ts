@@ -103,6 +103,14 @@ describe("LiquidityPool", function () {
     expect(await pool.convertToAssets(lp2Shares)).to.be.greaterThan(mulDivDown(lp2Shares, redeemPrice, WAD));
     await mined(pool.connect(lp2).requestRedeem(lp2Shares, lp2, lp2));
     await advance(s, LP_DELAY);
+    // But alice is at her bankruptcy price: LP requests wait until a keeper liquidates her, since the side's floor
+    // would otherwise count other positions' collateral against her loss. Her liquidation pays the pool the collateral
+    // the valuation already counted (and the insurance fund her unpaid fees).
+    await expect(pool.connect(keeper).executeRedeems(10n))
+      .to.be.revertedWithCustomError(pool, "LpExecutionPaused")
+      .withArgs(0n);
+    await mined(s.engine.connect(keeper).liquidate(id));
+    expect(await pool.totalAssets()).to.be.greaterThanOrEqual(balance + 10_000n * USD + 3_000n * USD);
     const owed = mulDivDown(lp2Shares, redeemPrice, WAD);
     await expect(pool.connect(keeper).executeRedeems(10n))
       .to.emit(pool, "RedeemExecuted")

@@ -254,6 +254,34 @@ export function liquidationPrice(
 }
 
 /**
+ * The price at which a position's unrealised profit reaches its cap (`pnl`, uncapped, equals `maxProfit` from here
+ * on): `e + cap/size` for a long, `e − cap/size` for a short, the distance rounded up, so that any price beyond it lets
+ * the position be taken at its cap. Zero for a short that cannot reach its cap at a positive price.
+ */
+export function capPrice(isLong: boolean, size: bigint, entryPrice: bigint, maxProfit: bigint, scale: bigint): bigint {
+  const distance = mulDiv(maxProfit * scale, WAD, size, "ceil");
+  if (isLong) return entryPrice + distance;
+  return distance < entryPrice ? entryPrice - distance : 0n;
+}
+
+/**
+ * The price at which a position's loss equals its collateral, fees left out (they only move it closer):
+ * `e − C/size` for a long, `e + C/size` for a short, the distance rounded down. Zero for a long whose collateral
+ * covers any fall to a positive price.
+ */
+export function bankruptcyPrice(
+  isLong: boolean,
+  size: bigint,
+  entryPrice: bigint,
+  collateral: bigint,
+  scale: bigint,
+): bigint {
+  const distance = mulDiv(collateral * scale, WAD, size);
+  if (!isLong) return entryPrice + distance;
+  return distance < entryPrice ? entryPrice - distance : 0n;
+}
+
+/**
  * Entry price after adding `sizeDelta` at `price`. While the position's pnl at `price` exceeds its cap, the entry is
  * set so that the new position's pnl at `price` equals the cap (profit beyond the cap is never carried into the larger
  * position): for a long `e' = P − cap / size'`, for a short `e' = P + cap / size'`, rounded against the trader.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {TestBase} from "forge-std/Base.sol";
 import {StdAssertions} from "forge-std/StdAssertions.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
@@ -517,6 +518,62 @@ contract PositionMathFuzzTest is TestBase, StdAssertions, StdUtils {
         uint256 price = h.liquidationPrice(c.isLong, c.size, c.entryPrice, c.equityExPnl, c.mmr, c.scale);
         if (price == 0) assertGe(_exactMarginSurplus(c, 1), 0, "long: zero returned but liquidatable at every price");
         else assertGe(_exactMarginSurplus(c, price), 0, "long: returned price below the exact boundary");
+    }
+
+    // ================================================================ edge prices
+
+    /// @dev The cap price is the first price at which the uncapped pnl reaches the cap: there it does, one wei short
+    /// of it (towards the entry) it does not.
+    function testFuzz_capPrice_isTheFirstPriceAtTheCap(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 maxProfit,
+        uint256 scaleSeed
+    ) public view {
+        uint256 scale = _boundScale(scaleSeed);
+        size = _bound(size, 1, type(uint128).max);
+        entryPrice = _bound(entryPrice, 1, type(uint128).max);
+        maxProfit = _bound(maxProfit, 0, type(uint96).max);
+        uint256 price = h.capPrice(isLong, size, entryPrice, maxProfit, scale);
+        if (price == 0) {
+            // A short reaches its cap only at a price of zero or below.
+            assertFalse(isLong, "a long without a cap price");
+            assertGe(Math.mulDiv(maxProfit * scale, WAD, size, Math.Rounding.Ceil), entryPrice, "reachable short");
+            return;
+        }
+        if (price > type(uint128).max) return; // beyond any price a feed reports
+        assertGe(h.pnl(isLong, size, entryPrice, price, type(uint256).max, scale), int256(maxProfit), "short of the cap");
+        if (maxProfit == 0) return; // at the entry itself: nothing nearer the entry
+        uint256 nearer = isLong ? price - 1 : price + 1;
+        assertLt(h.pnl(isLong, size, entryPrice, nearer, type(uint256).max, scale), int256(maxProfit), "not the first");
+    }
+
+    /// @dev The bankruptcy price is the last price at which the loss (fees left out, rounded up as `pnl` does) is
+    /// within the collateral: there it is, one wei further from the entry it is not.
+    function testFuzz_bankruptcyPrice_isTheLastPriceWithinTheCollateral(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 collateral,
+        uint256 scaleSeed
+    ) public view {
+        uint256 scale = _boundScale(scaleSeed);
+        size = _bound(size, 1, type(uint128).max);
+        entryPrice = _bound(entryPrice, 1, type(uint128).max);
+        collateral = _bound(collateral, 1, type(uint96).max);
+        uint256 price = h.bankruptcyPrice(isLong, size, entryPrice, collateral, scale);
+        if (price == 0) {
+            // A long whose collateral covers a fall to zero.
+            assertTrue(isLong, "a short without a bankruptcy price");
+            assertLe(uint256(-h.pnl(true, size, entryPrice, 1, 0, scale)), collateral, "a long that can lose it all");
+            return;
+        }
+        if (price >= type(uint128).max) return; // beyond any price a feed reports
+        int256 loss = -h.pnl(isLong, size, entryPrice, price, 0, scale);
+        assertLe(loss, int256(collateral), "beyond the collateral at the bankruptcy price");
+        int256 further = -h.pnl(isLong, size, entryPrice, isLong ? price - 1 : price + 1, 0, scale);
+        assertGt(further, int256(collateral), "within the collateral one wei further");
     }
 
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {

@@ -105,6 +105,26 @@ contract PositionMathHarness {
         return PositionMath.liquidationPrice(isLong, size, entryPrice, equityExPnl, mmr, scale);
     }
 
+    function capPrice(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 maxProfit,
+        uint256 scale
+    ) external pure returns (uint256) {
+        return PositionMath.capPrice(isLong, size, entryPrice, maxProfit, scale);
+    }
+
+    function bankruptcyPrice(
+        bool isLong,
+        uint256 size,
+        uint256 entryPrice,
+        uint256 collateral,
+        uint256 scale
+    ) external pure returns (uint256) {
+        return PositionMath.bankruptcyPrice(isLong, size, entryPrice, collateral, scale);
+    }
+
     function normalize(uint256 answer, uint8 decimals) external pure returns (uint256) {
         return ChainlinkOracle.normalize(answer, decimals);
     }

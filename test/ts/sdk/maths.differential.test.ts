@@ -1160,6 +1160,9 @@ describe("SDK pool maths ≡ LiquidityPool (differential, seeded)", function () 
     return out;
   }
 
+  /** The positions the fixture opened (some are taken or liquidated as prices move). */
+  const positionIds: bigint[] = [];
+
   /** Publishes fresh answers near the current prices and lets `lpSettle` pass, so LP requests may execute. */
   async function movePricesAndSettle(): Promise<void> {
     for (const [i, feed] of feeds().entries()) {
@@ -1168,8 +1171,19 @@ describe("SDK pool maths ≡ LiquidityPool (differential, seeded)", function () 
       await mined(feed.updateAnswer(prices[i]! / 10n ** 10n));
     }
     await s.connection.networkHelpers.time.increase(2n);
+    // A position past its cap or under water holds LP requests until a keeper takes or liquidates it.
+    let [open, retryAt] = await s.pool.lpExecutionStatus();
+    if (!open && retryAt === 0n) {
+      const atCap = await s.lens.atCap(positionIds);
+      const liquidatable = await s.lens.liquidatable(positionIds);
+      const take = positionIds.filter((_, i) => atCap[i]);
+      const liquidate = positionIds.filter((_, i) => liquidatable[i] && !atCap[i]);
+      if (take.length > 0) await mined(s.engine.connect(s.actors.keeper).takeProfitBatch(take));
+      if (liquidate.length > 0) await mined(s.engine.connect(s.actors.keeper).liquidateBatch(liquidate));
+      [open, retryAt] = await s.pool.lpExecutionStatus();
+      expect(open || retryAt > 0n, "LP requests still wait after the keepers acted").to.equal(true);
+    }
     // After an outage (a long gap), requests wait out the grace period: until the pool says when.
-    const [open, retryAt] = await s.pool.lpExecutionStatus();
     if (!open) await s.connection.networkHelpers.time.increaseTo(retryAt);
   }
 
@@ -1208,7 +1222,7 @@ describe("SDK pool maths ≡ LiquidityPool (differential, seeded)", function () 
       const notional = collateral * rng.between(2n, 9n) * SCALE;
       const size = (notional * WAD) / prices[i % 2]!;
       const isLong = rng.chance(60);
-      await openPosition(s, s.actors.alice, marketId, isLong, size, collateral);
+      positionIds.push(await openPosition(s, s.actors.alice, marketId, isLong, size, collateral));
     }
   });
 
@@ -1316,7 +1330,7 @@ describe("SDK pool maths ≡ LiquidityPool (differential, seeded)", function () 
         // A large position reserves most of what is free: the rush is executed in part.
         const notional = ((await s.pool.freeLiquidity()) * 9n) / 10n;
         const size = (notional * SCALE * WAD) / prices[0]!;
-        await openPosition(s, s.actors.alice, 0n, true, size, notional / 4n);
+        positionIds.push(await openPosition(s, s.actors.alice, 0n, true, size, notional / 4n));
       }
       await movePricesAndSettle();
       {
