@@ -8,9 +8,10 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 /// engine keeps, per market side, where each position reaches its cap and where it goes under water, so that the pool
 /// can ask in O(1) whether any position is past either.
 /// @dev A tick is a price's binary exponent (7 bits) and the 10 bits after its leading one: 2^17 ticks, each at most
-/// 2^-10 (0.098 %) of its price wide, monotone in the price. Prices of 2^128 and above share the top tick. A three-level
-/// bitmap (one root word, two middle words, 512 leaf words) finds the extremes; a tick's members beyond the first are
-/// counted apart. A leaf word spans a quarter of a price, so most margin changes move a position within one word.
+/// 2^-10 (0.098 %) of its price wide, monotone in the price. Prices of 2^128 and above share the top tick. A
+/// three-level bitmap (one root word, two middle words, 512 leaf words) finds the extremes; a tick's members beyond
+/// the first are counted apart. A leaf word spans a quarter of an octave, so a margin change mostly moves a position
+/// within one word.
 library PriceTicks {
     /// @dev Bits of the price after its leading one that a tick keeps.
     uint256 internal constant MANTISSA_BITS = 10;
@@ -36,9 +37,8 @@ library PriceTicks {
     function tickOf(uint256 price) internal pure returns (uint256) {
         uint256 exponent = Math.log2(price);
         if (exponent >= 128) return MAX_TICK;
-        uint256 mantissa = exponent >= MANTISSA_BITS
-            ? price >> (exponent - MANTISSA_BITS)
-            : price << (MANTISSA_BITS - exponent);
+        uint256 mantissa =
+            exponent >= MANTISSA_BITS ? price >> (exponent - MANTISSA_BITS) : price << (MANTISSA_BITS - exponent);
         return (exponent << MANTISSA_BITS) | (mantissa & ((1 << MANTISSA_BITS) - 1));
     }
 

@@ -15,10 +15,20 @@ contract LiquidityPoolFuzzTest is PoolHelpers {
         uint256 longCollateral = _bound(uint256(keccak256(abi.encode(seed, 1))), MIN_COLLATERAL, 20_000 * USD);
         uint256 shortCollateral = _bound(uint256(keccak256(abi.encode(seed, 2))), MIN_COLLATERAL, 20_000 * USD);
         uint256 leverage = _bound(uint256(keccak256(abi.encode(seed, 3))), 1, 9);
-        uint256 long =
-            openPosition(alice, ETH, true, (longCollateral * UNIT_SCALE * leverage * WAD) / ETH_PRICE, longCollateral);
-        uint256 short =
-            openPosition(bob, ETH, false, (shortCollateral * UNIT_SCALE * leverage * WAD) / ETH_PRICE, shortCollateral);
+        uint256 long = openPosition(
+            alice,
+            ETH,
+            true,
+            (longCollateral * UNIT_SCALE * leverage * WAD) / ETH_PRICE,
+            longCollateral
+        );
+        uint256 short = openPosition(
+            bob,
+            ETH,
+            false,
+            (shortCollateral * UNIT_SCALE * leverage * WAD) / ETH_PRICE,
+            shortCollateral
+        );
         uint256 moveBps = _bound(uint256(keccak256(abi.encode(seed, 4))), 6_000, 16_000);
         vm.warp(block.timestamp + 60);
         setPrice(ETH, ((ETH_PRICE * moveBps) / 10_000 / 1e10) * 1e10);

@@ -543,7 +543,11 @@ contract PositionMathFuzzTest is TestBase, StdAssertions, StdUtils {
             return;
         }
         if (price > type(uint128).max) return; // beyond any price a feed reports
-        assertGe(h.pnl(isLong, size, entryPrice, price, type(uint256).max, scale), int256(maxProfit), "short of the cap");
+        assertGe(
+            h.pnl(isLong, size, entryPrice, price, type(uint256).max, scale),
+            int256(maxProfit),
+            "short of the cap"
+        );
         if (maxProfit == 0) return; // at the entry itself: nothing nearer the entry
         uint256 nearer = isLong ? price - 1 : price + 1;
         assertLt(h.pnl(isLong, size, entryPrice, nearer, type(uint256).max, scale), int256(maxProfit), "not the first");

@@ -97,9 +97,7 @@ contract PriceTicksFuzzTest is TestBase, StdAssertions, StdUtils {
                 _members.push(tick);
                 h.add(tick);
             } else {
-                uint256 tick = op % 5 == 0
-                    ? (op >> 8) % (PriceTicks.MAX_TICK + 1)
-                    : (63 << 10) + ((op >> 8) % 9_000); // from 2^63: several leaf words across two middle words
+                uint256 tick = op % 5 == 0 ? (op >> 8) % (PriceTicks.MAX_TICK + 1) : (63 << 10) + ((op >> 8) % 9_000); // from 2^63: several leaf words across two middle words
                 _members.push(tick);
                 h.add(tick);
             }
