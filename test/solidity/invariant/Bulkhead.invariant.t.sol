@@ -1543,6 +1543,8 @@ abstract contract BulkheadInvariantBase is BaseTest {
         handler.attackerDonate(0, 100 * USD);
         if (!_constantPrices()) {
             handler.pushToCap(0, 100);
+            handler.executeDeposits(); // waits: a position is 1 % beyond its cap
+            assertEq(handler.callCount(keccak256("lp.waitsForKeepers")), 1, "LP executions did not wait");
             handler.takeProfit(0, 1);
             assertEq(handler.callCount(keccak256("takeProfit.ok")), 1, "takeProfit");
         }

@@ -211,10 +211,40 @@ abstract contract LpActions is HandlerState {
         );
     }
 
+    /// @dev The other half: LP executions never wait for a keeper who cannot act. Wherever the engine says a market
+    /// (with a good price) has a position past its cap, some live position there can be taken at its cap now; past a
+    /// bankruptcy price, some live position there can be liquidated now, or liquidations are in their grace period.
+    function _checkEdgesCanBeCleared() internal {
+        bool[] memory atCap = s.lens.atCap(_liveIds);
+        bool[] memory liquidatable = s.lens.liquidatable(_liveIds);
+        for (uint256 m; m < 2; ++m) {
+            (, int256 answer, , uint256 updatedAt, ) = _feed(m).latestRoundData();
+            if (answer <= 0 || updatedAt + _market[m].heartbeat < block.timestamp) continue;
+            (bool beyondCap, bool underWater) = s.engine.pastEdges(m, uint256(answer) * 1e10);
+            bool canTake;
+            bool canLiquidate;
+            for (uint256 i; i < _liveIds.length; ++i) {
+                if (s.engine.position(_liveIds[i]).marketId != m) continue;
+                canTake = canTake || atCap[i];
+                canLiquidate = canLiquidate || liquidatable[i];
+            }
+            if (beyondCap || underWater) ++callCount[keccak256("lp.waitsForKeepers")];
+            _check(!beyondCap || canTake, "INV-7", "LP executions wait for a cap nobody can take");
+            if (underWater && !canLiquidate) {
+                _check(
+                    s.engine.liquidationResumesAt(m) > block.timestamp,
+                    "INV-7",
+                    "LP executions wait for a bankruptcy nobody can liquidate"
+                );
+            }
+        }
+    }
+
     /// @notice Executes every LP actor's due deposit request (anyone may; here the keeper).
     function executeDeposits() external step {
         Execution memory e = _execution();
         if (e.open) _checkValuationIsTheSumOfClaims(e.totalAssets);
+        else _checkEdgesCanBeCleared();
         for (uint256 i; i < 3; ++i) {
             address who = e.controllers[i];
             (uint256 at, ) = s.pool.executableAt(who);
@@ -259,6 +289,7 @@ abstract contract LpActions is HandlerState {
         uint256 maxRequests = _bound(maxSeed, 1, 4);
         Execution memory e = _execution();
         if (e.open) _checkValuationIsTheSumOfClaims(e.totalAssets);
+        else _checkEdgesCanBeCleared();
         for (uint256 i; i < 3; ++i) {
             address who = e.controllers[i];
             e.pendingBefore[i] = s.pool.pendingRedeemRequest(0, who);
