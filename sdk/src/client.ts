@@ -66,6 +66,7 @@ import { setOperator, type SetOperatorParameters } from "./actions/setOperator.j
 import { takeProfit, type TakeProfitParameters } from "./actions/takeProfit.js";
 import { takeProfitBatch, type TakeProfitBatchParameters } from "./actions/takeProfitBatch.js";
 import { getAtCap, type GetAtCapReturnType } from "./actions/getAtCap.js";
+import { getPastEdges, type GetPastEdgesReturnType } from "./actions/getPastEdges.js";
 import { getLpRequests, type GetLpRequestsReturnType } from "./actions/getLpRequests.js";
 import { parseAddresses, type BulkheadAddresses, type BulkheadDeployment } from "./deployment.js";
 import { ChainMismatchError, InvalidDeploymentError, WalletClientRequiredError } from "./errors/sdk.js";
@@ -100,6 +101,8 @@ export interface BulkheadClient {
   getPositionEvents(parameters?: Bound<GetPositionEventsParameters>): Promise<GetPositionEventsReturnType>;
   getLpRequests(controller: Address, options?: { blockNumber?: bigint }): Promise<GetLpRequestsReturnType>;
   getAtCap(positionIds: readonly bigint[], options?: { blockNumber?: bigint }): Promise<GetAtCapReturnType>;
+  /** Whether a position of the market is past its cap or bankruptcy price at `price` (LP requests wait while so). */
+  getPastEdges(marketId: bigint, price: bigint, options?: { blockNumber?: bigint }): Promise<GetPastEdgesReturnType>;
   getOrders(positionId: bigint, options?: { blockNumber?: bigint }): Promise<GetOrdersReturnType>;
   getOrderStatus(positionId: bigint, options?: { blockNumber?: bigint }): Promise<GetOrderStatusReturnType>;
   getClaim(positionId: bigint, options?: { blockNumber?: bigint }): Promise<GetClaimReturnType>;
@@ -189,6 +192,8 @@ export function createBulkheadClient({
     getLpRequests: (controller, options) =>
       read(() => getLpRequests(publicClient, { ...base, controller, ...options })),
     getAtCap: (positionIds, options) => read(() => getAtCap(publicClient, { ...base, positionIds, ...options })),
+    getPastEdges: (marketId, price, options) =>
+      read(() => getPastEdges(publicClient, { ...base, marketId, price, ...options })),
     getOrders: (positionId, options) => read(() => getOrders(publicClient, { ...base, positionId, ...options })),
     getOrderStatus: (positionId, options) =>
       read(() => getOrderStatus(publicClient, { ...base, positionId, ...options })),

@@ -76,6 +76,7 @@ export * from "./actions/simulateTakeProfit.js";
 export * from "./actions/takeProfitBatch.js";
 export * from "./actions/simulateTakeProfitBatch.js";
 export * from "./actions/getAtCap.js";
+export * from "./actions/getPastEdges.js";
 // Reads.
 export * from "./actions/getGlobalParams.js";
 export * from "./actions/getLiquidityBalance.js";

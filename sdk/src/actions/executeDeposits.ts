@@ -8,7 +8,7 @@ import { simulateExecuteDeposits, type SimulateExecuteDepositsParameters } from 
 
 export type ExecuteDepositsParameters = SimulateExecuteDepositsParameters;
 export type ExecuteDepositsReturnType = Hash;
-/** `LpExecutionPausedError` (a market with open interest has a bad, unsettled or just-recovered price; `retryAt` says when to retry, zero if unknown). */
+/** `LpExecutionPausedError` (a market with open interest has a bad, unsettled or just-recovered price, or a position past its cap or bankruptcy price; `retryAt` says when to retry, zero if unknown or up to a keeper). */
 export type ExecuteDepositsErrorType = DecodedRevert | AccountRequiredError | WriteContractErrorType;
 
 /** Executes the listed controllers' deposit requests whose `lpDelay` has passed, at the higher of the price cached at request and the price now; the sender earns each request's execution fee. Anyone may call. */

@@ -35,7 +35,10 @@ export interface GetPoolStateReturnType {
   shareDecimals: number;
   /** Whether LP requests may execute now (`lpExecutionStatus`). */
   executionOpen: boolean;
-  /** When execution is paused: the earliest time worth retrying, zero when it depends on a feed coming back. */
+  /**
+   * When execution is paused: the earliest time worth retrying; zero when it depends on a feed coming back or on a
+   * keeper taking or liquidating a position past its cap or bankruptcy price (`getPastEdges` says which).
+   */
   retryAt: bigint;
   /** Controllers with a redemption request waiting, in execution order. */
   redeemQueue: readonly Address[];

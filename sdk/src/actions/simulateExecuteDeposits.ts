@@ -20,7 +20,7 @@ export type SimulateExecuteDepositsReturnType<chain extends Chain | undefined = 
   chain
 >;
 
-/** `LpExecutionPausedError` (a market with open interest has a bad, unsettled or just-recovered price; `retryAt` says when to retry, zero if unknown). */
+/** `LpExecutionPausedError` (a market with open interest has a bad, unsettled or just-recovered price, or a position past its cap or bankruptcy price; `retryAt` says when to retry, zero if unknown or up to a keeper). */
 export type SimulateExecuteDepositsErrorType = DecodedRevert | AccountRequiredError | SimulateContractErrorType;
 
 /** Simulates `executeDeposits` and returns the request. Executes the listed controllers' deposit requests whose `lpDelay` has passed, at the higher of the price cached at request and the price now; the sender earns each request's execution fee. Anyone may call. */

@@ -196,6 +196,7 @@ import {
   type SimulateTakeProfitBatchReturnType,
 } from "../actions/simulateTakeProfitBatch.js";
 import { getAtCap, type GetAtCapParameters, type GetAtCapReturnType } from "../actions/getAtCap.js";
+import { getPastEdges, type GetPastEdgesParameters, type GetPastEdgesReturnType } from "../actions/getPastEdges.js";
 import { getLpRequests, type GetLpRequestsParameters, type GetLpRequestsReturnType } from "../actions/getLpRequests.js";
 import { parseAddresses, type BulkheadAddresses, type BulkheadDeployment } from "../deployment.js";
 import { ChainMismatchError, InvalidDeploymentError } from "../errors/sdk.js";
@@ -220,6 +221,7 @@ export type BulkheadPublicActions<chain extends Chain | undefined = Chain | unde
   getPositionEvents(parameters?: BoundParameters<GetPositionEventsParameters>): Promise<GetPositionEventsReturnType>;
   getLpRequests(parameters: BoundParameters<GetLpRequestsParameters>): Promise<GetLpRequestsReturnType>;
   getAtCap(parameters: BoundParameters<GetAtCapParameters>): Promise<GetAtCapReturnType>;
+  getPastEdges(parameters: BoundParameters<GetPastEdgesParameters>): Promise<GetPastEdgesReturnType>;
   getOrders(parameters: BoundParameters<GetOrdersParameters>): Promise<GetOrdersReturnType>;
   getOrderStatus(parameters: BoundParameters<GetOrderStatusParameters>): Promise<GetOrderStatusReturnType>;
   getClaim(parameters: BoundParameters<GetClaimParameters>): Promise<GetClaimReturnType>;
@@ -375,6 +377,7 @@ export function bulkheadPublicActions(config: BulkheadActionsConfig) {
       getPositionEvents: (parameters) => getPositionEvents(client, { fromBlock, ...parameters, addresses }),
       getLpRequests: (parameters) => getLpRequests(client, { ...parameters, addresses }),
       getAtCap: (parameters) => getAtCap(client, { ...parameters, addresses }),
+      getPastEdges: (parameters) => getPastEdges(client, { ...parameters, addresses }),
       getOrders: (parameters) => getOrders(client, { ...parameters, addresses }),
       getOrderStatus: (parameters) => getOrderStatus(client, { ...parameters, addresses }),
       getClaim: (parameters) => getClaim(client, { ...parameters, addresses }),

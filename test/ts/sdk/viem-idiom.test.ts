@@ -423,6 +423,13 @@ describe("SDK in viem's idiom", function () {
       const { maxProfit } = await s.engine.position(positionId);
       await setPrice(s, ETH, ETH_PRICE * 3n);
       expect(await client.getAtCap({ positionIds: [positionId, 999n] })).to.deep.equal([true, false]);
+      // Past its cap price, LP requests wait until someone takes it.
+      expect(await client.getPastEdges({ marketId: ETH, price: ETH_PRICE * 3n })).to.deep.equal({
+        beyondCap: true,
+        underWater: false,
+      });
+      const waiting = await client.getPoolState();
+      expect([waiting.executionOpen, waiting.retryAt]).to.deep.equal([false, 0n]);
       const keeper = s.actors.keeper.address as Address;
       const single = await client.simulateTakeProfit({ account: keeper, positionId });
       expect(single.request.functionName).to.equal("takeProfit");
@@ -432,6 +439,10 @@ describe("SDK in viem's idiom", function () {
         hash: await walletClient(keeper).writeContract(batch.request),
       });
       expect(eventsNamed(taken.events, "ProfitTaken")[0]!.args.profit).to.equal(maxProfit);
+      expect(await client.getPastEdges({ marketId: ETH, price: ETH_PRICE * 3n })).to.deep.equal({
+        beyondCap: false,
+        underWater: false,
+      });
     });
 
     it("simulate… sends nothing, approvals included", async function () {
