@@ -221,6 +221,43 @@ contract EdgesTest is PoolHelpers {
         if (beyondCap || underWater) _assertNoEdges(ETH);
     }
 
+    // ------------------------------------------------------------ what the edges leave out
+
+    /// @dev The bankruptcy price leaves borrow fees out: a position whose fees alone take it under water is not past
+    /// its edge. It is liquidatable (long before, since fees first eat its maintenance margin), the valuation counts
+    /// its deficit at most, and a keeper's liquidation ends it. This pins the size of that residual.
+    function test_aPositionUnderWaterThroughFeesAlone_isLiquidatable_andCountsAtMostItsDeficit() public {
+        uint256 id = _open(alice, true, 1e18, 300 * USD); // bankrupt at 2,700, fees left out
+        // Another long with ample collateral, so that the side's floor −Σcollateral does not bind.
+        uint256 other = _open(bob, true, 0.1e18, 5_000 * USD);
+        _skip(90 days); // 10 % a year on 3,000 USD: ~74 USD
+        _publish(2_750e18); // fee-free equity 50 USD
+        uint256 index = engine.borrowIndex(ETH, true);
+        uint256 fees = _borrowFee(1e18, 3_000e18, index - engine.position(id).borrowIndex);
+        assertGt(fees, 50 * USD, "setup: the fees exceed the fee-free equity");
+        uint256 deficit = fees - 50 * USD;
+        int256 otherClaim =
+            _pnl(true, 0.1e18, 3_000e18, 2_750e18, engine.position(other).maxProfit) -
+                int256(_borrowFee(0.1e18, 3_000e18, index - engine.position(other).borrowIndex));
+
+        (bool beyondCap, bool underWater) = engine.pastEdges(ETH, 2_750e18);
+        assertFalse(beyondCap || underWater, "fees are not part of the bankruptcy price");
+        assertTrue(lens.liquidatable(_ids(id))[0], "under water and not liquidatable");
+        // The side's claim counts her whole loss and fees (~−324 USD) where she can pay her collateral (−300 USD):
+        // the pool is valued above what the positions' own claims give by her deficit, no more.
+        uint256 exact = uint256(int256(pool.equityAssets()) + int256(300 * USD) - otherClaim);
+        uint256 valued = pool.totalAssets();
+        assertGt(valued + 3, exact + deficit, "the residual is smaller than the deficit: update this test");
+        assertLe(valued, exact + deficit + 3, "valued above by more than the deficit");
+
+        // Her liquidation ends the residual: the pool holds her collateral, the insurance fund covers the rest of her
+        // fees, and the valuation is again the other position's claim to within rounding.
+        vm.prank(keeper);
+        engine.liquidate(id);
+        uint256 after_ = uint256(int256(pool.equityAssets()) - otherClaim);
+        assertApproxEqAbs(pool.totalAssets(), after_, 2, "the valuation after the liquidation");
+    }
+
     // ------------------------------------------------------------ LP executions wait for the keeper
 
     function test_lpExecutionsWait_whileAPositionIsBeyondItsCap_untilAnyoneTakesIt() public {
