@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {MarketParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {PoolHelpers} from "../utils/PoolHelpers.sol";
 
@@ -83,24 +82,6 @@ contract LpValuationAttackTest is PoolHelpers {
         assertEq(pool.pendingRedeemRequest(0, mallory), 0, "redemption left pending");
     }
 
-    /// @dev LP requests cannot execute now: a position is past its cap or under water, and the pool waits until
-    /// someone takes it at its cap or liquidates it (SPEC rule 10); the refused execution changes nothing.
-    function _assertLpWaits(address controller) internal {
-        (bool open, uint256 retryAt) = pool.lpExecutionStatus();
-        assertFalse(open, "LP executions open while a position is past its edge");
-        assertEq(retryAt, 0, "LP executions: a retry time although a keeper must act");
-        PoolSnapshot memory before = _poolSnapshot();
-        address[] memory controllers = new address[](1);
-        controllers[0] = controller;
-        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
-        vm.prank(mallory);
-        pool.executeDeposits(controllers);
-        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
-        vm.prank(mallory);
-        pool.executeRedeems(type(uint256).max);
-        _assertPoolUnchanged(before);
-    }
-
     /// @dev Mallory's tokens plus her shares at the share price now.
     function _malloryWealth() internal view returns (uint256) {
         return usd.balanceOf(mallory) + _valueOf(pool.balanceOf(mallory));
@@ -141,7 +122,7 @@ contract LpValuationAttackTest is PoolHelpers {
         setPrice(ETH, 6_000e18); // alice +300,000 USD: 30,000 USD beyond her cap
         uint256 dummy = _mOpen(true, 10e18, 7_000 * USD);
         vm.warp(block.timestamp + LP_DELAY);
-        _assertLpWaits(refresher1);
+        _assertLpWaitsForKeepers(mallory, refresher1);
 
         uint256 tokens = usd.balanceOf(mallory);
         vm.prank(mallory);
@@ -171,7 +152,7 @@ contract LpValuationAttackTest is PoolHelpers {
         uint256 dummy = _mOpen(true, 10e18, 7_000 * USD);
         _mRequestDeposit(mallory, 1_000_000 * USD);
         vm.warp(block.timestamp + LP_DELAY);
-        _assertLpWaits(mallory);
+        _assertLpWaitsForKeepers(mallory, mallory);
         vm.prank(keeper);
         engine.takeProfit(alicePos);
         uint256 lpPrice = _sharePrice();
@@ -221,7 +202,7 @@ contract LpValuationAttackTest is PoolHelpers {
         setPrice(ETH, 30_000e18); // alice 2,430,000 USD beyond her cap
         uint256 dummy = _mOpen(true, 20e18, 70_000 * USD);
         vm.warp(block.timestamp + LP_DELAY);
-        _assertLpWaits(refresher1);
+        _assertLpWaitsForKeepers(mallory, refresher1);
 
         uint256 tokens = usd.balanceOf(mallory);
         vm.prank(mallory);
@@ -282,10 +263,10 @@ contract LpValuationAttackTest is PoolHelpers {
         _mRequestDeposit(mallory, 1_000_000 * USD);
         _mRequestDeposit(refresher1, MIN_REQUEST);
         vm.warp(block.timestamp + LP_DELAY);
-        _assertLpWaits(mallory);
+        _assertLpWaitsForKeepers(mallory, mallory);
         vm.prank(mallory);
         engine.addMargin(own, 70_000 * USD);
-        _assertLpWaits(mallory);
+        _assertLpWaitsForKeepers(mallory, mallory);
 
         uint256 tokens = usd.balanceOf(mallory);
         vm.prank(mallory);
@@ -313,7 +294,7 @@ contract LpValuationAttackTest is PoolHelpers {
         uint256 lpPrice = _sharePrice();
         _mRequestDeposit(mallory, 1_000_000 * USD);
         vm.warp(block.timestamp + LP_DELAY);
-        _assertLpWaits(mallory);
+        _assertLpWaitsForKeepers(mallory, mallory);
 
         uint256 assetsBefore = pool.totalAssets();
         vm.prank(keeper);
@@ -352,7 +333,7 @@ contract LpValuationAttackTest is PoolHelpers {
         vm.prank(mallory);
         pool.requestRedeem(shares, mallory, mallory);
         vm.warp(block.timestamp + LP_DELAY);
-        _assertLpWaits(mallory);
+        _assertLpWaitsForKeepers(mallory, mallory);
 
         vm.prank(keeper);
         engine.liquidate(alicePos);

@@ -2,7 +2,6 @@
 pragma solidity 0.8.28;
 
 import {Position} from "../../../contracts/interfaces/IMarginEngine.sol";
-import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {PoolHelpers} from "../utils/PoolHelpers.sol";
 
 /// @notice The engine's edges (SPEC rule 10): per market side it knows where each position reaches its cap and where
@@ -67,19 +66,6 @@ contract EdgesTest is PoolHelpers {
         _publish(currentPrice(ETH));
         btcFeed.updateAnswer(btcFeed.latestAnswer());
         vm.warp(block.timestamp + LP_SETTLE);
-    }
-
-    function _assertLpWaits() internal {
-        (bool open, uint256 retryAt) = pool.lpExecutionStatus();
-        assertFalse(open, "LP executions open");
-        assertEq(retryAt, 0, "a retry time although a keeper must act");
-        PoolSnapshot memory before = _poolSnapshot();
-        address[] memory controllers = new address[](1);
-        controllers[0] = dave;
-        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
-        vm.prank(keeper);
-        pool.executeDeposits(controllers);
-        _assertPoolUnchanged(before);
     }
 
     function _assertLpOpen() internal view {
@@ -265,7 +251,7 @@ contract EdgesTest is PoolHelpers {
         _dueDeposit();
         _publish(6_100e18);
         vm.warp(block.timestamp + LP_SETTLE);
-        _assertLpWaits();
+        _assertLpWaitsForKeepers(keeper, dave);
 
         vm.prank(mallory);
         engine.takeProfit(id);
@@ -278,7 +264,7 @@ contract EdgesTest is PoolHelpers {
         _dueDeposit();
         _publish(3_400e18);
         vm.warp(block.timestamp + LP_SETTLE);
-        _assertLpWaits();
+        _assertLpWaitsForKeepers(keeper, dave);
 
         vm.prank(mallory);
         engine.liquidate(id);
@@ -303,7 +289,7 @@ contract EdgesTest is PoolHelpers {
         vm.warp(block.timestamp + 1);
         setPrice(BTC, 121_000e18);
         vm.warp(block.timestamp + LP_SETTLE);
-        _assertLpWaits();
+        _assertLpWaitsForKeepers(keeper, dave);
 
         vm.prank(keeper);
         engine.takeProfit(id);
@@ -316,7 +302,7 @@ contract EdgesTest is PoolHelpers {
         _publish(290e18);
         requestDeposit(dave, 1_000 * USD);
         _settleEth();
-        _assertLpWaits();
+        _assertLpWaitsForKeepers(keeper, dave);
 
         vm.prank(keeper);
         engine.takeProfit(id);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ILiquidityPool} from "../../../contracts/interfaces/ILiquidityPool.sol";
 import {IRiskConfig, LpParams} from "../../../contracts/interfaces/IRiskConfig.sol";
 import {UnitBase} from "../unit/UnitBase.sol";
 
@@ -51,6 +52,25 @@ abstract contract PoolHelpers is UnitBase {
         vm.stopPrank();
         (beyondCap, underWater) = engine.pastEdges(marketId, currentPrice(marketId));
         require(!beyondCap && !underWater, "PoolHelpers: a position is still past an edge");
+    }
+
+    /// @dev LP requests cannot execute now: a position is past its cap or under water, and the pool waits until
+    /// someone takes it at its cap or liquidates it (SPEC rule 10); the refused executions (by `executor`, of
+    /// `controller`'s deposit and of the redemption queue) change nothing.
+    function _assertLpWaitsForKeepers(address executor, address controller) internal {
+        (bool open, uint256 retryAt) = pool.lpExecutionStatus();
+        assertFalse(open, "LP executions open while a position is past its edge");
+        assertEq(retryAt, 0, "LP executions: a retry time although a keeper must act");
+        PoolSnapshot memory before = _poolSnapshot();
+        address[] memory controllers = new address[](1);
+        controllers[0] = controller;
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
+        vm.prank(executor);
+        pool.executeDeposits(controllers);
+        vm.expectRevert(abi.encodeWithSelector(ILiquidityPool.LpExecutionPaused.selector, 0));
+        vm.prank(executor);
+        pool.executeRedeems(type(uint256).max);
+        _assertPoolUnchanged(before);
     }
 
     // ------------------------------------------------------------ steps of the flow
